@@ -1,0 +1,64 @@
+// Build: bundles the two pages for the browser (build/public) and transpiles the Node side
+// (server, shared, tests, benches) file by file into build/node. Type-checking is `npm run typecheck`.
+import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const out = join(root, 'build');
+const watch = process.argv.includes('--watch');
+
+function listTs(dir) {
+  const files = [];
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return files;
+  }
+  for (const name of entries) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) files.push(...listTs(p));
+    else if (/\.tsx?$/.test(name) && !name.endsWith('.d.ts')) files.push(p);
+  }
+  return files;
+}
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(join(out, 'public'), { recursive: true });
+
+const pages = ['broadcast', 'listen'];
+const browser = {
+  entryPoints: Object.fromEntries(pages.map((p) => [p, join(root, 'src', p, 'main.tsx')])),
+  bundle: true,
+  format: 'esm',
+  target: ['chrome105', 'firefox115', 'safari15'],
+  outdir: join(out, 'public', 'assets'),
+  sourcemap: true,
+  minify: !watch,
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  logLevel: 'warning',
+};
+// Static files (html, css, icons) sit next to each page's code.
+for (const p of pages) cpSync(join(root, 'src', p, 'static'), join(out, 'public'), { recursive: true });
+
+const node = {
+  entryPoints: ['src/server', 'src/shared', 'test', 'bench', 'scripts'].flatMap((d) => listTs(join(root, d))),
+  outdir: join(out, 'node'),
+  outbase: root,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'inline',
+  logLevel: 'warning',
+};
+
+if (watch) {
+  await (await esbuild.context(browser)).watch();
+  await (await esbuild.context(node)).watch();
+  console.log('watching', relative(process.cwd(), out));
+} else {
+  await Promise.all([esbuild.build(browser), esbuild.build(node)]);
+}

@@ -1,0 +1,231 @@
+/**
+ * The browser ↔ server contract: paths, headers, message shapes and error codes.
+ * Imported by the server and by both pages, so it must use neither Node nor DOM APIs.
+ */
+
+/** Mount served when none is named. */
+export const DEFAULT_MOUNT = 'live';
+
+/** Mount names: lower-case letters, digits, `-` and `_`, 1–64 characters, not a reserved path. */
+export const MOUNT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** First path segments the server uses itself; a mount may not take one of these names. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+  'api',
+  'ws',
+  'assets',
+  'broadcast',
+  'listen',
+  'embed',
+  'admin',
+  'metrics',
+  'healthz',
+  'readyz',
+  'status-json.xsl',
+  'favicon.ico',
+]);
+
+export function isValidMount(name: string): boolean {
+  return MOUNT_PATTERN.test(name) && !RESERVED_NAMES.has(name);
+}
+
+/** What the broadcaster records and uploads (MediaRecorder mime type). */
+export const WEBM_OPUS_RECORDER_MIME = 'audio/webm;codecs=opus';
+/** What the listener asks MediaSource for. */
+export const WEBM_OPUS_MSE_MIME = 'audio/webm; codecs="opus"';
+/** Content-Type of every WebM upload and of the WebM listener stream. */
+export const WEBM_CONTENT_TYPE = 'audio/webm';
+
+/** Recorder timeslice: Chromium quantises it to its 60 ms blocks, so 100 gives a chunk every 120 ms. */
+export const RECORDER_TIMESLICE_MS = 100;
+/** Bitrate asked of MediaRecorder. */
+export const RECORDER_BITS_PER_SECOND = 64_000;
+
+export const paths = {
+  /** Listener page for the default mount. */
+  home: '/',
+  /** Listener page for a mount. */
+  listenPage: (mount: string): string => `/listen/${mount}`,
+  /** Broadcaster page. */
+  broadcastPage: '/broadcast',
+  /** Live WebM stream for MSE players (also served at `/<mount>`). */
+  listenWebm: (mount: string): string => `/${mount}.webm`,
+  /** WebSocket status channel; the mount is given as `?mount=`. */
+  status: '/ws',
+  /**
+   * Ingest session for a mount.
+   * POST with `Authorization: Bearer <stream key>` claims the mount → 201 {@link IngestSession}.
+   * DELETE with the session header ends the broadcast → 200.
+   */
+  ingestSession: (mount: string): string => `/api/ingest/${mount}/session`,
+  /** One long streaming POST of the recorder's WebM bytes (HTTP/2), with the session header. */
+  ingestStream: (mount: string): string => `/api/ingest/${mount}/stream`,
+  /** Per-chunk fallback: POST one recorder chunk with the session and sequence headers → 200 {@link ChunkAck}. */
+  ingestChunk: (mount: string): string => `/api/ingest/${mount}/chunk`,
+  /** GET → {@link ServerInfo}: ports and addresses, so a page can point the user to the HTTPS URL. */
+  info: '/api/info',
+} as const;
+
+/** Answer of `GET /api/info`. */
+export interface ServerInfo {
+  name: 'onair';
+  version: string;
+  /** Port of the plain HTTP listener. */
+  httpPort: number;
+  /** Port of the HTTPS (HTTP/2) listener, or null when it is off. */
+  httpsPort: number | null;
+  defaultMount: string;
+}
+
+/** Header naming the ingest session returned by the session POST. */
+export const SESSION_HEADER = 'x-onair-session';
+/** Header carrying a chunk's sequence number (0, 1, 2, …) on the per-chunk transport. */
+export const SEQ_HEADER = 'x-onair-seq';
+
+/** How the broadcaster gets its bytes to the server. */
+export type Transport = 'stream' | 'chunks';
+
+export interface IngestSession {
+  sessionId: string;
+  mount: string;
+  /** Sequence number the server expects next (0 for a new session). */
+  nextSeq: number;
+  /** Byte cap for one chunk on the per-chunk transport. */
+  maxChunkBytes: number;
+}
+
+export interface ChunkAck {
+  /** Highest sequence number the server holds. */
+  ack: number;
+  /** True when this chunk had been received before (a retry); it was not applied twice. */
+  duplicate: boolean;
+}
+
+export type StreamState = 'offline' | 'live';
+
+/** Pushed on the status socket on connect and whenever something in it changes. */
+export interface StatusMessage {
+  type: 'status';
+  mount: string;
+  state: StreamState;
+  /** Listeners connected to this mount's audio now. */
+  listeners: number;
+  /** ISO 8601 time the current broadcast went live; null while offline. */
+  startedAt: string | null;
+  /** Stream title, when the host set one. */
+  title: string | null;
+  /** Bytes received from the broadcaster in the current broadcast. */
+  bytesIn: number;
+}
+
+/** Error answered instead of a status when the socket request was bad. */
+export interface StatusErrorMessage {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+}
+
+export type ServerMessage = StatusMessage | StatusErrorMessage;
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Parses one status-socket message; returns null for anything that is not a well-formed message. */
+export function parseServerMessage(text: string): ServerMessage | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isRecord(v)) return null;
+  if (v.type === 'status') {
+    if (
+      typeof v.mount === 'string' &&
+      (v.state === 'offline' || v.state === 'live') &&
+      typeof v.listeners === 'number' &&
+      (v.startedAt === null || typeof v.startedAt === 'string') &&
+      (v.title === null || typeof v.title === 'string') &&
+      typeof v.bytesIn === 'number'
+    ) {
+      return {
+        type: 'status',
+        mount: v.mount,
+        state: v.state,
+        listeners: v.listeners,
+        startedAt: v.startedAt,
+        title: v.title,
+        bytesIn: v.bytesIn,
+      };
+    }
+    return null;
+  }
+  if (v.type === 'error' && typeof v.code === 'string' && typeof v.message === 'string') {
+    return { type: 'error', code: v.code as ErrorCode, message: v.message };
+  }
+  return null;
+}
+
+/** Every error the server answers with; the HTTP status of each is in {@link ERROR_STATUS}. */
+export type ErrorCode =
+  | 'AUTH_BAD_KEY'
+  | 'AUTH_BAD_SESSION'
+  | 'MOUNT_INVALID'
+  | 'MOUNT_IN_USE'
+  | 'LISTEN_OFFLINE'
+  | 'INGEST_UNSUPPORTED_TYPE'
+  | 'INGEST_CHUNK_TOO_LARGE'
+  | 'INGEST_SEQUENCE_GAP'
+  | 'INGEST_BAD_SEQUENCE'
+  | 'INGEST_IDLE_TIMEOUT'
+  | 'WEBM_CORRUPT'
+  | 'WEBM_INIT_TOO_LARGE'
+  | 'WEBM_ELEMENT_TOO_LARGE'
+  | 'NOT_FOUND'
+  | 'INTERNAL';
+
+export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
+  // Stream key missing or wrong.
+  AUTH_BAD_KEY: 401,
+  // Ingest session header missing, unknown or ended.
+  AUTH_BAD_SESSION: 401,
+  // Mount name not allowed.
+  MOUNT_INVALID: 400,
+  // Another broadcaster holds the mount.
+  MOUNT_IN_USE: 409,
+  // Listener asked for a mount that is not live.
+  LISTEN_OFFLINE: 404,
+  // Upload Content-Type is not audio/webm.
+  INGEST_UNSUPPORTED_TYPE: 415,
+  // One upload chunk is larger than maxChunkBytes.
+  INGEST_CHUNK_TOO_LARGE: 413,
+  // A chunk arrived ahead of one the server still waits for; body says which one.
+  INGEST_SEQUENCE_GAP: 409,
+  // Sequence header missing or not a number.
+  INGEST_BAD_SEQUENCE: 400,
+  // Broadcaster sent nothing for too long; the broadcast ended.
+  INGEST_IDLE_TIMEOUT: 408,
+  // Upload is not WebM the server can split.
+  WEBM_CORRUPT: 422,
+  // Everything before the first Cluster is larger than maxInitBytes.
+  WEBM_INIT_TOO_LARGE: 413,
+  // An element declares a size larger than the splitter accepts.
+  WEBM_ELEMENT_TOO_LARGE: 413,
+  NOT_FOUND: 404,
+  INTERNAL: 500,
+};
+
+/** Body of every error response: `{"error": {"code": "...", "message": "..."}}`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; expectedSeq?: number };
+}
+
+export function parseErrorBody(v: unknown): ErrorBody['error'] | null {
+  if (!isRecord(v) || !isRecord(v.error)) return null;
+  const { code, message } = v.error;
+  if (typeof code !== 'string' || typeof message !== 'string') return null;
+  const out: ErrorBody['error'] = { code: code as ErrorCode, message };
+  if (typeof v.error.expectedSeq === 'number') out.expectedSeq = v.error.expectedSeq;
+  return out;
+}

@@ -1,0 +1,178 @@
+/**
+ * EBML primitives: element IDs, variable-size integers and element headers, read from partial input.
+ * Each reader takes `base`, the stream offset of `buf[0]`, used only to name the byte in error messages.
+ */
+import { KitError } from '../errors.js';
+
+/** Returned by a reader when the buffer ends before the value does; call again with more bytes. */
+export const NEED_MORE: unique symbol = Symbol('NEED_MORE');
+export type NeedMore = typeof NEED_MORE;
+
+/** Size of an element whose data size is all ones ("unknown"): it ends where its parent's next child starts. */
+export const UNKNOWN_SIZE: unique symbol = Symbol('UNKNOWN_SIZE');
+export type UnknownSize = typeof UNKNOWN_SIZE;
+
+/** Longest element header: a 4-byte ID plus an 8-byte size. */
+export const MAX_HEADER_LENGTH = 12;
+
+// Level 0.
+export const ID_EBML = 0x1a45dfa3;
+export const ID_SEGMENT = 0x18538067;
+// Children of Segment.
+export const ID_SEEK_HEAD = 0x114d9b74;
+export const ID_INFO = 0x1549a966;
+export const ID_TRACKS = 0x1654ae6b;
+export const ID_CLUSTER = 0x1f43b675;
+export const ID_CUES = 0x1c53bb6b;
+export const ID_ATTACHMENTS = 0x1941a469;
+export const ID_CHAPTERS = 0x1043a770;
+export const ID_TAGS = 0x1254c367;
+// Children of Cluster.
+export const ID_TIMECODE = 0xe7;
+export const ID_SILENT_TRACKS = 0x5854;
+export const ID_POSITION = 0xa7;
+export const ID_PREV_SIZE = 0xab;
+export const ID_SIMPLE_BLOCK = 0xa3;
+export const ID_BLOCK_GROUP = 0xa0;
+export const ID_ENCRYPTED_BLOCK = 0xaf;
+// Global: allowed inside any master element.
+export const ID_VOID = 0xec;
+export const ID_CRC32 = 0xbf;
+
+const ELEMENT_NAMES: ReadonlyMap<number, string> = new Map([
+  [ID_EBML, 'EBML header'],
+  [ID_SEGMENT, 'Segment'],
+  [ID_SEEK_HEAD, 'SeekHead'],
+  [ID_INFO, 'Info'],
+  [ID_TRACKS, 'Tracks'],
+  [ID_CLUSTER, 'Cluster'],
+  [ID_CUES, 'Cues'],
+  [ID_ATTACHMENTS, 'Attachments'],
+  [ID_CHAPTERS, 'Chapters'],
+  [ID_TAGS, 'Tags'],
+  [ID_TIMECODE, 'Timecode'],
+  [ID_SILENT_TRACKS, 'SilentTracks'],
+  [ID_POSITION, 'Position'],
+  [ID_PREV_SIZE, 'PrevSize'],
+  [ID_SIMPLE_BLOCK, 'SimpleBlock'],
+  [ID_BLOCK_GROUP, 'BlockGroup'],
+  [ID_ENCRYPTED_BLOCK, 'EncryptedBlock'],
+  [ID_VOID, 'Void'],
+  [ID_CRC32, 'CRC-32'],
+]);
+
+/** An element ID as hex, the way the Matroska spec writes it: `0x1F43B675`. */
+export function hexId(id: number): string {
+  const hex = id.toString(16).toUpperCase();
+  return `0x${hex.length % 2 === 0 ? hex : `0${hex}`}`;
+}
+
+/** An element ID for error messages: `Cluster (0x1F43B675)`, or `unknown element 0x43C6`. */
+export function describeId(id: number): string {
+  const name = ELEMENT_NAMES.get(id);
+  return name === undefined ? `unknown element ${hexId(id)}` : `${name} (${hexId(id)})`;
+}
+
+export interface Vint {
+  /** The integer without its length marker, or UNKNOWN_SIZE when all its data bits are 1. */
+  value: number | UnknownSize;
+  /** Bytes the integer takes, 1–8. */
+  length: number;
+}
+
+export interface ElementId {
+  /** The ID with its length marker, as written in the spec (`0xA3`, `0x1F43B675`). */
+  value: number;
+  /** Bytes the ID takes, 1–4. */
+  length: number;
+}
+
+export interface ElementHeader {
+  id: number;
+  /** Bytes of data after the header, or UNKNOWN_SIZE. */
+  size: number | UnknownSize;
+  /** Bytes of ID plus size. */
+  headerLength: number;
+}
+
+/** Data bits of an ID of each length (index 0 is 0, so 1-byte IDs pass the shortest-form check). */
+const ID_DATA_MASK = [0, 0x7f, 0x3fff, 0x1fffff, 0xfffffff] as const;
+
+function corrupt(message: string): KitError {
+  return new KitError('WEBM_CORRUPT', message);
+}
+
+function hexByte(b: number): string {
+  return `0x${b.toString(16).toUpperCase().padStart(2, '0')}`;
+}
+
+// Returns NEED_MORE when `buf` ends before the whole integer at `pos` (including when pos >= buf.length).
+// Throws WEBM_CORRUPT when the first byte is 0x00 (longer than 8 bytes) or the value is above 2^53 - 1.
+// Else returns {value, length}; value is UNKNOWN_SIZE when every data bit is 1, whatever the width.
+export function readVint(buf: Uint8Array, pos: number, base = 0): Vint | NeedMore {
+  if (pos >= buf.length) return NEED_MORE;
+  const first = buf[pos] as number;
+  if (first === 0) {
+    throw corrupt(
+      `invalid element size at byte ${base + pos}: first byte 0x00 would make it longer than 8 bytes`,
+    );
+  }
+  // 0x80 → 1 byte, 0x40 → 2 bytes, …, 0x01 → 8 bytes.
+  const length = Math.clz32(first) - 23;
+  if (pos + length > buf.length) return NEED_MORE;
+  const mask = 0xff >> length;
+  let value = first & mask;
+  let allOnes = value === mask;
+  for (let i = 1; i < length; i++) {
+    const b = buf[pos + i] as number;
+    if (b !== 0xff) allOnes = false;
+    // Multiply, not shift: sizes go past 32 bits. Exact while below 2^53, and any
+    // larger value still lands at or above 2^53, so the check below holds.
+    value = value * 256 + b;
+  }
+  if (allOnes) return { value: UNKNOWN_SIZE, length };
+  if (value > Number.MAX_SAFE_INTEGER) {
+    throw corrupt(`element size at byte ${base + pos} is larger than 2^53 - 1 bytes; no stream is that long`);
+  }
+  return { value, length };
+}
+
+// Returns NEED_MORE when `buf` ends before the whole ID at `pos` (including when pos >= buf.length).
+// Throws WEBM_CORRUPT when the ID would be longer than 4 bytes, its data bits are all 0 or all 1
+// (reserved), or it is not in its shortest form. Else returns {value, length}; value keeps the marker.
+export function readId(buf: Uint8Array, pos: number, base = 0): ElementId | NeedMore {
+  if (pos >= buf.length) return NEED_MORE;
+  const first = buf[pos] as number;
+  if (first < 0x10) {
+    throw corrupt(
+      `invalid element ID at byte ${base + pos}: first byte ${hexByte(first)} would make it longer than 4 bytes`,
+    );
+  }
+  const length = Math.clz32(first) - 23;
+  if (pos + length > buf.length) return NEED_MORE;
+  // At most 0x1FFFFFFF, so 32-bit integer arithmetic stays positive.
+  let id = first;
+  for (let i = 1; i < length; i++) id = (id << 8) | (buf[pos + i] as number);
+  const dataMask = ID_DATA_MASK[length] as number;
+  const data = id & dataMask;
+  if (data === dataMask || data === 0) {
+    throw corrupt(`invalid element ID ${hexId(id)} at byte ${base + pos}: its value is reserved`);
+  }
+  // RFC 8794 §5: an ID that fits in fewer bytes must use them (all ones being reserved, the
+  // largest value of each width is the first that needs the next width).
+  if (data < (ID_DATA_MASK[length - 1] as number)) {
+    throw corrupt(`invalid element ID ${hexId(id)} at byte ${base + pos}: not in its shortest form`);
+  }
+  return { value: id, length };
+}
+
+// Returns NEED_MORE when `buf` ends before the whole header (ID and size) at `pos`.
+// Throws WEBM_CORRUPT on a corrupt ID or size, as readId and readVint do.
+// Else returns {id, size, headerLength}; size is UNKNOWN_SIZE when all its data bits are 1.
+export function readElementHeader(buf: Uint8Array, pos: number, base = 0): ElementHeader | NeedMore {
+  const id = readId(buf, pos, base);
+  if (id === NEED_MORE) return NEED_MORE;
+  const size = readVint(buf, pos + id.length, base);
+  if (size === NEED_MORE) return NEED_MORE;
+  return { id: id.value, size: size.value, headerLength: id.length + size.length };
+}

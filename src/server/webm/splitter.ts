@@ -1,0 +1,516 @@
+/**
+ * WebM splitter: cuts a live WebM byte stream, split anywhere, into one init chunk (every byte before the
+ * first Cluster) and media chunks, each Cluster starting a new chunk marked as a sync point.
+ */
+import { KitError } from '../errors.js';
+import type { ElementHeader } from './ebml.js';
+import {
+  describeId,
+  ID_ATTACHMENTS,
+  ID_BLOCK_GROUP,
+  ID_CHAPTERS,
+  ID_CLUSTER,
+  ID_CRC32,
+  ID_CUES,
+  ID_EBML,
+  ID_ENCRYPTED_BLOCK,
+  ID_INFO,
+  ID_POSITION,
+  ID_PREV_SIZE,
+  ID_SEEK_HEAD,
+  ID_SEGMENT,
+  ID_SILENT_TRACKS,
+  ID_SIMPLE_BLOCK,
+  ID_TAGS,
+  ID_TIMECODE,
+  ID_TRACKS,
+  ID_VOID,
+  MAX_HEADER_LENGTH,
+  NEED_MORE,
+  readElementHeader,
+  readId,
+  UNKNOWN_SIZE,
+} from './ebml.js';
+
+export const DEFAULT_MAX_INIT_BYTES = 128 * 1024;
+export const DEFAULT_MAX_ELEMENT_BYTES = 4 * 1024 * 1024;
+
+export interface WebmSplitterOptions {
+  /** Cap on everything before the first Cluster (EBML header, Segment header, Info, Tracks, …). */
+  maxInitBytes: number;
+  /** Cap on the declared size of every element after the init segment, Clusters themselves excepted. */
+  maxElementBytes: number;
+}
+
+export interface WebmChunk {
+  /** `init`: every byte before the first Cluster, emitted once. `media`: the rest of the stream, in order. */
+  kind: 'init' | 'media';
+  bytes: Uint8Array;
+  /** True when `bytes` begins at the first byte of a Cluster's ID: a listener may start here. */
+  syncPoint: boolean;
+}
+
+/** What the splitter expects at the next element boundary. */
+type State = 'ebml-header' | 'segment-header' | 'segment' | 'cluster' | 'after-segment';
+
+const CLUSTER_ID_BYTES = [0x1f, 0x43, 0xb6, 0x75] as const;
+const EMPTY: Uint8Array = new Uint8Array(0);
+const INITIAL_INIT_CAPACITY = 4096;
+
+function isSegmentChild(id: number): boolean {
+  switch (id) {
+    case ID_SEEK_HEAD:
+    case ID_INFO:
+    case ID_TRACKS:
+    case ID_CLUSTER:
+    case ID_CUES:
+    case ID_ATTACHMENTS:
+    case ID_CHAPTERS:
+    case ID_TAGS:
+    case ID_VOID:
+    case ID_CRC32:
+      return true;
+    default:
+      return false;
+  }
+}
+
+function isClusterChild(id: number): boolean {
+  switch (id) {
+    case ID_TIMECODE:
+    case ID_SIMPLE_BLOCK:
+    case ID_BLOCK_GROUP:
+    case ID_VOID:
+    case ID_CRC32:
+    case ID_SILENT_TRACKS:
+    case ID_POSITION:
+    case ID_PREV_SIZE:
+    case ID_ENCRYPTED_BLOCK:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** True when the first `length` bytes of `buf` (fewer than 4) could begin a Cluster ID. */
+function isClusterIdPrefix(buf: Uint8Array, length: number): boolean {
+  for (let i = 0; i < length; i++) if (buf[i] !== CLUSTER_ID_BYTES[i]) return false;
+  return true;
+}
+
+function corrupt(message: string): KitError {
+  return new KitError('WEBM_CORRUPT', message);
+}
+
+function checkLimit(name: keyof WebmSplitterOptions, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`WebmSplitter option '${name}' must be a positive integer, got ${String(value)}`);
+  }
+}
+
+/**
+ * Splits a live WebM stream as it arrives. Feed every received piece to `push()`; it returns the chunks
+ * those bytes complete. Concatenating every returned chunk gives back the input exactly.
+ *
+ * Parsing skips element bodies, so its cost follows the number of elements, not of bytes. Media chunks are
+ * views of the pushed bytes (callers must not reuse a pushed buffer); only the init segment and up to 3
+ * held-back bytes (a Cluster ID cut by the end of a push) are copied. A throw is final: the chunks of the
+ * failing push are lost and every later push throws too.
+ */
+export class WebmSplitter {
+  readonly #maxInitBytes: number;
+  readonly #maxElementBytes: number;
+
+  #state: State = 'ebml-header';
+  #bytesIn = 0;
+  #failure: unknown = null;
+  /** Body bytes still to pass over before the next element boundary. */
+  #skip = 0;
+  #segmentStart = -1;
+  /** Stream offset where the Segment ends; Infinity while its size is unknown. */
+  #segmentEnd = Number.POSITIVE_INFINITY;
+  #clusterStart = -1;
+  /** Stream offset where the current Cluster ends (the Segment's end when its size is unknown); -1 outside one. */
+  #clusterEnd = -1;
+  #clusterSized = false;
+
+  // Init segment: copied as it arrives, frozen at the first Cluster.
+  #initBuf = EMPTY;
+  #initLength = 0;
+  #initSegment: Uint8Array | null = null;
+
+  // An element header cut by the end of a push, kept until the next push completes it.
+  readonly #held = new Uint8Array(MAX_HEADER_LENGTH);
+  #heldLength = 0;
+  #heldOffset = 0;
+  /** The held header's element was already checked and acted on: its ID was complete. */
+  #heldStarted = false;
+  /** Held bytes from earlier pushes not emitted yet, because they may begin a Cluster. */
+  #pendingLength = 0;
+
+  // The push being parsed: chunks are cut from `#cur` between `#emitFrom` and the parse position.
+  #cur = EMPTY;
+  #out: WebmChunk[] = [];
+  #emitFrom = 0;
+  #openSync = false;
+
+  constructor(options: Partial<WebmSplitterOptions> = {}) {
+    const opts: WebmSplitterOptions = {
+      maxInitBytes: DEFAULT_MAX_INIT_BYTES,
+      maxElementBytes: DEFAULT_MAX_ELEMENT_BYTES,
+      ...options,
+    };
+    checkLimit('maxInitBytes', opts.maxInitBytes);
+    checkLimit('maxElementBytes', opts.maxElementBytes);
+    this.#maxInitBytes = opts.maxInitBytes;
+    this.#maxElementBytes = opts.maxElementBytes;
+  }
+
+  /** Everything before the first Cluster, once it has been seen; the same bytes as the `init` chunk. */
+  get initSegment(): Uint8Array | null {
+    return this.#initSegment;
+  }
+
+  /** Bytes pushed so far. */
+  get bytesIn(): number {
+    return this.#bytesIn;
+  }
+
+  /** Parses `bytes` and returns the chunks they complete, in stream order. Throws KitError on bad input. */
+  push(bytes: Uint8Array): WebmChunk[] {
+    if (this.#failure !== null) {
+      const cause = this.#failure;
+      const code = cause instanceof KitError ? cause.code : 'INTERNAL';
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new KitError(code, `WebM splitter cannot continue after an earlier error: ${reason}`, { cause });
+    }
+    const out: WebmChunk[] = [];
+    if (bytes.length === 0) return out;
+    const base = this.#bytesIn;
+    this.#bytesIn += bytes.length;
+    this.#cur = bytes;
+    this.#out = out;
+    this.#emitFrom = 0;
+    this.#openSync = false;
+    try {
+      this.#parse(base);
+    } catch (err) {
+      this.#failure = err;
+      throw err;
+    } finally {
+      this.#cur = EMPTY;
+      this.#out = [];
+    }
+    return out;
+  }
+
+  #parse(base: number): void {
+    const cur = this.#cur;
+    const len = cur.length;
+    let pos = 0;
+    if (this.#heldLength > 0) {
+      pos = this.#resumeHeader();
+      if (pos < 0) return;
+    }
+    while (pos < len) {
+      if (this.#skip > 0) {
+        const available = len - pos;
+        if (this.#skip >= available) {
+          this.#skip -= available;
+          break;
+        }
+        pos += this.#skip;
+        this.#skip = 0;
+      }
+      // An element boundary: close whatever known-size parent ends here.
+      const offset = base + pos;
+      if (offset === this.#clusterEnd) this.#leaveCluster();
+      if (offset === this.#segmentEnd) this.#state = 'after-segment';
+      const header = readElementHeader(cur, pos, base);
+      if (header === NEED_MORE) {
+        this.#holdHeader(pos, offset);
+        return;
+      }
+      this.#startElement(header.id, pos, offset);
+      this.#enterElement(header, offset);
+      pos += header.headerLength;
+    }
+    this.#emit(len);
+  }
+
+  /** Keeps the cut header at `pos` (the rest of this push) for the next push, and emits what may go. */
+  #holdHeader(pos: number, offset: number): void {
+    const cur = this.#cur;
+    const length = cur.length - pos;
+    this.#held.set(cur.subarray(pos), 0);
+    this.#heldLength = length;
+    this.#heldOffset = offset;
+    this.#heldStarted = false;
+    const id = readId(this.#held.subarray(0, length), 0, offset);
+    if (id !== NEED_MORE) {
+      // The ID is whole: a Cluster starts its chunk here, and the size follows in the next push.
+      this.#startElement(id.value, pos, offset);
+      this.#heldStarted = true;
+    } else if (isClusterIdPrefix(this.#held, length)) {
+      // Maybe a Cluster: its first bytes must open the next sync chunk, so they wait.
+      this.#emit(pos);
+      this.#pendingLength = length;
+      return;
+    }
+    this.#emit(cur.length);
+  }
+
+  /** Completes the held header with the start of this push; returns where parsing continues, or -1. */
+  #resumeHeader(): number {
+    const cur = this.#cur;
+    const held = this.#held;
+    const before = this.#heldLength;
+    const take = Math.min(MAX_HEADER_LENGTH - before, cur.length);
+    held.set(cur.subarray(0, take), before);
+    const filled = before + take;
+    const view = held.subarray(0, filled);
+    const header = readElementHeader(view, 0, this.#heldOffset);
+    if (header === NEED_MORE) {
+      // The whole push went into the header (12 bytes always complete one).
+      this.#heldLength = filled;
+      if (!this.#heldStarted) {
+        const id = readId(view, 0, this.#heldOffset);
+        if (id !== NEED_MORE) {
+          this.#startElement(id.value, -1, this.#heldOffset);
+          this.#heldStarted = true;
+        } else if (this.#pendingLength > 0) {
+          // Still a cut ID that began like a Cluster's: this push's bytes join the held ones.
+          this.#pendingLength = filled;
+          this.#emitFrom = cur.length;
+          return -1;
+        }
+      }
+      this.#emit(cur.length);
+      return -1;
+    }
+    if (!this.#heldStarted) this.#startElement(header.id, -1, this.#heldOffset);
+    this.#heldLength = 0;
+    this.#heldStarted = false;
+    this.#enterElement(header, this.#heldOffset);
+    return header.headerLength - before;
+  }
+
+  /**
+   * Acts on an element whose ID is known (its size may not be): checks it may appear here, and cuts a
+   * chunk when it is a Cluster. `pos` is where it starts in this push, or -1 when it began in held bytes.
+   */
+  #startElement(id: number, pos: number, offset: number): void {
+    this.#checkPlacement(id, offset);
+    if (id === ID_CLUSTER) this.#startCluster(pos);
+    else if (pos < 0 && this.#pendingLength > 0) this.#releasePending(false);
+  }
+
+  /** Throws WEBM_CORRUPT unless element `id` may start at `offset`; leaves a Cluster of unknown size it ends. */
+  #checkPlacement(id: number, offset: number): void {
+    switch (this.#state) {
+      case 'ebml-header':
+        if (id !== ID_EBML) {
+          throw corrupt(
+            `not a WebM stream: expected the EBML header (0x1A45DFA3) at byte 0, found ${describeId(id)}`,
+          );
+        }
+        return;
+      case 'segment-header':
+        if (id === ID_EBML) throw this.#secondEbmlHeader(offset);
+        if (id !== ID_SEGMENT) {
+          throw corrupt(
+            `expected a Segment (0x18538067) after the EBML header, found ${describeId(id)} at byte ${offset}`,
+          );
+        }
+        return;
+      case 'cluster':
+        if (isClusterChild(id)) return;
+        if (id === ID_EBML) throw this.#secondEbmlHeader(offset);
+        if (this.#clusterSized || !(isSegmentChild(id) || id === ID_SEGMENT)) {
+          throw corrupt(
+            `${describeId(id)} at byte ${offset} cannot appear inside the Cluster that starts at byte ${this.#clusterStart}`,
+          );
+        }
+        // An element of the Segment's level ends a Cluster of unknown size.
+        this.#leaveCluster();
+        this.#checkPlacement(id, offset);
+        return;
+      case 'segment':
+        if (isSegmentChild(id)) return;
+        if (id === ID_EBML) throw this.#secondEbmlHeader(offset);
+        throw corrupt(
+          `${describeId(id)} at byte ${offset} cannot appear inside the Segment that starts at byte ${this.#segmentStart}`,
+        );
+      case 'after-segment':
+        if (id === ID_EBML) throw this.#secondEbmlHeader(offset);
+        throw corrupt(
+          `${describeId(id)} at byte ${offset} follows the end of the Segment that starts at byte ${this.#segmentStart}`,
+        );
+    }
+  }
+
+  /** A Cluster starts at `pos` in this push (or at the held bytes when -1): end the chunk before it. */
+  #startCluster(pos: number): void {
+    if (pos < 0) {
+      // Its first bytes were held back unsent and open the sync chunk; this push, not emitted from yet,
+      // continues it in a chunk of its own.
+      if (this.#initSegment === null) this.#finishInit();
+      this.#releasePending(true);
+      return;
+    }
+    this.#emit(pos);
+    if (this.#initSegment === null) this.#finishInit();
+    this.#openSync = true;
+  }
+
+  /** Acts on a whole header: descends into Segment and Cluster, skips the body of anything else. */
+  #enterElement(header: ElementHeader, offset: number): void {
+    const { id, size } = header;
+    const bodyStart = offset + header.headerLength;
+    switch (this.#state) {
+      case 'ebml-header':
+        this.#skipBody(header, offset, Number.POSITIVE_INFINITY, 'stream');
+        this.#state = 'segment-header';
+        return;
+      case 'segment-header':
+        this.#checkInitEnd(id, offset, bodyStart);
+        this.#segmentStart = offset;
+        this.#segmentEnd = size === UNKNOWN_SIZE ? Number.POSITIVE_INFINITY : bodyStart + size;
+        this.#state = 'segment';
+        return;
+      case 'segment':
+        if (id === ID_CLUSTER) {
+          const sized = size !== UNKNOWN_SIZE;
+          const end = sized ? bodyStart + size : this.#segmentEnd;
+          if (sized ? end > this.#segmentEnd : bodyStart > this.#segmentEnd) {
+            throw this.#overrun(header, offset, 'Segment', this.#segmentStart, this.#segmentEnd);
+          }
+          this.#state = 'cluster';
+          this.#clusterStart = offset;
+          this.#clusterEnd = end;
+          this.#clusterSized = sized;
+          return;
+        }
+        this.#skipBody(header, offset, this.#segmentEnd, 'Segment');
+        return;
+      case 'cluster':
+        this.#skipBody(header, offset, this.#clusterEnd, 'Cluster');
+        return;
+      case 'after-segment':
+        return; // #checkPlacement has thrown already.
+    }
+  }
+
+  #skipBody(
+    header: ElementHeader,
+    offset: number,
+    parentEnd: number,
+    parent: 'stream' | 'Segment' | 'Cluster',
+  ): void {
+    const { id, size } = header;
+    if (size === UNKNOWN_SIZE) {
+      throw corrupt(
+        `${describeId(id)} at byte ${offset} has an unknown size; only a Segment or a Cluster may have one`,
+      );
+    }
+    const end = offset + header.headerLength + size;
+    if (this.#initSegment === null) {
+      this.#checkInitEnd(id, offset, end);
+    } else if (size > this.#maxElementBytes) {
+      throw new KitError(
+        'WEBM_ELEMENT_TOO_LARGE',
+        `${describeId(id)} at byte ${offset} declares ${size} bytes, more than the ${this.#maxElementBytes}-byte limit (maxElementBytes)`,
+      );
+    }
+    if (end > parentEnd) {
+      const parentStart = parent === 'Cluster' ? this.#clusterStart : this.#segmentStart;
+      throw this.#overrun(header, offset, parent, parentStart, parentEnd);
+    }
+    this.#skip = size;
+  }
+
+  /** Before the first Cluster, an element reaching past `maxInitBytes` makes the init segment too large. */
+  #checkInitEnd(id: number, offset: number, end: number): void {
+    if (end > this.#maxInitBytes) {
+      throw new KitError(
+        'WEBM_INIT_TOO_LARGE',
+        `${describeId(id)} at byte ${offset} ends at byte ${end}, but everything before the first Cluster must fit in ${this.#maxInitBytes} bytes (maxInitBytes)`,
+      );
+    }
+  }
+
+  #leaveCluster(): void {
+    this.#state = 'segment';
+    this.#clusterStart = -1;
+    this.#clusterEnd = -1;
+    this.#clusterSized = false;
+  }
+
+  /** Emits this push's bytes from `#emitFrom` up to `end`: into the init segment, or as a media chunk. */
+  #emit(end: number): void {
+    const from = this.#emitFrom;
+    if (end <= from) return;
+    this.#emitFrom = end;
+    const bytes = this.#cur.subarray(from, end);
+    if (this.#initSegment === null) {
+      this.#appendInit(bytes);
+      return;
+    }
+    this.#out.push({ kind: 'media', bytes, syncPoint: this.#openSync });
+    this.#openSync = false;
+  }
+
+  /** Emits the held-back bytes of earlier pushes, as their own chunk (they are a copy already). */
+  #releasePending(syncPoint: boolean): void {
+    const bytes = this.#held.slice(0, this.#pendingLength);
+    this.#pendingLength = 0;
+    if (this.#initSegment === null) this.#appendInit(bytes);
+    else this.#out.push({ kind: 'media', bytes, syncPoint });
+  }
+
+  #appendInit(bytes: Uint8Array): void {
+    const length = this.#initLength + bytes.length;
+    if (length > this.#maxInitBytes) {
+      throw new KitError(
+        'WEBM_INIT_TOO_LARGE',
+        `no Cluster within the first ${this.#maxInitBytes} bytes (maxInitBytes): everything before the first Cluster is the init segment`,
+      );
+    }
+    if (length > this.#initBuf.length) {
+      let capacity = Math.max(this.#initBuf.length * 2, INITIAL_INIT_CAPACITY);
+      while (capacity < length) capacity *= 2;
+      const grown = new Uint8Array(Math.min(capacity, this.#maxInitBytes));
+      grown.set(this.#initBuf.subarray(0, this.#initLength));
+      this.#initBuf = grown;
+    }
+    this.#initBuf.set(bytes, this.#initLength);
+    this.#initLength = length;
+  }
+
+  #finishInit(): void {
+    const init = this.#initBuf.slice(0, this.#initLength);
+    this.#initSegment = init;
+    this.#initBuf = EMPTY;
+    this.#out.push({ kind: 'init', bytes: init, syncPoint: false });
+  }
+
+  #secondEbmlHeader(offset: number): KitError {
+    return corrupt(
+      `second EBML header at byte ${offset}: a new WebM stream began after the Segment at byte ${this.#segmentStart}; ` +
+        'each broadcast must carry exactly one recording',
+    );
+  }
+
+  #overrun(
+    header: ElementHeader,
+    offset: number,
+    parent: string,
+    parentStart: number,
+    parentEnd: number,
+  ): KitError {
+    const size = header.size === UNKNOWN_SIZE ? 'unknown size' : `${header.size} bytes`;
+    return corrupt(
+      `${describeId(header.id)} at byte ${offset} (${size}) runs past the end of the ${parent} that starts at byte ${parentStart} and ends at byte ${parentEnd}`,
+    );
+  }
+}

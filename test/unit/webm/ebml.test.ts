@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { KitError } from '../../../src/server/errors.js';
+import {
+  describeId,
+  hexId,
+  ID_CLUSTER,
+  ID_EBML,
+  ID_SEGMENT,
+  ID_SIMPLE_BLOCK,
+  MAX_HEADER_LENGTH,
+  NEED_MORE,
+  readElementHeader,
+  readId,
+  readVint,
+  UNKNOWN_SIZE,
+} from '../../../src/server/webm/ebml.js';
+import { bytes, concatBytes, encodeId, encodeSize, unknownSize } from '../../helpers/webm.js';
+
+/** Asserts that `fn` throws a KitError with `code` whose message matches `message`. */
+function assertKitError(fn: () => unknown, code: string, message?: RegExp): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof KitError, `expected a KitError, got ${String(err)}`);
+    assert.equal(err.code, code);
+    if (message) assert.match(err.message, message);
+    return true;
+  });
+}
+
+describe('readVint', () => {
+  for (let width = 1; width <= 8; width++) {
+    const max = Math.min(2 ** (7 * width) - 2, Number.MAX_SAFE_INTEGER);
+    it(`reads ${width}-byte sizes from 0 to ${max}`, () => {
+      for (const value of [0, 1, 126, Math.floor(max / 3), max]) {
+        if (value > max) continue;
+        assert.deepEqual(readVint(encodeSize(value, width), 0), { value, length: width });
+      }
+    });
+
+    it(`reads an all-ones ${width}-byte size as UNKNOWN_SIZE`, () => {
+      assert.deepEqual(readVint(unknownSize(width), 0), { value: UNKNOWN_SIZE, length: width });
+    });
+
+    it(`returns NEED_MORE for a ${width}-byte size cut at every byte`, () => {
+      const whole = encodeSize(5, width);
+      for (let cut = 0; cut < width; cut++) assert.equal(readVint(whole.subarray(0, cut), 0), NEED_MORE);
+      assert.equal(readVint(unknownSize(width).subarray(0, width - 1), 0), NEED_MORE);
+    });
+  }
+
+  it('reads the known encodings of 1 in every width', () => {
+    assert.deepEqual(readVint(bytes(0x81), 0), { value: 1, length: 1 });
+    assert.deepEqual(readVint(bytes(0x40, 0x01), 0), { value: 1, length: 2 });
+    assert.deepEqual(readVint(bytes(0x20, 0, 0x01), 0), { value: 1, length: 3 });
+    assert.deepEqual(readVint(bytes(0x01, 0, 0, 0, 0, 0, 0, 0x01), 0), { value: 1, length: 8 });
+  });
+
+  it('reads 2^53 - 1 in 8 bytes exactly', () => {
+    const max = bytes(0x01, 0x1f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+    assert.deepEqual(readVint(max, 0), { value: Number.MAX_SAFE_INTEGER, length: 8 });
+  });
+
+  it('throws WEBM_CORRUPT for sizes above 2^53 - 1 that are not all ones', () => {
+    assertKitError(() => readVint(bytes(0x01, 0x20, 0, 0, 0, 0, 0, 0), 0), 'WEBM_CORRUPT', /2\^53/);
+    assertKitError(
+      () => readVint(bytes(0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe), 0),
+      'WEBM_CORRUPT',
+      /larger than 2\^53/,
+    );
+  });
+
+  it('reads at an offset and ignores bytes after the integer', () => {
+    const buf = bytes(0xaa, 0xbb, 0x42, 0x34, 0xcc);
+    assert.deepEqual(readVint(buf, 2), { value: 0x234, length: 2 });
+  });
+
+  it('returns NEED_MORE at or past the end of the buffer', () => {
+    assert.equal(readVint(bytes(0x81), 1), NEED_MORE);
+    assert.equal(readVint(bytes(), 0), NEED_MORE);
+  });
+
+  it('throws WEBM_CORRUPT naming the stream byte when the first byte is 0x00', () => {
+    assertKitError(() => readVint(bytes(0x81, 0x00), 1, 1000), 'WEBM_CORRUPT', /byte 1001.*0x00.*8 bytes/);
+  });
+});
+
+describe('readId', () => {
+  const ids = [
+    [ID_SIMPLE_BLOCK, 1],
+    [0x4286, 2],
+    [0x2ad7b1, 3],
+    [ID_EBML, 4],
+    [ID_SEGMENT, 4],
+    [ID_CLUSTER, 4],
+  ] as const;
+
+  for (const [id, length] of ids) {
+    it(`reads ${hexId(id)} as a ${length}-byte ID with its marker`, () => {
+      assert.deepEqual(readId(encodeId(id), 0), { value: id, length });
+    });
+
+    it(`returns NEED_MORE for ${hexId(id)} cut at every byte`, () => {
+      const whole = encodeId(id);
+      for (let cut = 0; cut < length; cut++) assert.equal(readId(whole.subarray(0, cut), 0), NEED_MORE);
+    });
+  }
+
+  it('reads the smallest 2-byte ID, whose value is the reserved 1-byte all-ones', () => {
+    assert.deepEqual(readId(bytes(0x40, 0x7f), 0), { value: 0x407f, length: 2 });
+  });
+
+  it('throws WEBM_CORRUPT for IDs longer than 4 bytes', () => {
+    for (const first of [0x00, 0x01, 0x08, 0x0f]) {
+      assertKitError(() => readId(bytes(first, 0, 0, 0, 0), 0), 'WEBM_CORRUPT', /longer than 4 bytes/);
+    }
+  });
+
+  it('throws WEBM_CORRUPT on the first byte alone when it cannot start an ID', () => {
+    assertKitError(() => readId(bytes(0x05), 0, 77), 'WEBM_CORRUPT', /byte 77/);
+  });
+
+  it('throws WEBM_CORRUPT for reserved IDs (all data bits 0 or 1)', () => {
+    for (const id of [
+      bytes(0xff),
+      bytes(0x80),
+      bytes(0x7f, 0xff),
+      bytes(0x40, 0x00),
+      bytes(0x3f, 0xff, 0xff),
+    ]) {
+      assertKitError(() => readId(id, 0), 'WEBM_CORRUPT', /reserved/);
+    }
+    assertKitError(() => readId(bytes(0x1f, 0xff, 0xff, 0xff), 0), 'WEBM_CORRUPT', /reserved/);
+  });
+
+  it('throws WEBM_CORRUPT for IDs not in their shortest form', () => {
+    assertKitError(() => readId(bytes(0x40, 0x01), 0), 'WEBM_CORRUPT', /0x4001.*shortest/);
+    assertKitError(() => readId(bytes(0x10, 0x00, 0x00, 0xa3), 0), 'WEBM_CORRUPT', /shortest/);
+  });
+});
+
+describe('readElementHeader', () => {
+  it('reads an unknown-size Cluster header as Chromium writes it', () => {
+    const header = concatBytes([encodeId(ID_CLUSTER), unknownSize(8)]);
+    assert.deepEqual(readElementHeader(header, 0), { id: ID_CLUSTER, size: UNKNOWN_SIZE, headerLength: 12 });
+    assert.equal(header.length, MAX_HEADER_LENGTH);
+  });
+
+  it('reads a known-size SimpleBlock header at an offset', () => {
+    const buf = concatBytes([bytes(0, 0, 0), encodeId(ID_SIMPLE_BLOCK), encodeSize(300), bytes(1, 2, 3)]);
+    assert.deepEqual(readElementHeader(buf, 3), { id: ID_SIMPLE_BLOCK, size: 300, headerLength: 3 });
+  });
+
+  it('returns NEED_MORE for a header cut at every byte', () => {
+    for (const header of [
+      concatBytes([encodeId(ID_CLUSTER), unknownSize(8)]),
+      concatBytes([encodeId(ID_SEGMENT), encodeSize(123_456, 8)]),
+      concatBytes([encodeId(ID_SIMPLE_BLOCK), encodeSize(5)]),
+      concatBytes([encodeId(0x4286), encodeSize(2 ** 20, 4)]),
+    ]) {
+      for (let cut = 0; cut < header.length; cut++) {
+        assert.equal(readElementHeader(header.subarray(0, cut), 0), NEED_MORE, `cut at ${cut}`);
+      }
+      assert.notEqual(readElementHeader(header, 0), NEED_MORE);
+    }
+  });
+
+  it('throws WEBM_CORRUPT naming the stream byte of a bad size', () => {
+    assertKitError(() => readElementHeader(bytes(0xa3, 0x00), 0, 500), 'WEBM_CORRUPT', /size at byte 501/);
+  });
+
+  it('throws WEBM_CORRUPT for a bad ID before reading any size', () => {
+    assertKitError(() => readElementHeader(bytes(0x02), 0), 'WEBM_CORRUPT', /element ID at byte 0/);
+  });
+});
+
+describe('describeId', () => {
+  it('names known elements and shows unknown ones in hex', () => {
+    assert.equal(describeId(ID_CLUSTER), 'Cluster (0x1F43B675)');
+    assert.equal(describeId(ID_SIMPLE_BLOCK), 'SimpleBlock (0xA3)');
+    assert.equal(describeId(0x43c6), 'unknown element 0x43C6');
+    assert.equal(hexId(0x2ad7b1), '0x2AD7B1');
+  });
+});

@@ -1,0 +1,214 @@
+/**
+ * Wires the server in data-flow order: ingest → hub → outputs (HTTP listeners, status socket),
+ * behind a plain HTTP listener and an HTTPS listener that speaks HTTP/2 (streaming upload needs it)
+ * and HTTP/1.1 (WebSocket, older clients).
+ */
+import http from 'node:http';
+import http2 from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Express, NextFunction, Request, Response } from 'express';
+import express from 'express';
+import type { ServerInfo } from '../shared/protocol.js';
+import { DEFAULT_MOUNT } from '../shared/protocol.js';
+import type { Config } from './config.js';
+import { KitError, sendError } from './errors.js';
+import { Hub } from './hub/hub.js';
+import { ingestRouter } from './ingest/routes.js';
+import { IngestSessions } from './ingest/session.js';
+import { lanAddresses, machineName } from './lan.js';
+import type { Logger } from './log.js';
+import { listenRouter } from './outputs/listen.js';
+import { rejectUpgrade, StatusServer } from './outputs/status.js';
+import { pagesRouter } from './pages.js';
+import { loadOrCreateStreamKey } from './secrets.js';
+import type { TlsMaterial } from './tls.js';
+import { loadTls } from './tls.js';
+
+export const VERSION = '0.1.0';
+
+/** Where `scripts/build.mjs` puts the pages, seen from build/node/src/server/app.js. */
+const DEFAULT_PUBLIC_DIR = fileURLToPath(new URL('../../../public/', import.meta.url));
+
+export interface OnairServer {
+  /** `http://host:port` of the plain listener (host 127.0.0.1 when bound to all addresses). */
+  httpUrl: string;
+  /** `https://…` of the HTTP/2 listener, or null when HTTPS is off. */
+  httpsUrl: string | null;
+  httpPort: number;
+  httpsPort: number | null;
+  streamKey: string;
+  streamKeyCreated: boolean;
+  tls: TlsMaterial | null;
+  hub: Hub;
+  close(): Promise<void>;
+}
+
+/** Makes an express app that runs on node:http2 compat requests (express assumes node:http's). */
+function http2App(app: Express): Express {
+  const bridge = (base: object, proto: object): object => {
+    const out = Object.create(proto) as object;
+    for (const name of Object.getOwnPropertyNames(base)) {
+      const d = Object.getOwnPropertyDescriptor(base, name);
+      if (d) Object.defineProperty(out, name, d);
+    }
+    return out;
+  };
+  const appProp = { app: { configurable: true, enumerable: true, writable: true, value: app } };
+  app.request = Object.create(bridge(express.request, http2.Http2ServerRequest.prototype), appProp);
+  app.response = Object.create(bridge(express.response, http2.Http2ServerResponse.prototype), appProp);
+  return app;
+}
+
+export async function startServer(
+  config: Readonly<Config>,
+  log: Logger,
+  options: { publicDir?: string } = {},
+): Promise<OnairServer> {
+  const publicDir = options.publicDir ?? DEFAULT_PUBLIC_DIR;
+  const { key: streamKey, created: streamKeyCreated } = config.streamKey
+    ? { key: config.streamKey, created: false }
+    : await loadOrCreateStreamKey(config.dataDir);
+  const tls =
+    config.httpsPort === null
+      ? null
+      : await loadTls({
+          dataDir: config.dataDir,
+          certFile: config.tlsCertFile,
+          keyFile: config.tlsKeyFile,
+          hostnames: [machineName(), `${machineName()}.local`],
+          ips: lanAddresses(),
+        });
+
+  const hub = new Hub({ burstBytes: config.burstBytes, log: log.child({ scope: 'hub' }) });
+  const sessions = new IngestSessions({
+    hub,
+    limits: {
+      maxInitBytes: config.maxInitBytes,
+      maxElementBytes: config.maxElementBytes,
+      ingestIdleTimeoutMs: config.ingestIdleTimeoutMs,
+    },
+    log: log.child({ scope: 'ingest' }),
+  });
+  const status = new StatusServer({
+    hub,
+    log: log.child({ scope: 'status' }),
+    pingIntervalMs: config.statusPingIntervalMs,
+  });
+
+  let httpPort = 0;
+  let httpsPort: number | null = null;
+  const info = (): ServerInfo => ({
+    name: 'onair',
+    version: VERSION,
+    httpPort,
+    httpsPort,
+    defaultMount: DEFAULT_MOUNT,
+  });
+
+  // One router, two express apps: one for node:http requests, one for node:http2 compat requests.
+  const router = express.Router();
+  router.use(
+    ingestRouter({
+      sessions,
+      streamKey,
+      maxChunkBytes: config.maxChunkBytes,
+      log: log.child({ scope: 'ingest' }),
+    }),
+  );
+  router.use(
+    listenRouter({
+      hub,
+      maxListenerBufferBytes: config.maxListenerBufferBytes,
+      log: log.child({ scope: 'listen' }),
+    }),
+  );
+  router.use(pagesRouter({ publicDir, info }));
+  router.use((req: Request, res: Response) => {
+    sendError(res, new KitError('NOT_FOUND', `Nothing at ${req.method} ${req.path}.`));
+  });
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    log.error({ err }, 'request failed');
+    sendError(res, new KitError('INTERNAL', 'Something went wrong on the server.'));
+  });
+  const makeApp = (): Express => {
+    const app = express();
+    app.disable('x-powered-by');
+    app.set('etag', false);
+    app.use(router);
+    return app;
+  };
+  const h1App = makeApp();
+  const h2App = http2App(makeApp());
+
+  const sockets = new Set<Socket>();
+  const track = (s: Socket): void => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  };
+  const onUpgrade = (req: http.IncomingMessage, socket: Socket, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    if (!status.handleUpgrade(req, socket, head)) rejectUpgrade(socket, 404, 'No WebSocket here');
+  };
+
+  const httpServer = http.createServer(h1App);
+  httpServer.on('connection', track);
+  httpServer.on('upgrade', onUpgrade);
+  await listen(httpServer, config.port, config.host);
+  httpPort = (httpServer.address() as AddressInfo).port;
+
+  let httpsServer: http2.Http2SecureServer | null = null;
+  if (tls && config.httpsPort !== null) {
+    const server = http2.createSecureServer(
+      { cert: tls.cert, key: tls.key, allowHTTP1: true },
+      (req, res) => {
+        if (req.httpVersionMajor === 2) h2App(req as unknown as Request, res as unknown as Response);
+        else h1App(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
+      },
+    );
+    server.on('connection', track);
+    server.on('upgrade', onUpgrade);
+    server.on('sessionError', (err) => log.debug({ err: err.message }, 'http2 session error'));
+    await listen(server, config.httpsPort, config.host);
+    httpsPort = (server.address() as AddressInfo).port;
+    httpsServer = server;
+  }
+
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  let closing: Promise<void> | null = null;
+  return {
+    httpUrl: `http://${shownHost}:${httpPort}`,
+    httpsUrl: httpsPort === null ? null : `https://${shownHost}:${httpsPort}`,
+    httpPort,
+    httpsPort,
+    streamKey,
+    streamKeyCreated,
+    tls,
+    hub,
+    close(): Promise<void> {
+      closing ??= (async () => {
+        status.close();
+        sessions.close();
+        hub.close();
+        const done = Promise.all([closeServer(httpServer), httpsServer ? closeServer(httpsServer) : null]);
+        for (const s of sockets) s.destroy();
+        await done;
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: http.Server | http2.Http2SecureServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: http.Server | http2.Http2SecureServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

@@ -1,0 +1,216 @@
+/**
+ * Configuration: defaults, then `ONAIR_*` environment variables, then command-line flags, then
+ * validation. The only module that reads `process.env`/`argv` (main.ts passes them in).
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface Config {
+  /** Address both listeners bind to. */
+  host: string;
+  /** Plain HTTP port (0 picks a free one). */
+  port: number;
+  /** HTTPS + HTTP/2 port (0 picks a free one); null turns HTTPS off. */
+  httpsPort: number | null;
+  /** Where the stream key, certificate and (later) recordings live. */
+  dataDir: string;
+  /** User-supplied certificate and key (PEM files); both or neither. */
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
+  /** Stream key given by the operator; null means generate once and keep it in the data dir. */
+  streamKey: string | null;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  /** Byte cap for everything before the first Cluster (Icecast uses 128 KiB too). */
+  maxInitBytes: number;
+  /** Byte cap for one element inside a Cluster. */
+  maxElementBytes: number;
+  /** Byte cap for one upload on the per-chunk transport. */
+  maxChunkBytes: number;
+  /** Byte cap for the newest-Cluster burst kept for late joiners. */
+  burstBytes: number;
+  /** A listener whose unsent bytes exceed this is dropped. */
+  maxListenerBufferBytes: number;
+  /** A broadcast that receives no bytes for this long ends (mount goes OFFLINE). */
+  ingestIdleTimeoutMs: number;
+  /** Status socket ping interval; a peer that misses a pong is closed. */
+  statusPingIntervalMs: number;
+}
+
+export const DEFAULTS: Readonly<Config> = Object.freeze({
+  host: '0.0.0.0',
+  port: 8080,
+  httpsPort: 8443,
+  dataDir: './data',
+  tlsCertFile: null,
+  tlsKeyFile: null,
+  streamKey: null,
+  logLevel: 'info',
+  maxInitBytes: 128 * 1024,
+  maxElementBytes: 4 * 1024 * 1024,
+  maxChunkBytes: 1024 * 1024,
+  burstBytes: 256 * 1024,
+  maxListenerBufferBytes: 512 * 1024,
+  ingestIdleTimeoutMs: 5_000,
+  statusPingIntervalMs: 30_000,
+});
+
+export class ConfigError extends Error {
+  readonly key: string;
+  constructor(key: string, message: string) {
+    super(`${key}: ${message}`);
+    this.name = 'ConfigError';
+    this.key = key;
+  }
+}
+
+/** One setting: its flag, its env variable, and how to read it. */
+interface Setting {
+  key: keyof Config;
+  flag: string;
+  env: string;
+  kind: 'string' | 'int' | 'port' | 'optionalPort' | 'level';
+  help: string;
+}
+
+const SETTINGS: readonly Setting[] = [
+  { key: 'host', flag: 'host', env: 'ONAIR_HOST', kind: 'string', help: 'address to bind' },
+  { key: 'port', flag: 'port', env: 'ONAIR_PORT', kind: 'port', help: 'HTTP port' },
+  {
+    key: 'httpsPort',
+    flag: 'https-port',
+    env: 'ONAIR_HTTPS_PORT',
+    kind: 'optionalPort',
+    help: 'HTTPS/HTTP2 port, "off" to disable',
+  },
+  { key: 'dataDir', flag: 'data', env: 'ONAIR_DATA', kind: 'string', help: 'data directory' },
+  { key: 'tlsCertFile', flag: 'tls-cert', env: 'ONAIR_TLS_CERT', kind: 'string', help: 'PEM certificate' },
+  { key: 'tlsKeyFile', flag: 'tls-key', env: 'ONAIR_TLS_KEY', kind: 'string', help: 'PEM private key' },
+  { key: 'logLevel', flag: 'log-level', env: 'ONAIR_LOG_LEVEL', kind: 'level', help: 'log level' },
+  { key: 'maxInitBytes', flag: 'max-init-bytes', env: 'ONAIR_MAX_INIT_BYTES', kind: 'int', help: '' },
+  {
+    key: 'maxElementBytes',
+    flag: 'max-element-bytes',
+    env: 'ONAIR_MAX_ELEMENT_BYTES',
+    kind: 'int',
+    help: '',
+  },
+  { key: 'maxChunkBytes', flag: 'max-chunk-bytes', env: 'ONAIR_MAX_CHUNK_BYTES', kind: 'int', help: '' },
+  { key: 'burstBytes', flag: 'burst-bytes', env: 'ONAIR_BURST_BYTES', kind: 'int', help: '' },
+  {
+    key: 'maxListenerBufferBytes',
+    flag: 'max-listener-buffer-bytes',
+    env: 'ONAIR_MAX_LISTENER_BUFFER_BYTES',
+    kind: 'int',
+    help: '',
+  },
+  {
+    key: 'ingestIdleTimeoutMs',
+    flag: 'ingest-idle-timeout-ms',
+    env: 'ONAIR_INGEST_IDLE_TIMEOUT_MS',
+    kind: 'int',
+    help: '',
+  },
+  {
+    key: 'statusPingIntervalMs',
+    flag: 'status-ping-interval-ms',
+    env: 'ONAIR_STATUS_PING_INTERVAL_MS',
+    kind: 'int',
+    help: '',
+  },
+];
+
+const LEVELS: ReadonlySet<string> = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+export const USAGE = `Usage: onair [options]
+
+  --port N               HTTP port (default ${DEFAULTS.port}, env ONAIR_PORT)
+  --https-port N|off     HTTPS + HTTP/2 port (default ${DEFAULTS.httpsPort}, env ONAIR_HTTPS_PORT)
+  --host ADDR            address to bind (default ${DEFAULTS.host}, env ONAIR_HOST)
+  --data DIR             data directory: stream key, certificate (default ${DEFAULTS.dataDir}, env ONAIR_DATA)
+  --tls-cert FILE        PEM certificate instead of the generated self-signed one (env ONAIR_TLS_CERT)
+  --tls-key FILE         PEM private key for --tls-cert (env ONAIR_TLS_KEY)
+  --log-level LEVEL      trace|debug|info|warn|error|silent (default info, env ONAIR_LOG_LEVEL)
+  --help                 show this
+
+  The stream key is generated on first start and kept in DIR/stream-key;
+  ONAIR_STREAM_KEY overrides it (environment only, so it never shows in the process list).
+  Limits: --max-init-bytes --max-element-bytes --max-chunk-bytes --burst-bytes
+          --max-listener-buffer-bytes --ingest-idle-timeout-ms --status-ping-interval-ms
+          (env ONAIR_<NAME_IN_CAPS>).`;
+
+function parseValue(s: Setting, raw: string): Config[keyof Config] {
+  const name = `--${s.flag} / ${s.env}`;
+  switch (s.kind) {
+    case 'string':
+      if (raw === '') throw new ConfigError(name, 'must not be empty');
+      return raw;
+    case 'level':
+      if (!LEVELS.has(raw)) throw new ConfigError(name, `must be one of ${[...LEVELS].join(', ')}`);
+      return raw as Config['logLevel'];
+    case 'optionalPort':
+      if (raw === 'off' || raw === 'none') return null;
+      return parsePort(name, raw);
+    case 'port':
+      return parsePort(name, raw);
+    case 'int': {
+      if (!/^\d+$/.test(raw) || Number(raw) <= 0 || !Number.isSafeInteger(Number(raw))) {
+        throw new ConfigError(name, `must be a positive integer, got "${raw}"`);
+      }
+      return Number(raw);
+    }
+  }
+}
+
+function parsePort(name: string, raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 65535) throw new ConfigError(name, `must be a port 0–65535, got "${raw}"`);
+  return n;
+}
+
+export interface LoadedConfig {
+  config: Readonly<Config>;
+  help: boolean;
+}
+
+/** Builds the configuration from defaults, `env` and `argv` (without node and script), then validates it. */
+export function loadConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  overrides: Partial<Config> = {},
+): LoadedConfig {
+  const options: Record<string, { type: 'string' } | { type: 'boolean' }> = { help: { type: 'boolean' } };
+  for (const s of SETTINGS) options[s.flag] = { type: 'string' };
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: false, strict: true });
+  } catch (err) {
+    throw new ConfigError('arguments', (err as Error).message);
+  }
+  const config: Config = { ...DEFAULTS };
+  const target = config as unknown as Record<string, unknown>;
+  for (const s of SETTINGS) {
+    const fromEnv = env[s.env];
+    if (fromEnv !== undefined && fromEnv !== '') target[s.key] = parseValue(s, fromEnv);
+    const fromFlag = parsed.values[s.flag];
+    if (typeof fromFlag === 'string') target[s.key] = parseValue(s, fromFlag);
+  }
+  const key = env.ONAIR_STREAM_KEY;
+  if (key !== undefined && key !== '') config.streamKey = key;
+  Object.assign(config, overrides);
+  validate(config);
+  config.dataDir = resolve(config.dataDir);
+  return { config: Object.freeze(config), help: parsed.values.help === true };
+}
+
+function validate(c: Config): void {
+  if ((c.tlsCertFile === null) !== (c.tlsKeyFile === null)) {
+    throw new ConfigError('--tls-cert / --tls-key', 'give both the certificate and the key, or neither');
+  }
+  if (c.streamKey !== null && c.streamKey.length < 8) {
+    throw new ConfigError('ONAIR_STREAM_KEY', 'must be at least 8 characters');
+  }
+  if (c.httpsPort !== null && c.httpsPort !== 0 && c.httpsPort === c.port) {
+    throw new ConfigError('--https-port', `must differ from --port (${c.port})`);
+  }
+  if (c.burstBytes < 1024) throw new ConfigError('--burst-bytes', 'must be at least 1024');
+}

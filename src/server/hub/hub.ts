@@ -1,0 +1,86 @@
+/**
+ * The hub: every mount's live stream, in memory. Ingest publishes into it; outputs (HTTP listeners,
+ * status socket) attach to it. This is the seam a Redis bridge would sit behind.
+ */
+import type { Logger } from '../log.js';
+import type { MountSnapshot } from './mount.js';
+import { Mount } from './mount.js';
+
+export type ChangeKind = 'state' | 'listeners';
+export type ChangeListener = (snapshot: MountSnapshot, kind: ChangeKind) => void;
+
+export class Hub {
+  private readonly mounts = new Map<string, Mount>();
+  private readonly changeListeners = new Set<ChangeListener>();
+  private readonly burstBytes: number;
+  private readonly log: Logger;
+
+  constructor(options: { burstBytes: number; log: Logger }) {
+    this.burstBytes = options.burstBytes;
+    this.log = options.log;
+  }
+
+  /** The mount called `name`, created (OFFLINE) on first use. */
+  mount(name: string): Mount {
+    let m = this.mounts.get(name);
+    if (!m) {
+      m = new Mount(
+        name,
+        this.burstBytes,
+        (mount, kind) => this.emit(mount, kind),
+        (mount) =>
+          this.log.warn({ mount: mount.name, dropped: mount.slowDropped }, 'listener too slow, dropped'),
+      );
+      this.mounts.set(name, m);
+    }
+    return m;
+  }
+
+  /** The mount if it exists; a mount nobody ever broadcast to does not. */
+  find(name: string): Mount | undefined {
+    return this.mounts.get(name);
+  }
+
+  /** A snapshot of `name`, OFFLINE with zero counts if it never existed. */
+  snapshot(name: string): MountSnapshot {
+    return (
+      this.mounts.get(name)?.snapshot() ?? {
+        mount: name,
+        state: 'offline',
+        listeners: 0,
+        listenerPeak: 0,
+        startedAt: null,
+        title: null,
+        bytesIn: 0,
+        bytesOut: 0,
+        slowDropped: 0,
+      }
+    );
+  }
+
+  all(): MountSnapshot[] {
+    return [...this.mounts.values()].map((m) => m.snapshot());
+  }
+
+  onChange(listener: ChangeListener): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** Ends every broadcast and drops every sink. */
+  close(): void {
+    for (const m of this.mounts.values()) m.end('shutdown');
+    this.changeListeners.clear();
+  }
+
+  private emit(mount: Mount, kind: ChangeKind): void {
+    if (kind === 'state') {
+      this.log.info(
+        { mount: mount.name, state: mount.state, bytesIn: mount.bytesIn },
+        `mount ${mount.state}`,
+      );
+    }
+    const snap = mount.snapshot();
+    for (const l of this.changeListeners) l(snap, kind);
+  }
+}

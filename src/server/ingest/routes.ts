@@ -1,0 +1,221 @@
+/**
+ * Browser ingest over HTTP: claim a mount (session), then upload either as one long streaming
+ * POST (HTTP/2) or as one POST per recorder chunk with a sequence number.
+ */
+import type { Request, Response } from 'express';
+import { Router } from 'express';
+import type { ChunkAck, IngestSession as IngestSessionBody } from '../../shared/protocol.js';
+import { isValidMount, SEQ_HEADER, SESSION_HEADER, WEBM_CONTENT_TYPE } from '../../shared/protocol.js';
+import { isKitError, KitError, sendError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { keyFromAuthorization, secretEquals } from '../secrets.js';
+import type { IngestSession, IngestSessions } from './session.js';
+
+/** How long one per-chunk upload may take to arrive. */
+const CHUNK_READ_TIMEOUT_MS = 10_000;
+
+export interface IngestRouteOptions {
+  sessions: IngestSessions;
+  streamKey: string;
+  maxChunkBytes: number;
+  log: Logger;
+}
+
+function mountParam(req: Request): string {
+  const mount = String(req.params.mount ?? '');
+  if (!isValidMount(mount)) throw new KitError('MOUNT_INVALID', `"${mount}" is not a valid mount name.`);
+  return mount;
+}
+
+function requireWebm(req: Request): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== WEBM_CONTENT_TYPE) {
+    throw new KitError(
+      'INGEST_UNSUPPORTED_TYPE',
+      `Content-Type "${type || '(none)'}" is not accepted here; send ${WEBM_CONTENT_TYPE} (Opus).`,
+    );
+  }
+}
+
+function sessionHeader(req: Request): string | undefined {
+  const v = req.headers[SESSION_HEADER];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Reads a whole request body of at most `max` bytes; INGEST_CHUNK_TOO_LARGE beyond that. */
+function readBody(req: Request, max: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max) {
+    return Promise.reject(tooLarge(max));
+  }
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(
+        new KitError('INGEST_IDLE_TIMEOUT', `The chunk did not arrive within ${CHUNK_READ_TIMEOUT_MS} ms.`),
+      );
+    }, CHUNK_READ_TIMEOUT_MS);
+    const onData = (b: Buffer): void => {
+      size += b.byteLength;
+      if (size > max) {
+        cleanup();
+        reject(tooLarge(max));
+        return;
+      }
+      parts.push(b);
+    };
+    const onEnd = (): void => {
+      cleanup();
+      resolve(parts.length === 1 && parts[0] ? parts[0] : Buffer.concat(parts, size));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+function tooLarge(max: number): KitError {
+  return new KitError('INGEST_CHUNK_TOO_LARGE', `One upload chunk may be at most ${max} bytes.`);
+}
+
+/** Answers `err` (a KitError, or anything else as INTERNAL) and closes the request body. */
+function fail(req: Request, res: Response, err: unknown, log: Logger): void {
+  const kit = isKitError(err)
+    ? err
+    : new KitError('INTERNAL', 'Upload failed on the server.', {
+        cause: err instanceof Error ? err : undefined,
+      });
+  if (!isKitError(err)) log.error({ err }, 'ingest failed');
+  // The rest of the body is of no use: stop reading it once the answer is out.
+  res.once('finish', () => {
+    if (!req.complete) req.destroy();
+  });
+  sendError(res, kit);
+}
+
+export function ingestRouter(options: IngestRouteOptions): Router {
+  const { sessions, streamKey, maxChunkBytes, log } = options;
+  const router = Router();
+
+  // Claim a mount for a new broadcast.
+  router.post('/api/ingest/:mount/session', (req, res) => {
+    try {
+      const mount = mountParam(req);
+      const key = keyFromAuthorization(req.headers.authorization);
+      if (key === null || !secretEquals(key, streamKey)) {
+        log.warn({ mount, ip: req.socket.remoteAddress }, 'ingest rejected: wrong stream key');
+        throw new KitError('AUTH_BAD_KEY', 'The stream key is wrong.');
+      }
+      const session = sessions.create(mount, { ip: req.socket.remoteAddress });
+      const body: IngestSessionBody = {
+        sessionId: session.id,
+        mount,
+        nextSeq: session.nextSeq,
+        maxChunkBytes,
+      };
+      res.status(201).set('cache-control', 'no-store').json(body);
+    } catch (err) {
+      fail(req, res, err, log);
+    }
+  });
+
+  // End a broadcast now.
+  router.delete('/api/ingest/:mount/session', (req, res) => {
+    try {
+      const session = sessions.get(mountParam(req), sessionHeader(req));
+      sessions.end(session, 'stopped');
+      res.status(200).json({ ended: true, bytesIn: session.bytesIn });
+    } catch (err) {
+      fail(req, res, err, log);
+    }
+  });
+
+  // Transport 1: one long streaming POST.
+  router.post('/api/ingest/:mount/stream', async (req, res) => {
+    let session: IngestSession;
+    try {
+      session = sessions.get(mountParam(req), sessionHeader(req));
+      requireWebm(req);
+      if (session.streamOpen) {
+        throw new KitError('MOUNT_IN_USE', 'This broadcast already has an upload stream open.');
+      }
+    } catch (err) {
+      fail(req, res, err, log);
+      return;
+    }
+    session.streamOpen = true;
+    let detached = false;
+    session.streamAbort = () => {
+      detached = true;
+      req.destroy();
+    };
+    log.info(
+      { mount: session.mount.name, transport: 'stream', http: req.httpVersion },
+      'upload stream opened',
+    );
+    try {
+      for await (const piece of req as AsyncIterable<Buffer>) {
+        if (detached) break;
+        session.feed(piece);
+      }
+      if (!detached) res.status(200).json({ bytesIn: session.bytesIn });
+    } catch (err) {
+      if (isKitError(err) && err.code.startsWith('WEBM_')) sessions.end(session, 'error', err);
+      if (!detached && !res.headersSent && !res.destroyed) fail(req, res, err, log);
+    } finally {
+      session.streamOpen = false;
+      session.streamAbort = undefined;
+      // The broadcaster resumes from the byte count it sees next: send it now.
+      session.mount.notify();
+      log.info({ mount: session.mount.name, bytesIn: session.bytesIn }, 'upload stream closed');
+    }
+  });
+
+  // Transport 2: one POST per recorder chunk, acknowledged, idempotent on retry.
+  router.post('/api/ingest/:mount/chunk', async (req, res) => {
+    let session: IngestSession | undefined;
+    try {
+      session = sessions.get(mountParam(req), sessionHeader(req));
+      requireWebm(req);
+      const rawSeq = req.headers[SEQ_HEADER];
+      const seq = typeof rawSeq === 'string' && /^\d{1,15}$/.test(rawSeq) ? Number(rawSeq) : Number.NaN;
+      if (!Number.isSafeInteger(seq)) {
+        throw new KitError('INGEST_BAD_SEQUENCE', `Header ${SEQ_HEADER} must be a chunk number 0, 1, 2, …`);
+      }
+      const body = await readBody(req, maxChunkBytes);
+      if (session.ended) throw new KitError('AUTH_BAD_SESSION', 'This broadcast has ended.');
+      // The broadcaster fell back from the streaming upload: take no more bytes from it.
+      if (session.streamOpen) session.detachStream();
+      let duplicate = false;
+      if (seq < session.nextSeq) {
+        duplicate = true;
+      } else if (seq > session.nextSeq) {
+        throw new KitError('INGEST_SEQUENCE_GAP', `Chunk ${seq} arrived before chunk ${session.nextSeq}.`, {
+          extra: { expectedSeq: session.nextSeq },
+        });
+      } else {
+        session.feed(body);
+        session.nextSeq++;
+      }
+      const ack: ChunkAck = { ack: session.nextSeq - 1, duplicate };
+      res.status(200).set('cache-control', 'no-store').json(ack);
+    } catch (err) {
+      if (session && isKitError(err) && err.code.startsWith('WEBM_')) sessions.end(session, 'error', err);
+      fail(req, res, err, log);
+    }
+  });
+
+  return router;
+}

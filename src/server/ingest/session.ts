@@ -1,0 +1,135 @@
+/**
+ * Ingest sessions: one per broadcast. A session claims its mount, numbers per-chunk uploads,
+ * feeds bytes through the WebM splitter into the hub, and ends on request or when idle.
+ */
+import { randomBytes } from 'node:crypto';
+import { KitError } from '../errors.js';
+import type { Hub } from '../hub/hub.js';
+import type { Mount } from '../hub/mount.js';
+import type { Logger } from '../log.js';
+import { WebmSplitter } from '../webm/splitter.js';
+
+export type EndReason = 'stopped' | 'idle' | 'error' | 'shutdown';
+
+/** How often idle sessions are looked for. */
+const IDLE_CHECK_INTERVAL_MS = 250;
+
+export interface SessionLimits {
+  maxInitBytes: number;
+  maxElementBytes: number;
+  ingestIdleTimeoutMs: number;
+}
+
+export class IngestSession {
+  readonly id = randomBytes(16).toString('base64url');
+  readonly mount: Mount;
+  readonly createdAt = Date.now();
+  /** Sequence number the per-chunk transport expects next. */
+  nextSeq = 0;
+  /** A streaming upload is attached right now. */
+  streamOpen = false;
+  ended = false;
+  lastDataAt = Date.now();
+  bytesIn = 0;
+  /** Ends the open streaming upload, if any. */
+  streamAbort: (() => void) | undefined;
+  private readonly splitter: WebmSplitter;
+
+  constructor(mount: Mount, limits: SessionLimits) {
+    this.mount = mount;
+    this.splitter = new WebmSplitter({
+      maxInitBytes: limits.maxInitBytes,
+      maxElementBytes: limits.maxElementBytes,
+    });
+  }
+
+  /** Feeds upload bytes in order; throws KitError (WEBM_*) on bytes that cannot be split. */
+  feed(bytes: Uint8Array): void {
+    if (this.ended) throw new KitError('AUTH_BAD_SESSION', 'This broadcast has ended; start a new one.');
+    this.lastDataAt = Date.now();
+    this.bytesIn += bytes.byteLength;
+    const chunks = this.splitter.push(bytes);
+    // What the broadcaster may resume from: every byte taken, including any the splitter holds back.
+    this.mount.bytesIn = this.bytesIn;
+    for (const chunk of chunks) {
+      if (chunk.kind === 'init') this.mount.begin(chunk.bytes, null);
+      else this.mount.publish(chunk);
+    }
+  }
+
+  /** Stops taking bytes from the open streaming upload (another transport takes over). */
+  detachStream(): void {
+    this.streamAbort?.();
+    this.streamAbort = undefined;
+  }
+}
+
+export class IngestSessions {
+  private readonly byMount = new Map<string, IngestSession>();
+  private readonly hub: Hub;
+  private readonly limits: SessionLimits;
+  private readonly log: Logger;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(options: { hub: Hub; limits: SessionLimits; log: Logger }) {
+    this.hub = options.hub;
+    this.limits = options.limits;
+    this.log = options.log;
+    this.timer = setInterval(() => this.endIdle(), IDLE_CHECK_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** Claims `mountName` for a new broadcast; MOUNT_IN_USE when another session holds it. */
+  create(mountName: string, fields: Record<string, unknown> = {}): IngestSession {
+    const held = this.byMount.get(mountName);
+    if (held && !held.ended) {
+      throw new KitError('MOUNT_IN_USE', `Someone is already broadcasting on mount "${mountName}".`);
+    }
+    const session = new IngestSession(this.hub.mount(mountName), this.limits);
+    this.byMount.set(mountName, session);
+    this.log.info({ mount: mountName, session: session.id.slice(0, 6), ...fields }, 'ingest session started');
+    return session;
+  }
+
+  /** The live session of `mountName` with id `id`; AUTH_BAD_SESSION otherwise. */
+  get(mountName: string, id: string | undefined): IngestSession {
+    const s = this.byMount.get(mountName);
+    if (!id || !s || s.ended || s.id !== id) {
+      throw new KitError(
+        'AUTH_BAD_SESSION',
+        'Unknown or ended broadcast session; start the broadcast again.',
+      );
+    }
+    return s;
+  }
+
+  /** Ends `session`: its mount goes OFFLINE and every listener's stream ends. Idempotent. */
+  end(session: IngestSession, reason: EndReason, error?: KitError): void {
+    if (session.ended) return;
+    session.ended = true;
+    if (this.byMount.get(session.mount.name) === session) this.byMount.delete(session.mount.name);
+    session.mount.end(reason === 'shutdown' ? 'shutdown' : 'ended');
+    const fields = {
+      mount: session.mount.name,
+      session: session.id.slice(0, 6),
+      reason,
+      bytesIn: session.bytesIn,
+      seconds: Math.round((Date.now() - session.createdAt) / 100) / 10,
+      ...(error ? { code: error.code, error: error.message } : {}),
+    };
+    if (reason === 'error') this.log.warn(fields, 'ingest session ended');
+    else this.log.info(fields, 'ingest session ended');
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const s of [...this.byMount.values()]) this.end(s, 'shutdown');
+  }
+
+  private endIdle(): void {
+    const now = Date.now();
+    for (const s of [...this.byMount.values()]) {
+      if (now - s.lastDataAt > this.limits.ingestIdleTimeoutMs) this.end(s, 'idle');
+    }
+  }
+}

@@ -1,0 +1,45 @@
+/** The stream key: from the operator, or generated once and kept in the data dir (mode 0600). */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const STREAM_KEY_FILE = 'stream-key';
+
+/** Reads `<dataDir>/stream-key`, creating it with a fresh random key when missing. */
+export async function loadOrCreateStreamKey(dataDir: string): Promise<{ key: string; created: boolean }> {
+  const file = join(dataDir, STREAM_KEY_FILE);
+  try {
+    const key = (await readFile(file, 'utf8')).trim();
+    if (key.length >= 8) return { key, created: false };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // 18 random bytes → 24 URL-safe characters: easy to copy, impossible to guess.
+  const key = randomBytes(18).toString('base64url');
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  return { key, created: true };
+}
+
+/** Compares two secrets in constant time (hashing first so lengths leak nothing either). */
+export function secretEquals(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The stream key from an `Authorization` header: `Bearer KEY`, or Basic with any user and KEY as password. */
+export function keyFromAuthorization(header: string | undefined): string | null {
+  if (!header) return null;
+  const space = header.indexOf(' ');
+  if (space < 0) return null;
+  const scheme = header.slice(0, space).toLowerCase();
+  const value = header.slice(space + 1).trim();
+  if (scheme === 'bearer') return value || null;
+  if (scheme === 'basic') {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon < 0 ? null : decoded.slice(colon + 1) || null;
+  }
+  return null;
+}

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
+import { endSession, listen, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
+import type { TestServer } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
+
+const { chunks: CHUNKS } = loadFixture();
+
+describe('status socket', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer({ statusPingIntervalMs: 300 });
+  });
+  after(() => t.close());
+
+  it('sends offline on connect, then live with listener counts, then offline again', async () => {
+    const status = await watchStatus(`${t.wsUrl}live`);
+    const first = await status.waitFor(() => true);
+    assert.deepEqual(first, {
+      type: 'status',
+      mount: 'live',
+      state: 'offline',
+      listeners: 0,
+      startedAt: null,
+      title: null,
+      bytesIn: 0,
+    });
+    const { session } = await startSession(t.baseUrl, 'live', t.streamKey);
+    assert.ok(session);
+    const t0 = Date.now();
+    await postChunk(t.baseUrl, 'live', session.sessionId, 0, CHUNKS[0] as Buffer);
+    const live = await status.waitFor((m) => m.state === 'live');
+    assert.ok(Date.now() - t0 < 200, 'live is pushed at once, not on a timer');
+    assert.ok(live.startedAt && Math.abs(Date.parse(live.startedAt) - Date.now()) < 5_000);
+    assert.ok(live.bytesIn > 0);
+
+    const a = listen(`${t.baseUrl}/live.webm`);
+    const b = listen(`${t.baseUrl}/live.webm`);
+    await Promise.all([a.status, b.status]);
+    await status.waitFor((m) => m.listeners === 2);
+    a.stop();
+    await status.waitFor((m) => m.listeners === 1 && m.state === 'live');
+
+    await endSession(t.baseUrl, 'live', session.sessionId);
+    const off = await status.waitFor((m) => m.state === 'offline' && status.messages.indexOf(m) > 0);
+    assert.equal(off.startedAt, null);
+    await b.done;
+    const states = status.messages.map((m) => m.state).filter((s, i, all) => s !== all[i - 1]);
+    assert.deepEqual(states, ['offline', 'live', 'offline']);
+    status.close();
+  });
+
+  it('keeps each mount separate', async () => {
+    const one = await watchStatus(`${t.wsUrl}one`);
+    const two = await watchStatus(`${t.wsUrl}two`);
+    const { session } = await startSession(t.baseUrl, 'one', t.streamKey);
+    assert.ok(session);
+    await postChunk(t.baseUrl, 'one', session.sessionId, 0, CHUNKS[0] as Buffer);
+    await one.waitFor((m) => m.state === 'live');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(two.messages.every((m) => m.mount === 'two' && m.state === 'offline'));
+    await endSession(t.baseUrl, 'one', session.sessionId);
+    one.close();
+    two.close();
+  });
+
+  it('refuses an upgrade for an invalid mount with 400', async () => {
+    const ws = new WebSocket(`${t.wsUrl}NOT..valid`);
+    const status = await new Promise<number>((resolve) => {
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', () => resolve(-1));
+    });
+    assert.equal(status, 400);
+  });
+
+  it('closes a peer that stops answering pings', async () => {
+    const port = Number(new URL(t.baseUrl).port);
+    const sock = net.connect(port, '127.0.0.1');
+    sock.write(
+      'GET /ws?mount=live HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    let text = '';
+    sock.on('data', (b) => {
+      text += b.toString('latin1');
+    });
+    const t0 = Date.now();
+    await new Promise<void>((resolve) => sock.on('close', () => resolve()));
+    assert.match(text, /^HTTP\/1\.1 101/);
+    const elapsed = Date.now() - t0;
+    assert.ok(elapsed >= 300 && elapsed < 3_000, `closed after ${elapsed} ms`);
+  });
+});

@@ -1,0 +1,90 @@
+/** App: wires the status socket, autoplay and the player to the page. */
+import { useMemo, useRef, useState } from 'preact/hooks';
+import { unlockAudio } from './autoplay.js';
+import { Controls } from './controls.js';
+import { Details } from './details.js';
+import { mountFromPath } from './mount.js';
+import { NowPlaying } from './now-playing.js';
+import { useAutoplay } from './use-autoplay.js';
+import { useMediaSession } from './use-media-session.js';
+import { usePlayer } from './use-player.js';
+import { useStatus } from './use-status.js';
+import { describePage } from './view-model.js';
+
+export function App() {
+  const mount = useMemo(() => mountFromPath(location.pathname), []);
+  const audioRef = useRef<HTMLAudioElement>(null);
+  const { status, connection, error: statusError } = useStatus(mount);
+  const autoplay = useAutoplay();
+  const [stopped, setStopped] = useState(false);
+  const [retryToken, setRetryToken] = useState(0);
+
+  const live = status?.state === 'live';
+  // A new broadcast (startedAt) or a "Try again" (retryToken) starts a fresh player.
+  const sessionKey = `${status?.startedAt ?? ''}#${retryToken}`;
+  const player = usePlayer(audioRef, mount, live && autoplay.armed && !stopped, sessionKey);
+  const view = describePage({
+    mountValid: mount !== null,
+    status,
+    connection,
+    statusError,
+    autoplayChecked: autoplay.checked,
+    armed: autoplay.armed,
+    stopped,
+    player,
+  });
+
+  // Runs inside the click: play() on the element now is what lets it play by itself later.
+  const listen = (): void => {
+    if (audioRef.current) unlockAudio(audioRef.current);
+    autoplay.arm();
+    setStopped(false);
+  };
+  const stop = (): void => setStopped(true);
+  const retry = (): void => {
+    listen();
+    setRetryToken((t) => t + 1);
+  };
+  useMediaSession({
+    active: live && autoplay.armed,
+    title: status?.title ?? `onair — ${mount ?? ''}`,
+    onPlay: listen,
+    onStop: stop,
+  });
+
+  return (
+    <main class="card">
+      <header class="brand">
+        <span class="brand__name">onair</span>
+        {mount && <span class="brand__mount">{mount}</span>}
+      </header>
+      <p id="status" role="status" aria-live="polite" class={`badge badge--${view.badge}`}>
+        {view.statusText}
+      </p>
+      <p id="note" class="note">
+        {view.note}
+      </p>
+      {view.showTap && (
+        <button id="tap" type="button" class="tap" onClick={listen}>
+          Tap to listen
+        </button>
+      )}
+      {view.showRetry && (
+        <button id="retry" type="button" class="tap" onClick={retry}>
+          Try again
+        </button>
+      )}
+      {live && status && <NowPlaying status={status} />}
+      <Controls
+        audioRef={audioRef}
+        toggle={view.toggle}
+        showVolume={live && autoplay.armed}
+        onStop={stop}
+        onPlay={listen}
+      />
+      <Details audioRef={audioRef} live={live} />
+      {/* biome-ignore lint/a11y/useMediaCaption: live speech; no caption track exists for it */}
+      <audio id="player" ref={audioRef} preload="none" />
+    </main>
+  );
+}

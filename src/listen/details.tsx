@@ -1,0 +1,25 @@
+/** Details: the playback path and, while playing, how much audio is buffered (the player's share of the delay). */
+import type { RefObject } from 'preact';
+import { latencyText } from './format.js';
+import { bufferAhead } from './live-edge.js';
+import { detectPlaybackPath } from './media-support.js';
+import { useNow } from './use-now.js';
+
+/** The buffer figure refreshes this often. */
+const DETAILS_TICK_MS = 500;
+
+export function Details({ audioRef, live }: { audioRef: RefObject<HTMLAudioElement>; live: boolean }) {
+  useNow(DETAILS_TICK_MS, live);
+  const audio = audioRef.current;
+  const parts = [detectPlaybackPath().label];
+  if (live && audio) {
+    const ahead = audio.getAttribute('src') ? bufferAhead(audio) : null;
+    if (ahead !== null) parts.push(latencyText(ahead));
+    if (audio.playbackRate !== 1) parts.push(`catching up ×${audio.playbackRate}`);
+  }
+  return (
+    <p id="details" class="details">
+      {parts.join(' · ')}
+    </p>
+  );
+}

@@ -1,0 +1,101 @@
+/** The listener's player: plays a mount live into one `<audio>` element until aborted, reconnecting with backoff. */
+import { paths } from '../shared/protocol.js';
+import type { PauseReason } from './element.js';
+import { detectPlaybackPath } from './media-support.js';
+import { runMseSession } from './mse-session.js';
+import { PlayerError } from './player-error.js';
+import { runProgressiveSession } from './progressive-session.js';
+import { sleep } from './wait.js';
+
+/** First reconnect delay; it doubles per failed attempt. */
+export const RETRY_MIN_MS = 250;
+/** Longest reconnect delay. */
+export const RETRY_MAX_MS = 4_000;
+/** Failed attempts in a row before the player gives up (≈ 20 s of trying). */
+export const MAX_RETRY_ATTEMPTS = 8;
+
+export type PlayerEvent =
+  // A request for the stream is on its way.
+  | { type: 'connecting' }
+  // Audio is coming out.
+  | { type: 'playing' }
+  // The session runs but the element does not play: autoplay refused ('blocked') or paused from outside.
+  | { type: 'paused'; reason: PauseReason }
+  // The response ended (error null: the broadcast probably ended) or failed; the next attempt follows.
+  | { type: 'retrying'; attempt: number; delayMs: number; error: PlayerError | null }
+  // MAX_RETRY_ATTEMPTS failed in a row; the player stopped.
+  | { type: 'failed'; error: PlayerError };
+
+export interface PlayerOptions {
+  /** The one `<audio>` element; it is kept across sessions and left without a source when done. */
+  audio: HTMLAudioElement;
+  mount: string;
+  /** Abort when the mount goes offline or the listener stops. */
+  signal: AbortSignal;
+  /** Not called after `signal` aborts. */
+  onEvent(event: PlayerEvent): void;
+}
+
+/**
+ * Plays `mount` until `signal` aborts. A response that ends or fails is retried after RETRY_MIN_MS,
+ * doubling to RETRY_MAX_MS; an attempt that got audio resets the count. A 404 LISTEN_OFFLINE is
+ * retried the same way: the status socket says live, so the stream is about to appear, and when
+ * the status says offline the caller aborts.
+ */
+export async function runPlayer(opts: PlayerOptions): Promise<void> {
+  const { audio, mount, signal } = opts;
+  const emit = (event: PlayerEvent): void => {
+    if (!signal.aborted) opts.onEvent(event);
+  };
+  const path = detectPlaybackPath();
+  const url = paths.listenWebm(mount);
+  let attempt = 0;
+  let delayMs = RETRY_MIN_MS;
+
+  while (!signal.aborted) {
+    let started = false;
+    const hooks = {
+      onStarted: () => {
+        started = true;
+      },
+      onPlaying: () => emit({ type: 'playing' }),
+      onPaused: (reason: PauseReason) => emit({ type: 'paused', reason }),
+    };
+    let error: PlayerError | null = null;
+    emit({ type: 'connecting' });
+    try {
+      if (path.kind === 'mse') {
+        await runMseSession({
+          audio,
+          url,
+          MediaSource: path.MediaSource,
+          managed: path.managed,
+          signal,
+          hooks,
+        });
+      } else {
+        await runProgressiveSession({ audio, url, signal, hooks });
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      error = err instanceof PlayerError ? err : new PlayerError('MEDIA', String(err), { cause: err });
+    }
+    if (signal.aborted) return;
+    if (started) {
+      attempt = 0;
+      delayMs = RETRY_MIN_MS;
+    }
+    attempt += 1;
+    if (attempt > MAX_RETRY_ATTEMPTS) {
+      emit({ type: 'failed', error: error ?? new PlayerError('NETWORK', 'the stream keeps ending') });
+      return;
+    }
+    emit({ type: 'retrying', attempt, delayMs, error });
+    try {
+      await sleep(delayMs, signal);
+    } catch {
+      return;
+    }
+    delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
+  }
+}

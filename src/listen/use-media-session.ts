@@ -1,0 +1,41 @@
+/** useMediaSession(): lock-screen and notification title plus play/stop actions (Media Session API). */
+import { useEffect, useRef } from 'preact/hooks';
+
+export interface MediaSessionProps {
+  active: boolean;
+  title: string;
+  onPlay(): void;
+  onStop(): void;
+}
+
+export function useMediaSession({ active, title, onPlay, onStop }: MediaSessionProps): void {
+  const handlers = useRef({ onPlay, onStop });
+  handlers.current = { onPlay, onStop };
+  useEffect(() => {
+    const session = 'mediaSession' in navigator ? navigator.mediaSession : null;
+    if (!session || !active) return;
+    session.metadata = new MediaMetadata({ title, artist: 'onair' });
+    const actions: [MediaSessionAction, () => void][] = [
+      ['play', () => handlers.current.onPlay()],
+      ['pause', () => handlers.current.onStop()],
+      ['stop', () => handlers.current.onStop()],
+    ];
+    for (const [action, handler] of actions) {
+      try {
+        session.setActionHandler(action, handler);
+      } catch {
+        // This browser does not know the action.
+      }
+    }
+    return () => {
+      session.metadata = null;
+      for (const [action] of actions) {
+        try {
+          session.setActionHandler(action, null);
+        } catch {
+          // See above.
+        }
+      }
+    };
+  }, [active, title]);
+}

@@ -1,0 +1,59 @@
+/** usePlayer(): runs the player while `run` is true and reports its phase; each new `sessionKey` restarts it. */
+import type { RefObject } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { PauseReason } from './element.js';
+import { type PlayerEvent, runPlayer } from './player.js';
+import type { PlayerError } from './player-error.js';
+
+export type PlayerView =
+  | { phase: 'idle' }
+  | { phase: 'connecting' }
+  | { phase: 'playing' }
+  | { phase: 'paused'; reason: PauseReason }
+  | { phase: 'retrying'; error: PlayerError | null }
+  | { phase: 'failed'; error: PlayerError };
+
+const IDLE: PlayerView = { phase: 'idle' };
+
+function toView(event: PlayerEvent): PlayerView {
+  switch (event.type) {
+    case 'connecting':
+      return { phase: 'connecting' };
+    case 'playing':
+      return { phase: 'playing' };
+    case 'paused':
+      return { phase: 'paused', reason: event.reason };
+    case 'retrying':
+      return { phase: 'retrying', error: event.error };
+    case 'failed':
+      return { phase: 'failed', error: event.error };
+  }
+}
+
+export function usePlayer(
+  audioRef: RefObject<HTMLAudioElement>,
+  mount: string | null,
+  run: boolean,
+  sessionKey: string,
+): PlayerView {
+  const [view, setView] = useState<PlayerView>(IDLE);
+  useEffect(() => {
+    const audio = audioRef.current;
+    if (!run || mount === null || !audio) {
+      setView(IDLE);
+      return;
+    }
+    const ac = new AbortController();
+    void runPlayer({
+      audio,
+      mount,
+      signal: ac.signal,
+      onEvent: (event) => {
+        // 'connecting' after a retry keeps an earlier 'paused' visible: the listener still has to tap.
+        setView((prev) => (event.type === 'connecting' && prev.phase === 'paused' ? prev : toView(event)));
+      },
+    });
+    return () => ac.abort();
+  }, [audioRef, mount, run, sessionKey]);
+  return view;
+}

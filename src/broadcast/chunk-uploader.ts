@@ -1,0 +1,252 @@
+/** Per-chunk upload: one POST per recorder chunk, in order, one at a time, each kept until acknowledged. */
+import type { ChunkAck, IngestSession } from '../shared/protocol.js';
+import { paths, SEQ_HEADER, SESSION_HEADER, WEBM_CONTENT_TYPE } from '../shared/protocol.js';
+import { BroadcastError, toBroadcastError } from './errors.js';
+import { REQUEST_TIMEOUT_MS, readErrorBody, withTimeout } from './http.js';
+import { errorFromAnswer } from './session.js';
+import type { Bytes, Uploader, UploaderCallbacks } from './upload.js';
+import { splitBytes, UPLOAD_DRAIN_TIMEOUT_MS, UPLOAD_QUEUE_MAX_BYTES } from './upload.js';
+
+/** First wait before retrying a failed POST; doubles on each further failure. */
+export const RETRY_MIN_MS = 250;
+/** Longest wait between retries. */
+export const RETRY_MAX_MS = 4_000;
+
+interface QueuedChunk {
+  seq: number;
+  bytes: Bytes;
+}
+
+/** What one POST came to: done (acknowledged, maybe more), retry later, or a fatal error. */
+type Outcome =
+  | { kind: 'acked'; ack: number }
+  | { kind: 'resend-from'; seq: number }
+  | { kind: 'retry' }
+  | { kind: 'failed'; error: BroadcastError };
+
+function isChunkAck(v: unknown): v is ChunkAck {
+  if (typeof v !== 'object' || v === null) return false;
+  const a = v as Record<string, unknown>;
+  return typeof a.ack === 'number' && typeof a.duplicate === 'boolean';
+}
+
+export interface ChunkUploaderOptions {
+  mount: string;
+  session: IngestSession;
+  /** Sequence number of the first chunk; `session.nextSeq` (0 for a new session). */
+  firstSeq: number;
+  /** Added to the reported byte and chunk counts (what an earlier transport already delivered). */
+  base?: { bytesSent: number; chunksSent: number; fellBack: boolean };
+}
+
+export class ChunkUploader implements Uploader {
+  readonly #opts: ChunkUploaderOptions;
+  readonly #cb: UploaderCallbacks;
+  readonly #signal: AbortSignal;
+  readonly #queue: QueuedChunk[] = [];
+  #nextSeq: number;
+  #queuedBytes = 0;
+  #ackedBytes = 0;
+  /** Highest sequence number posted at least once + 1. */
+  #posted: number;
+  /** Highest acknowledged sequence number + 1. */
+  #acked: number;
+  #running = false;
+  #retrying = false;
+  #closed = false;
+  #error: BroadcastError | null = null;
+  /** Woken when the queue empties or the upload fails. */
+  #idle: (() => void) | null = null;
+
+  constructor(opts: ChunkUploaderOptions, cb: UploaderCallbacks, signal: AbortSignal) {
+    this.#opts = opts;
+    this.#cb = cb;
+    this.#signal = signal;
+    this.#nextSeq = opts.firstSeq;
+    this.#acked = opts.firstSeq;
+    this.#posted = opts.firstSeq;
+  }
+
+  push(bytes: Bytes): void {
+    if (this.#error || this.#closed || this.#signal.aborted) return;
+    for (const piece of splitBytes(bytes, this.#opts.session.maxChunkBytes)) {
+      this.#queue.push({ seq: this.#nextSeq++, bytes: piece });
+      this.#queuedBytes += piece.byteLength;
+    }
+    if (this.#queuedBytes > UPLOAD_QUEUE_MAX_BYTES) {
+      this.#fail(
+        new BroadcastError(
+          'QUEUE_FULL',
+          `The audio is not getting through to the server (${(this.#queuedBytes / 1048576).toFixed(1)} MiB waiting), so the broadcast stopped. Check the Wi-Fi or network cable, then press Go live again.`,
+        ),
+      );
+      return;
+    }
+    this.#report();
+    if (!this.#running) void this.#run();
+  }
+
+  async finish(): Promise<void> {
+    this.#closed = true;
+    const deadline = Date.now() + UPLOAD_DRAIN_TIMEOUT_MS;
+    while (this.#queue.length > 0 && !this.#error) {
+      if (this.#signal.aborted) throw this.#signal.reason;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new BroadcastError(
+          'UNREACHABLE',
+          `The last ${(this.#queuedBytes / 1024).toFixed(0)} KiB of audio did not reach the server at ${location.origin} in time.`,
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    if (this.#error) throw this.#error;
+  }
+
+  /** Sends the queue head until the queue is empty; one request in flight at a time. */
+  async #run(): Promise<void> {
+    this.#running = true;
+    let delayMs = RETRY_MIN_MS;
+    try {
+      while (this.#queue.length > 0 && !this.#error && !this.#signal.aborted) {
+        const head = this.#queue[0] as QueuedChunk;
+        const outcome = await this.#post(head);
+        if (outcome.kind === 'failed') {
+          this.#fail(outcome.error);
+          break;
+        }
+        if (outcome.kind === 'retry') {
+          this.#retrying = true;
+          this.#report();
+          await sleep(delayMs, this.#signal);
+          delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
+          continue;
+        }
+        delayMs = RETRY_MIN_MS;
+        this.#retrying = false;
+        if (outcome.kind === 'acked') this.#dropThrough(outcome.ack);
+        else this.#resendFrom(outcome.seq);
+        this.#report();
+      }
+    } catch (err) {
+      // Aborted (Stop or page teardown) ends the loop quietly; anything else is a bug worth showing.
+      if (!this.#signal.aborted) this.#fail(toBroadcastError(err));
+    } finally {
+      this.#running = false;
+      this.#wakeIdle();
+    }
+  }
+
+  /** One POST of `chunk`. Network errors, timeouts and 5xx come back as `retry`; fatal answers fail the upload. */
+  async #post(chunk: QueuedChunk): Promise<Outcome> {
+    const { mount, session } = this.#opts;
+    let res: Response;
+    try {
+      res = await fetch(paths.ingestChunk(mount), {
+        method: 'POST',
+        headers: {
+          'content-type': WEBM_CONTENT_TYPE,
+          [SESSION_HEADER]: session.sessionId,
+          [SEQ_HEADER]: String(chunk.seq),
+        },
+        body: chunk.bytes,
+        signal: withTimeout(this.#signal, REQUEST_TIMEOUT_MS),
+      });
+    } catch (err) {
+      if (this.#signal.aborted) throw err;
+      return { kind: 'retry' };
+    }
+    this.#posted = Math.max(this.#posted, chunk.seq + 1);
+    if (res.ok) {
+      const json: unknown = await res.json().catch(() => null);
+      // A 2xx without a readable ack still means this chunk was taken.
+      return { kind: 'acked', ack: isChunkAck(json) ? json.ack : chunk.seq };
+    }
+    if (res.status >= 500) return { kind: 'retry' };
+    if (res.status === 409) {
+      const body = await readErrorBody(res.clone());
+      if (body.code === 'INGEST_SEQUENCE_GAP' && typeof body.expectedSeq === 'number') {
+        return { kind: 'resend-from', seq: body.expectedSeq };
+      }
+    }
+    return { kind: 'failed', error: await errorFromAnswer(res, mount) };
+  }
+
+  /** The server holds every chunk up to and including `ack`. */
+  #dropThrough(ack: number): void {
+    while (this.#queue.length > 0 && (this.#queue[0] as QueuedChunk).seq <= ack) {
+      const done = this.#queue.shift() as QueuedChunk;
+      this.#queuedBytes -= done.bytes.byteLength;
+      this.#ackedBytes += done.bytes.byteLength;
+    }
+    this.#acked = Math.max(this.#acked, ack + 1);
+  }
+
+  /** INGEST_SEQUENCE_GAP: the server wants `seq` next. Chunks before it are held by the server. */
+  #resendFrom(seq: number): void {
+    const first = this.#queue[0];
+    if (first && seq < first.seq) {
+      // We dropped those chunks only after the server acknowledged them: it has lost audio it had taken.
+      this.#fail(
+        new BroadcastError(
+          'SESSION_ENDED',
+          'The server lost part of the broadcast it had already received. Press Stop, then Go live again.',
+        ),
+      );
+      return;
+    }
+    this.#dropThrough(seq - 1);
+  }
+
+  #fail(err: BroadcastError): void {
+    if (this.#error) return;
+    this.#error = err;
+    this.#wakeIdle();
+    this.#cb.onError(err);
+  }
+
+  #wakeIdle(): void {
+    const idle = this.#idle;
+    this.#idle = null;
+    idle?.();
+  }
+
+  #report(): void {
+    const base = this.#opts.base ?? { bytesSent: 0, chunksSent: 0, fellBack: false };
+    this.#cb.onProgress({
+      transport: 'chunks',
+      bytesSent: base.bytesSent + this.#ackedBytes,
+      chunksSent: base.chunksSent + this.#posted - this.#opts.firstSeq,
+      chunksAcked: this.#acked,
+      queuedBytes: this.#queuedBytes,
+      retrying: this.#retrying,
+      fellBack: base.fellBack,
+    });
+    if (this.#queue.length === 0) this.#wakeIdle();
+  }
+}
+
+/** Resolves after `ms`; rejects with the abort reason when `signal` aborts first. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

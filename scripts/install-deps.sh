@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Installs what onair needs, idempotently: npm packages always; with --test also the Debian packages
+# the test suite drives (chromium for e2e, ffmpeg/ffprobe and sox for fixtures). Apt runs only when a
+# command is missing; npm ci only when node_modules is missing or older than package-lock.json.
+# Target: Debian 12 as root with node >= 20 and npm present. Nothing here needs the internet beyond the
+# Debian and npm registries (no browser downloads: Playwright drives the system Chromium).
+#
+#   bash scripts/install-deps.sh          # server only (npm packages)
+#   bash scripts/install-deps.sh --test   # plus chromium, ffmpeg, sox
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_test=0
+for arg in "$@"; do
+  case "$arg" in
+    --test) with_test=1 ;;
+    -h | --help)
+      sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "install-deps: unknown option: $arg (try --help)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+say() { printf 'install-deps: %s\n' "$*"; }
+
+# --- node -------------------------------------------------------------------------------------------
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "install-deps: node and npm are required (Node >= 20); install them first" >&2
+  exit 1
+fi
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "install-deps: Node >= 20 required, found $(node --version)" >&2
+  exit 1
+fi
+say "node $(node --version), npm $(npm --version)"
+
+# --- Debian packages (tests only) ---------------------------------------------------------------------
+if [ "$with_test" -eq 1 ]; then
+  # command → Debian package (ffprobe ships in ffmpeg).
+  missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+  command -v ffprobe >/dev/null 2>&1 || [[ " ${missing[*]-} " == *" ffmpeg "* ]] || missing+=(ffmpeg)
+  command -v sox >/dev/null 2>&1 || missing+=(sox)
+
+  if [ "${#missing[@]}" -eq 0 ]; then
+    say "apt: chromium, ffmpeg, sox already present"
+  else
+    if ! command -v apt-get >/dev/null 2>&1; then
+      echo "install-deps: missing ${missing[*]} and no apt-get here; install them by hand" >&2
+      exit 1
+    fi
+    sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+      if command -v sudo >/dev/null 2>&1; then
+        sudo=(sudo)
+      else
+        echo "install-deps: missing ${missing[*]}; run as root to install them" >&2
+        exit 1
+      fi
+    fi
+    apt_get() {
+      # Wait for another apt/dpkg run instead of failing on its lock.
+      "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 "$@"
+    }
+    say "apt-get update"
+    apt_get update -q
+    # --no-install-recommends is enough for chromium too: checked on a fresh Debian 12 (debootstrap
+    # minbase + node): headless Chromium launches, renders text (fontconfig pulls in DejaVu), plays
+    # audio, and records the fake mic. The Recommends (upower, udev, mesa, fonts-liberation,
+    # system-config-printer, ...) add ~40 packages a headless test never uses.
+    say "apt-get install --no-install-recommends ${missing[*]}"
+    apt_get install -y -q --no-install-recommends "${missing[@]}"
+  fi
+  for cmd in chromium ffmpeg ffprobe sox; do
+    command -v "$cmd" >/dev/null 2>&1 || {
+      echo "install-deps: $cmd still missing after install" >&2
+      exit 1
+    }
+  done
+fi
+
+# --- npm ----------------------------------------------------------------------------------------------
+# npm writes node_modules/.package-lock.json on every install: it is the stamp of the last install.
+stamp=node_modules/.package-lock.json
+if [ -f package-lock.json ]; then
+  if [ ! -d node_modules ] || [ ! -f "$stamp" ]; then
+    say "npm ci (node_modules missing)"
+    npm ci --no-audit --no-fund
+  elif [ package-lock.json -nt "$stamp" ]; then
+    say "npm ci (package-lock.json is newer than node_modules)"
+    npm ci --no-audit --no-fund
+  else
+    say "npm: node_modules is up to date"
+  fi
+else
+  if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ package.json -nt "$stamp" ]; then
+    say "npm install (no package-lock.json)"
+    npm install --no-audit --no-fund
+  else
+    say "npm: node_modules is up to date (no package-lock.json)"
+  fi
+fi
+say "done"

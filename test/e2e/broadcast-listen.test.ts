@@ -1,0 +1,152 @@
+/**
+ * The heart of the product in real Chromium: a listener page opened first shows OFFLINE, the
+ * broadcaster page (fake 440 Hz mic) goes live, listeners hear 440 Hz, Stop brings them back to OFFLINE.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, measurePeakHz } from '../helpers/chromium.js';
+import type { TestServer } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
+
+const STARTED = 'The stream is started';
+
+async function statusText(page: Page): Promise<string> {
+  return ((await page.locator('#status').textContent()) ?? '').trim();
+}
+
+async function waitForStatus(page: Page, text: string, timeoutMs = 10_000): Promise<void> {
+  await page.locator('#status', { hasText: new RegExp(`^\\s*${text}\\s*$`) }).waitFor({ timeout: timeoutMs });
+}
+
+/** Asserts the listener's audio element is playing: currentTime advances about in real time. */
+async function assertPlaying(page: Page): Promise<void> {
+  const read = (): Promise<{ t: number; paused: boolean }> =>
+    page.evaluate(() => {
+      const a = document.querySelector('#player') as HTMLAudioElement;
+      return { t: a.currentTime, paused: a.paused };
+    });
+  const a = await read();
+  await page.waitForTimeout(1_000);
+  const b = await read();
+  assert.equal(b.paused, false, 'audio element is not paused');
+  const advanced = b.t - a.t;
+  assert.ok(advanced > 0.7 && advanced < 1.5, `currentTime advanced ${advanced.toFixed(3)} s in 1 s`);
+}
+
+async function assertHears440(page: Page): Promise<void> {
+  const peak = await measurePeakHz(page, '#player', 1_500);
+  assert.ok(
+    Math.abs(peak.peakHz - 440) < 25,
+    `peak at ${peak.peakHz.toFixed(1)} Hz (${peak.peakDb.toFixed(1)} dB)`,
+  );
+  assert.ok(peak.peakDb > -60, `peak level ${peak.peakDb.toFixed(1)} dB is audible`);
+}
+
+async function goLive(page: Page, key: string): Promise<void> {
+  await page.fill('#key', key);
+  await page.click('#golive');
+}
+
+const TRANSPORTS = [
+  { name: 'streaming upload over HTTPS/HTTP2', secure: true, label: 'streaming upload (HTTP/2)' },
+  { name: 'per-chunk upload over plain HTTP', secure: false, label: 'per-chunk upload' },
+] as const;
+
+for (const transport of TRANSPORTS) {
+  describe(`live path in Chromium: ${transport.name}`, () => {
+    let server: TestServer;
+    let browser: Browser;
+    let context: BrowserContext;
+    before(async () => {
+      server = await startTestServer();
+      browser = await launchChromium({ autoplay: true });
+      context = await browser.newContext({ ignoreHTTPSErrors: true });
+    });
+    after(async () => {
+      await context?.close();
+      await browser?.close();
+      await server?.close();
+    });
+
+    it('goes OFFLINE → started → playing 440 Hz → OFFLINE, for an early and a late listener', async () => {
+      const base = transport.secure ? server.httpsUrl : server.baseUrl;
+      const first = await context.newPage();
+      await first.goto(`${base}/`);
+      await waitForStatus(first, 'OFFLINE');
+
+      const host = await context.newPage();
+      await host.goto(`${base}/broadcast`);
+      await goLive(host, server.streamKey);
+      await waitForStatus(first, STARTED);
+      await host.locator('#transport', { hasText: transport.label }).waitFor({ timeout: 5_000 });
+      await assertPlaying(first);
+      await assertHears440(first);
+
+      await first.waitForTimeout(5_000);
+      const second = await context.newPage();
+      const joinedAt = Date.now();
+      await second.goto(`${base}/listen/live`);
+      await waitForStatus(second, STARTED);
+      await second.waitForFunction(
+        () => (document.querySelector('#player') as HTMLAudioElement).currentTime > 0,
+        null,
+        {
+          timeout: 5_000,
+        },
+      );
+      const joinMs = Date.now() - joinedAt;
+      assert.ok(joinMs < 3_000, `late joiner playing after ${joinMs} ms`);
+      await assertPlaying(second);
+      await assertHears440(second);
+      await assertPlaying(first);
+
+      await host.click('#stop');
+      await waitForStatus(first, 'OFFLINE');
+      await waitForStatus(second, 'OFFLINE');
+      assert.equal(await statusText(first), 'OFFLINE');
+
+      // The next broadcast plays again by itself, without a reload.
+      await host.click('#golive');
+      await waitForStatus(first, STARTED);
+      await assertPlaying(first);
+      await host.click('#stop');
+      await waitForStatus(first, 'OFFLINE');
+      await Promise.all([first.close(), second.close(), host.close()]);
+    });
+  });
+}
+
+describe('live path in Chromium: autoplay blocked', () => {
+  let server: TestServer;
+  let browser: Browser;
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchChromium({ autoplay: false });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('shows "Tap to listen" instead of an error, and plays after the tap', async () => {
+    const context = await browser.newContext();
+    const listener = await context.newPage();
+    await listener.goto(`${server.baseUrl}/`);
+    await waitForStatus(listener, 'OFFLINE');
+    const host = await context.newPage();
+    await host.goto(`${server.baseUrl}/broadcast`);
+    await goLive(host, server.streamKey);
+    // No gesture on the listener page yet: the browser refuses to play, the page asks for a tap.
+    const tap = listener.locator('#tap', { hasText: 'Tap to listen' });
+    await tap.waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal(await listener.locator('[role=alert]').count(), 0, 'no error is shown');
+    await tap.click();
+    await waitForStatus(listener, STARTED);
+    await assertPlaying(listener);
+    await assertHears440(listener);
+    await host.click('#stop');
+    await waitForStatus(listener, 'OFFLINE');
+    await context.close();
+  });
+});

@@ -1,0 +1,198 @@
+// Test helper: the system Chromium (Debian's /usr/bin/chromium) driven by playwright-core, with a fake
+// microphone fed from a WAV file, plus a pure-TS tone WAV writer and an in-page FFT peak meter.
+// See /work/shared/FIELD-NOTES.md §1 "Running browsers here" for why each flag is here.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
+
+export interface LaunchChromiumOptions {
+  /** Add `--autoplay-policy=no-user-gesture-required`. Default true; false tests the tap-to-listen path. */
+  autoplay?: boolean;
+  /** WAV fed to the fake microphone. Default: toneWavPath() (440 Hz, 60 s, 48 kHz mono). */
+  fakeAudioFile?: string;
+  /** Further Chromium flags, appended last. */
+  extraArgs?: string[];
+}
+
+/** Launch headless system Chromium with the fake-mic flags. Playwright's `--mute-audio` is removed. */
+export async function launchChromium(options: LaunchChromiumOptions = {}): Promise<Browser> {
+  const { autoplay = true, fakeAudioFile = toneWavPath(), extraArgs = [] } = options;
+  const args = [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${fakeAudioFile}`,
+  ];
+  if (autoplay) args.push('--autoplay-policy=no-user-gesture-required');
+  args.push(...extraArgs);
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM_PATH,
+    headless: true,
+    ignoreDefaultArgs: ['--mute-audio'],
+    args,
+  });
+}
+
+export interface ToneWavOptions {
+  freqHz?: number;
+  seconds?: number;
+  sampleRate?: number;
+  /** Peak amplitude, 0..1 of full scale. */
+  amplitude?: number;
+  /** Gate the tone: on for `onMs` at the start of every `periodMs`, silence otherwise. */
+  bursts?: { onMs: number; periodMs: number };
+}
+
+/** Write a 16-bit mono PCM WAV sine tone to `path` (parent directories are created). */
+export function writeToneWav(path: string, options: ToneWavOptions = {}): void {
+  const { freqHz = 440, seconds = 60, sampleRate = 48000, amplitude = 0.5, bursts } = options;
+  const frames = Math.round(seconds * sampleRate);
+  const dataBytes = frames * 2;
+  const buf = Buffer.alloc(44 + dataBytes);
+  buf.write('RIFF', 0, 'ascii');
+  buf.writeUInt32LE(36 + dataBytes, 4);
+  buf.write('WAVE', 8, 'ascii');
+  buf.write('fmt ', 12, 'ascii');
+  buf.writeUInt32LE(16, 16); // fmt chunk size
+  buf.writeUInt16LE(1, 20); // PCM
+  buf.writeUInt16LE(1, 22); // mono
+  buf.writeUInt32LE(sampleRate, 24);
+  buf.writeUInt32LE(sampleRate * 2, 28); // byte rate
+  buf.writeUInt16LE(2, 32); // block align
+  buf.writeUInt16LE(16, 34); // bits per sample
+  buf.write('data', 36, 'ascii');
+  buf.writeUInt32LE(dataBytes, 40);
+  const peak = Math.max(0, Math.min(1, amplitude)) * 32767;
+  const step = (2 * Math.PI * freqHz) / sampleRate;
+  for (let i = 0; i < frames; i++) {
+    let on = true;
+    if (bursts) on = ((i * 1000) / sampleRate) % bursts.periodMs < bursts.onMs;
+    const v = on ? Math.round(peak * Math.sin(step * i)) : 0;
+    buf.writeInt16LE(v, 44 + i * 2);
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, buf);
+}
+
+let standardTone: string | undefined;
+
+/**
+ * Path of the standard 440 Hz, 60 s, 48 kHz mono tone in os.tmpdir(), written once per process. The
+ * name is fixed (no file per process piles up); the write goes through a rename, so concurrent test
+ * processes never see a half-written file.
+ */
+export function toneWavPath(): string {
+  if (standardTone === undefined) {
+    const path = join(tmpdir(), 'onair-tone-440hz-60s-48k.wav');
+    const partial = `${path}.${process.pid}.tmp`;
+    writeToneWav(partial);
+    renameSync(partial, path);
+    standardTone = path;
+  }
+  return standardTone;
+}
+
+export interface PeakMeasurement {
+  /** Centre frequency of the strongest FFT bin (averaged spectrum). */
+  peakHz: number;
+  /** Its level in dBFS, averaged over the samples; -200 is digital silence, below about -100 is inaudible. */
+  peakDb: number;
+}
+
+// The root tsconfig has no DOM lib (it also covers the server), so the in-page code below sees the
+// browser through these minimal shapes.
+interface PageAnalyser {
+  fftSize: number;
+  smoothingTimeConstant: number;
+  readonly frequencyBinCount: number;
+  getFloatFrequencyData(array: Float32Array): void;
+  connect(node: unknown): void;
+}
+interface PageAudioContext {
+  readonly sampleRate: number;
+  readonly destination: unknown;
+  resume(): Promise<void>;
+  createMediaElementSource(element: object): { connect(node: unknown): void };
+  createMediaStreamSource(stream: object): { connect(node: unknown): void };
+  createAnalyser(): PageAnalyser;
+}
+interface PageGraph {
+  ctx: PageAudioContext;
+  analyser: PageAnalyser;
+}
+interface PageGlobals {
+  document: { querySelector(selector: string): object | null };
+  AudioContext: new () => PageAudioContext;
+  HTMLMediaElement: abstract new () => object;
+  MediaStream: abstract new () => object;
+  __onairAnalysers?: WeakMap<object, PageGraph>;
+}
+
+/**
+ * Measure what a media element in the page is playing: AudioContext + createMediaElementSource →
+ * AnalyserNode (fftSize 8192) → destination, built once per element and kept on
+ * `window.__onairAnalysers` (an element whose srcObject is a MediaStream is tapped with
+ * createMediaStreamSource instead, since Chromium does not route it through the element source). Samples the spectrum every ~100 ms for `ms`, averages the dB values per
+ * bin and returns the strongest bin. page.evaluate counts as a user gesture, so ctx.resume() succeeds.
+ */
+export async function measurePeakHz(page: Page, selector = 'audio', ms = 1500): Promise<PeakMeasurement> {
+  return page.evaluate(
+    async ({ selector, ms }) => {
+      // Runs in the page: only the arguments cross over, no closure from this module.
+      const SILENCE_DB = -200; // floor for -Infinity bins (digital silence)
+      const w = globalThis as unknown as PageGlobals;
+      const el = w.document.querySelector(selector);
+      if (!(el instanceof w.HTMLMediaElement))
+        throw new Error(`measurePeakHz: no media element at ${selector}`);
+      w.__onairAnalysers ??= new WeakMap();
+      let graph = w.__onairAnalysers.get(el);
+      if (!graph) {
+        const ctx = new w.AudioContext();
+        const analyser = ctx.createAnalyser();
+        analyser.fftSize = 8192;
+        analyser.smoothingTimeConstant = 0;
+        const stream = (el as { srcObject?: unknown }).srcObject;
+        if (stream instanceof w.MediaStream) {
+          // A srcObject-fed element bypasses createMediaElementSource in Chromium (it measures
+          // silence); tap the stream itself. The element keeps playing it, so no destination here.
+          ctx.createMediaStreamSource(stream).connect(analyser);
+        } else {
+          ctx.createMediaElementSource(el).connect(analyser);
+          analyser.connect(ctx.destination);
+        }
+        graph = { ctx, analyser };
+        w.__onairAnalysers.set(el, graph);
+      }
+      const { ctx, analyser } = graph;
+      await ctx.resume();
+      const bins = analyser.frequencyBinCount;
+      const sum = new Float64Array(bins);
+      const frame = new Float32Array(bins);
+      const samples = Math.max(3, Math.round(ms / 100));
+      for (let s = 0; s < samples; s++) {
+        await new Promise((resolve) => setTimeout(resolve, ms / samples));
+        analyser.getFloatFrequencyData(frame);
+        for (let i = 0; i < bins; i++) {
+          const db = frame[i] ?? Number.NEGATIVE_INFINITY;
+          sum[i] = (sum[i] ?? 0) + (Number.isFinite(db) ? Math.max(db, SILENCE_DB) : SILENCE_DB);
+        }
+      }
+      let best = 0;
+      for (let i = 1; i < bins; i++) if ((sum[i] ?? 0) > (sum[best] ?? 0)) best = i;
+      return {
+        peakHz: (best * ctx.sampleRate) / analyser.fftSize,
+        peakDb: (sum[best] ?? SILENCE_DB * samples) / samples,
+      };
+    },
+    { selector, ms },
+  );
+}

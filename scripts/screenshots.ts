@@ -1,0 +1,46 @@
+/**
+ * Regenerates the README screenshots (docs/*.png): starts a real server, goes live from the
+ * broadcaster page with the fake 440 Hz mic, and photographs both pages at laptop and phone size.
+ * Run: node scripts/build.mjs && node build/node/scripts/screenshots.js
+ */
+import { join } from 'node:path';
+import { launchChromium } from '../test/helpers/chromium.js';
+import { startTestServer } from '../test/helpers/server.js';
+
+const out = join(process.cwd(), 'docs');
+const server = await startTestServer();
+const browser = await launchChromium({ autoplay: true });
+try {
+  const laptop = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const phone = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+  });
+  const listenerPhoneOffline = await phone.newPage();
+  await listenerPhoneOffline.goto(`${server.baseUrl}/`);
+  await listenerPhoneOffline.locator('#status', { hasText: 'OFFLINE' }).waitFor();
+  await listenerPhoneOffline.screenshot({ path: join(out, 'listen-phone-offline.png') });
+
+  const host = await laptop.newPage();
+  await host.goto(`${server.baseUrl}/broadcast`);
+  await host.fill('#key', server.streamKey);
+  await host.click('#golive');
+  const listenerPhone = await phone.newPage();
+  await listenerPhone.goto(`${server.baseUrl}/`);
+  const listenerLaptop = await laptop.newPage();
+  await listenerLaptop.goto(`${server.baseUrl}/`);
+  for (const p of [listenerPhone, listenerLaptop]) {
+    await p.locator('#note', { hasText: 'Playing live.' }).waitFor({ timeout: 10_000 });
+  }
+  await host.waitForTimeout(3_000);
+  await host.screenshot({ path: join(out, 'broadcast-laptop.png') });
+  await listenerPhone.screenshot({ path: join(out, 'listen-phone-live.png') });
+  await listenerLaptop.screenshot({ path: join(out, 'listen-laptop-live.png') });
+  await host.click('#stop');
+  console.log(`screenshots written to ${out}`);
+} finally {
+  await browser.close();
+  await server.close();
+}

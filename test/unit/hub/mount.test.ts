@@ -1,0 +1,401 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { MediaChunk, Sink, SinkEndReason } from '../../../src/server/hub/mount.js';
+import { Mount } from '../../../src/server/hub/mount.js';
+
+/** An in-memory sink: records what it gets; `budget` is how many more writes it accepts. */
+class FakeSink implements Sink {
+  readonly writes: Uint8Array[] = [];
+  readonly ends: SinkEndReason[] = [];
+  budget = Number.POSITIVE_INFINITY;
+  /** A chunk tag this sink refuses (returns false for) while it otherwise has room. */
+  refuseTag: number | null = null;
+
+  write(bytes: Uint8Array): boolean {
+    if (this.budget <= 0 || bytes[0] === this.refuseTag) return false;
+    this.budget--;
+    this.writes.push(bytes);
+    return true;
+  }
+
+  end(reason: SinkEndReason): void {
+    this.ends.push(reason);
+  }
+
+  /** The first byte of every write: the tag each test chunk is filled with. */
+  get tags(): number[] {
+    return this.writes.map((w) => w[0] ?? -1);
+  }
+}
+
+const INIT = new Uint8Array(16).fill(0xee);
+const INIT_TAG = 0xee;
+
+/** A chunk of `size` bytes, every byte `tag`. */
+function chunk(tag: number, syncPoint: boolean, size = 100): MediaChunk {
+  return { bytes: new Uint8Array(size).fill(tag), syncPoint };
+}
+
+interface Harness {
+  mount: Mount;
+  changes: Array<'state' | 'listeners'>;
+  slow: number;
+}
+
+function makeMount(burstBytes = 1024): Harness {
+  const h: Harness = {
+    changes: [],
+    slow: 0,
+    mount: new Mount(
+      'live',
+      burstBytes,
+      (_m, kind) => h.changes.push(kind),
+      () => h.slow++,
+    ),
+  };
+  return h;
+}
+
+function liveMount(burstBytes = 1024): Harness {
+  const h = makeMount(burstBytes);
+  h.mount.begin(INIT, 'Morning show');
+  h.changes.length = 0;
+  return h;
+}
+
+describe('Mount', () => {
+  describe('#attach', () => {
+    it('returns false and writes nothing while offline', () => {
+      const { mount, changes } = makeMount();
+      const sink = new FakeSink();
+      assert.equal(mount.attach(sink), false);
+      assert.deepEqual(sink.writes, []);
+      assert.equal(mount.listeners, 0);
+      assert.deepEqual(changes, []);
+    });
+
+    it('returns false once the broadcast has ended', () => {
+      const { mount } = liveMount();
+      mount.publish(chunk(1, true));
+      mount.end();
+      const sink = new FakeSink();
+      assert.equal(mount.attach(sink), false);
+      assert.deepEqual(sink.writes, []);
+    });
+
+    it('sends the init segment, then the newest Cluster, then live chunks', () => {
+      const { mount, changes } = liveMount();
+      mount.publish(chunk(1, true));
+      mount.publish(chunk(2, false));
+      mount.publish(chunk(3, true));
+      mount.publish(chunk(4, false));
+      const sink = new FakeSink();
+      assert.equal(mount.attach(sink), true);
+      assert.deepEqual(sink.tags, [INIT_TAG, 3, 4]);
+      assert.equal(sink.writes[0], INIT);
+      mount.publish(chunk(5, false));
+      mount.publish(chunk(6, true));
+      assert.deepEqual(sink.tags, [INIT_TAG, 3, 4, 5, 6]);
+      assert.equal(mount.listeners, 1);
+      assert.deepEqual(changes, ['listeners']);
+    });
+
+    it('holds back a sink that joins before the first Cluster until a sync point arrives', () => {
+      const { mount } = liveMount();
+      const sink = new FakeSink();
+      assert.equal(mount.attach(sink), true);
+      assert.deepEqual(sink.tags, [INIT_TAG]);
+      assert.equal(mount.listeners, 1, 'a waiting sink counts as a listener');
+      mount.publish(chunk(1, false));
+      assert.deepEqual(sink.tags, [INIT_TAG]);
+      mount.publish(chunk(2, true));
+      mount.publish(chunk(3, false));
+      assert.deepEqual(sink.tags, [INIT_TAG, 2, 3]);
+    });
+
+    it('holds back a sink that joins when the newest Cluster outgrew burstBytes, until the next one', () => {
+      const { mount } = liveMount(1024);
+      mount.publish(chunk(1, true, 600));
+      mount.publish(chunk(2, false, 600)); // 1200 bytes since the sync point: over the cap
+      const sink = new FakeSink();
+      assert.equal(mount.attach(sink), true);
+      assert.deepEqual(sink.tags, [INIT_TAG], 'nothing of the oversized Cluster is sent');
+      mount.publish(chunk(3, false));
+      assert.deepEqual(sink.tags, [INIT_TAG]);
+      mount.publish(chunk(4, true));
+      mount.publish(chunk(5, false));
+      assert.deepEqual(sink.tags, [INIT_TAG, 4, 5]);
+    });
+
+    it('holds back a late joiner when the Cluster start alone is larger than burstBytes', () => {
+      const { mount } = liveMount(1024);
+      const early = new FakeSink();
+      mount.attach(early);
+      mount.publish(chunk(1, true, 2000));
+      assert.deepEqual(early.tags, [INIT_TAG], 'the early (waiting) sink is not sent the big Cluster yet');
+      const late = new FakeSink();
+      mount.attach(late);
+      mount.publish(chunk(2, false));
+      assert.deepEqual(late.tags, [INIT_TAG]);
+      mount.publish(chunk(3, true));
+      assert.deepEqual(late.tags, [INIT_TAG, 3]);
+      assert.deepEqual(early.tags, [INIT_TAG, 3]);
+    });
+
+    it('releases waiting sinks on an oversized sync point and sends it to them', () => {
+      const { mount } = liveMount(1024);
+      const sink = new FakeSink();
+      mount.attach(sink);
+      mount.publish(chunk(1, true, 4000));
+      assert.deepEqual(sink.tags, [INIT_TAG, 1]);
+      assert.equal(sink.writes[1]?.byteLength, 4000);
+    });
+
+    it('keeps a burst of exactly burstBytes', () => {
+      const { mount } = liveMount(1024);
+      mount.publish(chunk(1, true, 512));
+      mount.publish(chunk(2, false, 512));
+      const sink = new FakeSink();
+      mount.attach(sink);
+      assert.deepEqual(sink.tags, [INIT_TAG, 1, 2]);
+    });
+
+    it('returns false and attaches nothing when the init segment cannot be written', () => {
+      const { mount, changes } = liveMount();
+      mount.publish(chunk(1, true));
+      const sink = new FakeSink();
+      sink.budget = 0;
+      assert.equal(mount.attach(sink), false);
+      assert.equal(mount.listeners, 0);
+      assert.deepEqual(changes, []);
+      sink.budget = Number.POSITIVE_INFINITY;
+      mount.publish(chunk(2, false));
+      assert.deepEqual(sink.writes, []);
+    });
+
+    it('does not leave a sink attached after it refuses part of the burst', () => {
+      const { mount } = liveMount();
+      mount.publish(chunk(1, true));
+      mount.publish(chunk(2, false));
+      mount.publish(chunk(3, false));
+      const sink = new FakeSink();
+      sink.refuseTag = 2; // "over its budget and must be dropped" in the middle of the burst
+      mount.attach(sink);
+      mount.publish(chunk(4, false));
+      assert.ok(
+        !sink.tags.includes(4),
+        `the sink stayed attached and got a stream with a hole: ${JSON.stringify(sink.tags)}`,
+      );
+      assert.equal(mount.listeners, 0);
+    });
+  });
+
+  describe('#begin', () => {
+    it('goes live with a start time and title and reports a state change', () => {
+      const h = makeMount();
+      const before = Date.now();
+      h.mount.begin(INIT, 'Morning show');
+      assert.equal(h.mount.state, 'live');
+      assert.ok(h.mount.startedAt instanceof Date);
+      assert.ok(h.mount.startedAt.getTime() >= before && h.mount.startedAt.getTime() <= Date.now());
+      assert.equal(h.mount.title, 'Morning show');
+      assert.deepEqual(h.changes, ['state']);
+      const snap = h.mount.snapshot();
+      assert.equal(snap.state, 'live');
+      assert.equal(snap.mount, 'live');
+      assert.equal(snap.title, 'Morning show');
+    });
+
+    it('forgets the previous broadcast burst', () => {
+      const { mount } = liveMount();
+      mount.publish(chunk(1, true));
+      mount.end();
+      mount.begin(INIT, null);
+      const sink = new FakeSink();
+      mount.attach(sink);
+      assert.deepEqual(sink.tags, [INIT_TAG]);
+    });
+  });
+
+  describe('#publish', () => {
+    it('ignores chunks while offline', () => {
+      const { mount, changes } = makeMount();
+      mount.publish(chunk(1, true));
+      mount.begin(INIT, null);
+      const sink = new FakeSink();
+      mount.attach(sink);
+      assert.deepEqual(sink.tags, [INIT_TAG], 'the chunk published while offline was not kept');
+      assert.equal(mount.bytesOut, 0);
+      assert.deepEqual(changes, ['state', 'listeners']);
+    });
+
+    it('sends every chunk to every attached sink and counts bytesOut', () => {
+      const { mount } = liveMount();
+      mount.publish(chunk(1, true));
+      const a = new FakeSink();
+      const b = new FakeSink();
+      mount.attach(a);
+      mount.attach(b);
+      mount.publish(chunk(2, false, 50));
+      mount.publish(chunk(3, true, 70));
+      assert.deepEqual(a.tags, [INIT_TAG, 1, 2, 3]);
+      assert.deepEqual(b.tags, [INIT_TAG, 1, 2, 3]);
+      assert.equal(mount.bytesOut, 2 * (50 + 70));
+    });
+
+    it('drops a sink whose write returns false, and the others keep receiving', () => {
+      const h = liveMount();
+      h.mount.publish(chunk(1, true));
+      const slow = new FakeSink();
+      const fast = new FakeSink();
+      h.mount.attach(slow);
+      h.mount.attach(fast);
+      h.changes.length = 0;
+      slow.budget = 0;
+      h.mount.publish(chunk(2, false));
+      assert.deepEqual(slow.ends, ['slow']);
+      assert.equal(h.mount.slowDropped, 1);
+      assert.equal(h.slow, 1);
+      assert.equal(h.mount.listeners, 1);
+      assert.deepEqual(h.changes, ['listeners']);
+
+      slow.budget = Number.POSITIVE_INFINITY;
+      h.mount.publish(chunk(3, true));
+      assert.deepEqual(slow.tags, [INIT_TAG, 1], 'a dropped sink gets nothing more');
+      assert.deepEqual(slow.ends, ['slow'], 'a dropped sink is ended once');
+      assert.deepEqual(fast.tags, [INIT_TAG, 1, 2, 3]);
+      assert.deepEqual(fast.ends, []);
+      assert.equal(h.mount.snapshot().slowDropped, 1);
+    });
+
+    it('calls onSlow once for every dropped sink', () => {
+      const h = liveMount();
+      h.mount.publish(chunk(1, true));
+      const sinks = [new FakeSink(), new FakeSink(), new FakeSink()];
+      for (const s of sinks) h.mount.attach(s);
+      for (const s of sinks.slice(0, 2)) s.budget = 0;
+      h.changes.length = 0;
+      h.mount.publish(chunk(2, false));
+      assert.equal(h.slow, 2);
+      assert.equal(h.mount.slowDropped, 2);
+      assert.deepEqual(h.changes, ['listeners'], 'one listeners change for the whole publish');
+      assert.equal(h.mount.listeners, 1);
+    });
+  });
+
+  describe('#detach', () => {
+    it('stops sending to the sink and reports the listener change', () => {
+      const { mount, changes } = liveMount();
+      mount.publish(chunk(1, true));
+      const sink = new FakeSink();
+      mount.attach(sink);
+      changes.length = 0;
+      mount.detach(sink);
+      mount.publish(chunk(2, false));
+      assert.deepEqual(sink.tags, [INIT_TAG, 1]);
+      assert.deepEqual(sink.ends, [], 'detach leaves ending the sink to its owner');
+      assert.equal(mount.listeners, 0);
+      assert.deepEqual(changes, ['listeners']);
+    });
+
+    it('removes a sink still waiting for a sync point', () => {
+      const { mount } = liveMount();
+      const sink = new FakeSink();
+      mount.attach(sink);
+      mount.detach(sink);
+      assert.equal(mount.listeners, 0);
+      mount.publish(chunk(1, true));
+      assert.deepEqual(sink.tags, [INIT_TAG]);
+    });
+
+    it('reports nothing for a sink that is not attached', () => {
+      const { mount, changes } = liveMount();
+      mount.detach(new FakeSink());
+      assert.deepEqual(changes, []);
+    });
+  });
+
+  describe('#end', () => {
+    it('ends every sink with "ended" and goes offline with counters of the broadcast reset', () => {
+      const { mount, changes } = liveMount();
+      const waiting = new FakeSink();
+      mount.attach(waiting);
+      mount.publish(chunk(1, true));
+      const attached = new FakeSink();
+      mount.attach(attached);
+      mount.bytesIn = 12_345;
+      changes.length = 0;
+      mount.end();
+      assert.deepEqual(waiting.ends, ['ended']);
+      assert.deepEqual(attached.ends, ['ended']);
+      assert.equal(mount.state, 'offline');
+      assert.equal(mount.listeners, 0);
+      assert.equal(mount.bytesIn, 0);
+      assert.equal(mount.startedAt, null);
+      assert.equal(mount.title, null);
+      assert.deepEqual(changes, ['state']);
+      const snap = mount.snapshot();
+      assert.equal(snap.state, 'offline');
+      assert.equal(snap.bytesIn, 0);
+      assert.equal(snap.startedAt, null);
+    });
+
+    it('passes its reason to the sinks', () => {
+      const { mount } = liveMount();
+      const sink = new FakeSink();
+      mount.attach(sink);
+      mount.end('shutdown');
+      assert.deepEqual(sink.ends, ['shutdown']);
+    });
+
+    it('does nothing when already offline', () => {
+      const { mount, changes } = liveMount();
+      const sink = new FakeSink();
+      mount.attach(sink);
+      mount.end();
+      changes.length = 0;
+      mount.end();
+      assert.deepEqual(sink.ends, ['ended']);
+      assert.deepEqual(changes, []);
+    });
+
+    it('stops relaying: chunks published after the end reach nobody', () => {
+      const { mount } = liveMount();
+      mount.publish(chunk(1, true));
+      const sink = new FakeSink();
+      mount.attach(sink);
+      mount.end();
+      mount.publish(chunk(2, true));
+      assert.deepEqual(sink.tags, [INIT_TAG, 1]);
+    });
+  });
+
+  describe('listenerPeak', () => {
+    it('keeps the highest listener count, counting sinks waiting for a sync point', () => {
+      const { mount } = liveMount();
+      const a = new FakeSink();
+      mount.attach(a); // waiting
+      mount.publish(chunk(1, true));
+      const b = new FakeSink();
+      const c = new FakeSink();
+      mount.attach(b);
+      mount.attach(c);
+      assert.equal(mount.listenerPeak, 3);
+      mount.detach(a);
+      mount.detach(b);
+      assert.equal(mount.listeners, 1);
+      assert.equal(mount.listenerPeak, 3);
+      mount.attach(new FakeSink());
+      assert.equal(mount.listenerPeak, 3);
+      assert.equal(mount.snapshot().listenerPeak, 3);
+    });
+  });
+
+  describe('#notify', () => {
+    it('reports a listeners change', () => {
+      const { mount, changes } = liveMount();
+      mount.notify();
+      assert.deepEqual(changes, ['listeners']);
+    });
+  });
+});

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import http2 from 'node:http2';
+import type net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Express, NextFunction, Request, Response } from 'express';
@@ -14,6 +15,7 @@ import { DEFAULT_MOUNT } from '../shared/protocol.js';
 import type { Config } from './config.js';
 import { KitError, sendError } from './errors.js';
 import { Hub } from './hub/hub.js';
+import { sourceFrontDoor } from './ingest/icecast-source.js';
 import { ingestRouter } from './ingest/routes.js';
 import { IngestSessions } from './ingest/session.js';
 import { lanAddresses, machineName } from './lan.js';
@@ -152,10 +154,17 @@ export async function startServer(
   };
 
   const httpServer = http.createServer(h1App);
-  httpServer.on('connection', track);
   httpServer.on('upgrade', onUpgrade);
-  await listen(httpServer, config.port, config.host);
-  httpPort = (httpServer.address() as AddressInfo).port;
+  // Icecast source clients are read off the raw socket before the HTTP parser sees them.
+  const frontDoor = sourceFrontDoor(httpServer, {
+    sessions,
+    streamKey,
+    sourceTimeoutMs: config.sourceTimeoutMs,
+    log: log.child({ scope: 'source' }),
+  });
+  frontDoor.on('connection', track);
+  await listen(frontDoor, config.port, config.host);
+  httpPort = (frontDoor.address() as AddressInfo).port;
 
   let httpsServer: http2.Http2SecureServer | null = null;
   if (tls && config.httpsPort !== null) {
@@ -190,7 +199,7 @@ export async function startServer(
         status.close();
         sessions.close();
         hub.close();
-        const done = Promise.all([closeServer(httpServer), httpsServer ? closeServer(httpsServer) : null]);
+        const done = Promise.all([closeServer(frontDoor), httpsServer ? closeServer(httpsServer) : null]);
         for (const s of sockets) s.destroy();
         await done;
       })();
@@ -199,7 +208,7 @@ export async function startServer(
   };
 }
 
-function listen(server: http.Server | http2.Http2SecureServer, port: number, host: string): Promise<void> {
+function listen(server: net.Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -209,6 +218,6 @@ function listen(server: http.Server | http2.Http2SecureServer, port: number, hos
   });
 }
 
-function closeServer(server: http.Server | http2.Http2SecureServer): Promise<void> {
+function closeServer(server: net.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }

@@ -32,6 +32,8 @@ export interface Config {
   maxListenerBufferBytes: number;
   /** A broadcast that receives no bytes for this long ends (mount goes OFFLINE). */
   ingestIdleTimeoutMs: number;
+  /** An Icecast source client (PUT/SOURCE) that sends nothing for this long is dropped. */
+  sourceTimeoutMs: number;
   /** Status socket ping interval; a peer that misses a pong is closed. */
   statusPingIntervalMs: number;
 }
@@ -51,6 +53,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   burstBytes: 256 * 1024,
   maxListenerBufferBytes: 512 * 1024,
   ingestIdleTimeoutMs: 5_000,
+  sourceTimeoutMs: 10_000,
   statusPingIntervalMs: 30_000,
 });
 
@@ -111,6 +114,13 @@ const SETTINGS: readonly Setting[] = [
     help: '',
   },
   {
+    key: 'sourceTimeoutMs',
+    flag: 'source-timeout-ms',
+    env: 'ONAIR_SOURCE_TIMEOUT_MS',
+    kind: 'int',
+    help: '',
+  },
+  {
     key: 'statusPingIntervalMs',
     flag: 'status-ping-interval-ms',
     env: 'ONAIR_STATUS_PING_INTERVAL_MS',
@@ -135,7 +145,8 @@ export const USAGE = `Usage: onair [options]
   The stream key is generated on first start and kept in DIR/stream-key;
   ONAIR_STREAM_KEY overrides it (environment only, so it never shows in the process list).
   Limits: --max-init-bytes --max-element-bytes --max-chunk-bytes --burst-bytes
-          --max-listener-buffer-bytes --ingest-idle-timeout-ms --status-ping-interval-ms
+          --max-listener-buffer-bytes --ingest-idle-timeout-ms --source-timeout-ms
+          --status-ping-interval-ms
           (env ONAIR_<NAME_IN_CAPS>).`;
 
 function parseValue(s: Setting, raw: string): Config[keyof Config] {

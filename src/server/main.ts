@@ -9,9 +9,12 @@ import { createLogger } from './log.js';
 /** A shutdown that takes longer than this exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 5_000;
 
-function banner(server: OnairServer): string {
+function banner(server: OnairServer, bindHost: string): string {
   const lines = ['', 'onair is running.', ''];
-  const hosts = ['localhost', ...lanAddresses()];
+  // Only advertise addresses the server is actually reachable on.
+  const everywhere = bindHost === '0.0.0.0' || bindHost === '::';
+  const loopback = /^(127\.|::1$|localhost$)/.test(bindHost);
+  const hosts = everywhere ? ['localhost', ...lanAddresses()] : loopback ? ['localhost'] : [bindHost];
   for (const host of hosts) {
     const http = `http://${host}:${server.httpPort}`;
     const https = server.httpsPort === null ? null : `https://${host}:${server.httpsPort}`;
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const server = await startServer(config, log);
   // The banner is for a person at a terminal; the log lines are for machines.
-  process.stderr.write(banner(server));
+  process.stderr.write(banner(server, config.host));
   log.info({ httpPort: server.httpPort, httpsPort: server.httpsPort, dataDir: config.dataDir }, 'listening');
 
   const stop = (signal: string): void => {

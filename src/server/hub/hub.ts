@@ -51,6 +51,7 @@ export class Hub {
         listenerPeak: 0,
         startedAt: null,
         title: null,
+        info: {},
         bytesIn: 0,
         bytesOut: 0,
         slowDropped: 0,

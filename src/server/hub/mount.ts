@@ -20,6 +20,16 @@ export interface Sink {
 
 export type SinkEndReason = 'ended' | 'slow' | 'shutdown';
 
+/** What the broadcaster says about the stream (Icecast's ice-* headers). */
+export interface StreamInfo {
+  name?: string;
+  description?: string;
+  genre?: string;
+  url?: string;
+  /** Content type the source sent. */
+  sourceType?: string;
+}
+
 export interface MountSnapshot {
   mount: string;
   state: StreamState;
@@ -27,6 +37,7 @@ export interface MountSnapshot {
   listenerPeak: number;
   startedAt: Date | null;
   title: string | null;
+  info: StreamInfo;
   bytesIn: number;
   bytesOut: number;
   slowDropped: number;
@@ -37,6 +48,7 @@ export class Mount {
   state: StreamState = 'offline';
   startedAt: Date | null = null;
   title: string | null = null;
+  info: StreamInfo = {};
   /** Bytes the broadcaster has delivered in this broadcast (set by ingest; held-back bytes included). */
   bytesIn = 0;
   bytesOut = 0;
@@ -126,7 +138,10 @@ export class Mount {
     if (this.burst.length === 0) {
       this.waiting.add(sink);
     } else {
-      for (const c of this.burst) sink.write(c.bytes);
+      for (const c of this.burst) {
+        // A sink that cannot even take the burst is over its budget already: never attach it.
+        if (!sink.write(c.bytes)) return false;
+      }
       this.sinks.add(sink);
     }
     this.listenerPeak = Math.max(this.listenerPeak, this.listeners);
@@ -150,6 +165,7 @@ export class Mount {
     this.burstSize = 0;
     this.startedAt = null;
     this.title = null;
+    this.info = {};
     this.bytesIn = 0;
     for (const sink of all) sink.end(reason);
     this.onChange(this, 'state');
@@ -168,6 +184,7 @@ export class Mount {
       listenerPeak: this.listenerPeak,
       startedAt: this.startedAt,
       title: this.title,
+      info: this.info,
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
       slowDropped: this.slowDropped,

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { KitError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
-import type { Mount } from '../hub/mount.js';
+import type { Mount, StreamInfo } from '../hub/mount.js';
 import type { Logger } from '../log.js';
 import { WebmSplitter } from '../webm/splitter.js';
 
@@ -31,12 +31,18 @@ export class IngestSession {
   ended = false;
   lastDataAt = Date.now();
   bytesIn = 0;
+  /** Called once when the session ends (for whatever reason). */
+  onEnd: (() => void) | undefined;
   /** Ends the open streaming upload, if any. */
   streamAbort: (() => void) | undefined;
   private readonly splitter: WebmSplitter;
 
-  constructor(mount: Mount, limits: SessionLimits) {
+  /** This session ends after this long without bytes. */
+  readonly idleTimeoutMs: number;
+
+  constructor(mount: Mount, limits: SessionLimits, idleTimeoutMs: number) {
     this.mount = mount;
+    this.idleTimeoutMs = idleTimeoutMs;
     this.splitter = new WebmSplitter({
       maxInitBytes: limits.maxInitBytes,
       maxElementBytes: limits.maxElementBytes,
@@ -80,12 +86,22 @@ export class IngestSessions {
   }
 
   /** Claims `mountName` for a new broadcast; MOUNT_IN_USE when another session holds it. */
-  create(mountName: string, fields: Record<string, unknown> = {}): IngestSession {
+  create(
+    mountName: string,
+    fields: Record<string, unknown> = {},
+    options: { idleTimeoutMs?: number; info?: StreamInfo } = {},
+  ): IngestSession {
     const held = this.byMount.get(mountName);
     if (held && !held.ended) {
       throw new KitError('MOUNT_IN_USE', `Someone is already broadcasting on mount "${mountName}".`);
     }
-    const session = new IngestSession(this.hub.mount(mountName), this.limits);
+    const mount = this.hub.mount(mountName);
+    mount.info = options.info ?? {};
+    const session = new IngestSession(
+      mount,
+      this.limits,
+      options.idleTimeoutMs ?? this.limits.ingestIdleTimeoutMs,
+    );
     this.byMount.set(mountName, session);
     this.log.info({ mount: mountName, session: session.id.slice(0, 6), ...fields }, 'ingest session started');
     return session;
@@ -109,6 +125,7 @@ export class IngestSessions {
     session.ended = true;
     if (this.byMount.get(session.mount.name) === session) this.byMount.delete(session.mount.name);
     session.mount.end(reason === 'shutdown' ? 'shutdown' : 'ended');
+    session.onEnd?.();
     const fields = {
       mount: session.mount.name,
       session: session.id.slice(0, 6),
@@ -129,7 +146,7 @@ export class IngestSessions {
   private endIdle(): void {
     const now = Date.now();
     for (const s of [...this.byMount.values()]) {
-      if (now - s.lastDataAt > this.limits.ingestIdleTimeoutMs) this.end(s, 'idle');
+      if (now - s.lastDataAt > s.idleTimeoutMs) this.end(s, 'idle');
     }
   }
 }

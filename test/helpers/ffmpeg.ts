@@ -1,0 +1,140 @@
+/** Real ffmpeg as an Icecast source client and as a listener that decodes what it hears. */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+
+export interface FfmpegSource {
+  proc: ChildProcess;
+  /** Everything ffmpeg printed on stderr so far. */
+  stderr(): string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  stop(): void;
+}
+
+/**
+ * Streams a 440 Hz tone, encoded as Opus, to `url` in real time (`-re`) for `seconds`.
+ * `url` is `icecast://source:KEY@127.0.0.1:PORT/mount` (PUT, or SOURCE with `legacy`) or an
+ * `http://` URL (ffmpeg's `-method PUT`, chunked).
+ */
+export function startFfmpegSource(opts: {
+  url: string;
+  format: 'webm' | 'ogg';
+  seconds: number;
+  legacy?: boolean;
+  freqHz?: number;
+  extraArgs?: string[];
+}): FfmpegSource {
+  const contentType = opts.format === 'webm' ? 'audio/webm' : 'audio/ogg';
+  const muxArgs =
+    opts.format === 'webm'
+      ? ['-f', 'webm', '-cluster_time_limit', '100', '-live', '1']
+      : ['-f', 'ogg', '-page_duration', '100000'];
+  const protoArgs = opts.url.startsWith('icecast://')
+    ? ['-content_type', contentType, ...(opts.legacy ? ['-legacy_icecast', '1'] : [])]
+    : ['-method', 'PUT', '-content_type', contentType];
+  const args = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-re',
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=${opts.freqHz ?? 440}:sample_rate=48000`,
+    '-t',
+    String(opts.seconds),
+    '-c:a',
+    'libopus',
+    '-b:a',
+    '64k',
+    ...muxArgs,
+    ...protoArgs,
+    ...(opts.extraArgs ?? []),
+    opts.url,
+  ];
+  const proc = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr?.on('data', (b: Buffer) => {
+    err += b.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return { proc, stderr: () => err, exited, stop: () => proc.kill('SIGKILL') };
+}
+
+/**
+ * Decodes `seconds` of audio from `url` with ffmpeg into mono 48 kHz samples (-1..1).
+ * Rejects after `timeoutMs` or when ffmpeg fails.
+ */
+export function decodeWithFfmpeg(
+  url: string,
+  seconds: number,
+  timeoutMs = 20_000,
+): Promise<{ samples: Float32Array; stderr: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-i',
+        url,
+        '-t',
+        String(seconds),
+        '-f',
+        's16le',
+        '-ac',
+        '1',
+        '-ar',
+        '48000',
+        '-',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const parts: Buffer[] = [];
+    let stderr = '';
+    proc.stdout.on('data', (b: Buffer) => parts.push(b));
+    proc.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`ffmpeg decode of ${url} timed out; stderr: ${stderr}`));
+    }, timeoutMs);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      const pcm = Buffer.concat(parts);
+      const samples = new Float32Array(Math.floor(pcm.length / 2));
+      for (let i = 0; i < samples.length; i++) samples[i] = pcm.readInt16LE(i * 2) / 32768;
+      resolve({ samples, stderr, code });
+    });
+  });
+}
+
+/** The strongest frequency in 200–2000 Hz (Goertzel scan, 2 Hz steps) and the signal's RMS. */
+export function dominantHz(samples: Float32Array, sampleRate = 48_000): { hz: number; rms: number } {
+  // Skip the first 0.2 s (decoder pre-roll) and use at most 1 s.
+  const start = Math.min(samples.length, Math.round(sampleRate * 0.2));
+  const x = samples.subarray(start, Math.min(samples.length, start + sampleRate));
+  let sum = 0;
+  for (const v of x) sum += v * v;
+  const rms = x.length ? Math.sqrt(sum / x.length) : 0;
+  let best = 0;
+  let bestPower = -1;
+  for (let f = 200; f <= 2000; f += 2) {
+    const k = 2 * Math.cos((2 * Math.PI * f) / sampleRate);
+    let s1 = 0;
+    let s2 = 0;
+    for (const v of x) {
+      const s0 = v + k * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+    }
+    const power = s1 * s1 + s2 * s2 - k * s1 * s2;
+    if (power > bestPower) {
+      bestPower = power;
+      best = f;
+    }
+  }
+  return { hz: best, rms };
+}

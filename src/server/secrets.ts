@@ -1,13 +1,22 @@
-/** The stream key: from the operator, or generated once and kept in the data dir (mode 0600). */
+/** Secrets (stream key, admin token): from the operator, or generated once and kept in the data dir (0600). */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const STREAM_KEY_FILE = 'stream-key';
+export const ADMIN_TOKEN_FILE = 'admin-token';
 
 /** Reads `<dataDir>/stream-key`, creating it with a fresh random key when missing. */
-export async function loadOrCreateStreamKey(dataDir: string): Promise<{ key: string; created: boolean }> {
-  const file = join(dataDir, STREAM_KEY_FILE);
+export function loadOrCreateStreamKey(dataDir: string): Promise<{ key: string; created: boolean }> {
+  return loadOrCreateSecret(dataDir, STREAM_KEY_FILE);
+}
+
+/** Reads `<dataDir>/<name>`, creating it with a fresh random secret when missing or too short. */
+export async function loadOrCreateSecret(
+  dataDir: string,
+  name: string,
+): Promise<{ key: string; created: boolean }> {
+  const file = join(dataDir, name);
   try {
     const key = (await readFile(file, 'utf8')).trim();
     if (key.length >= 8) return { key, created: false };
@@ -17,7 +26,10 @@ export async function loadOrCreateStreamKey(dataDir: string): Promise<{ key: str
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   // 18 random bytes → 24 URL-safe characters: easy to copy, impossible to guess.
   const key = randomBytes(18).toString('base64url');
-  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  // Written beside and renamed over, so the key never sits in a file others could read.
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${key}\n`, { mode: 0o600 });
+  await rename(tmp, file);
   return { key, created: true };
 }
 

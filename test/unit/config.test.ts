@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, DEFAULTS, loadConfig, USAGE } from '../../src/server/config.js';
+
+/** Asserts `fn` throws a ConfigError whose message contains every one of `names`. */
+function assertConfigError(fn: () => unknown, ...names: string[]): ConfigError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (err) {
+    caught = err;
+  }
+  assert.ok(caught instanceof ConfigError, `expected a ConfigError, got ${String(caught)}`);
+  for (const name of names) {
+    assert.ok(caught.message.includes(name), `"${caught.message}" does not name ${name}`);
+  }
+  return caught;
+}
+
+describe('loadConfig', () => {
+  describe('defaults', () => {
+    it('uses the defaults when given no flags and no environment', () => {
+      const { config, help } = loadConfig([], {});
+      assert.equal(help, false);
+      assert.deepEqual(config, { ...DEFAULTS, dataDir: resolve(DEFAULTS.dataDir) });
+      assert.equal(config.host, '0.0.0.0');
+      assert.equal(config.port, 8080);
+      assert.equal(config.httpsPort, 8443);
+      assert.equal(config.streamKey, null);
+      assert.equal(config.logLevel, 'info');
+      assert.equal(config.burstBytes, 256 * 1024);
+    });
+
+    it('resolves the data directory to an absolute path', () => {
+      assert.equal(loadConfig(['--data', 'rel/dir'], {}).config.dataDir, resolve('rel/dir'));
+    });
+
+    it('returns a frozen object and leaves DEFAULTS alone', () => {
+      const { config } = loadConfig(['--port', '9000'], {});
+      assert.ok(Object.isFrozen(config));
+      assert.equal(DEFAULTS.port, 8080);
+    });
+
+    it('ignores unrelated and empty environment variables', () => {
+      const { config } = loadConfig([], { PORT: '1234', ONAIR_PORT: '', ONAIR_STREAM_KEY: '' });
+      assert.equal(config.port, 8080);
+      assert.equal(config.streamKey, null);
+    });
+  });
+
+  describe('environment', () => {
+    it('overrides the defaults with ONAIR_* variables', () => {
+      const { config } = loadConfig([], {
+        ONAIR_HOST: '127.0.0.1',
+        ONAIR_PORT: '9000',
+        ONAIR_HTTPS_PORT: '9443',
+        ONAIR_DATA: '/var/lib/onair',
+        ONAIR_LOG_LEVEL: 'debug',
+        ONAIR_BURST_BYTES: '4096',
+        ONAIR_MAX_LISTENER_BUFFER_BYTES: '100000',
+        ONAIR_INGEST_IDLE_TIMEOUT_MS: '1500',
+        ONAIR_STATUS_PING_INTERVAL_MS: '2000',
+        ONAIR_STREAM_KEY: 'long-enough-key',
+      });
+      assert.equal(config.host, '127.0.0.1');
+      assert.equal(config.port, 9000);
+      assert.equal(config.httpsPort, 9443);
+      assert.equal(config.dataDir, '/var/lib/onair');
+      assert.equal(config.logLevel, 'debug');
+      assert.equal(config.burstBytes, 4096);
+      assert.equal(config.maxListenerBufferBytes, 100_000);
+      assert.equal(config.ingestIdleTimeoutMs, 1500);
+      assert.equal(config.statusPingIntervalMs, 2000);
+      assert.equal(config.streamKey, 'long-enough-key');
+    });
+
+    it('turns HTTPS off with ONAIR_HTTPS_PORT=off', () => {
+      assert.equal(loadConfig([], { ONAIR_HTTPS_PORT: 'off' }).config.httpsPort, null);
+    });
+  });
+
+  describe('flags', () => {
+    it('override the environment', () => {
+      const { config } = loadConfig(['--port', '7000', '--host=::1', '--log-level', 'warn'], {
+        ONAIR_PORT: '9000',
+        ONAIR_HOST: '127.0.0.1',
+        ONAIR_LOG_LEVEL: 'debug',
+      });
+      assert.equal(config.port, 7000);
+      assert.equal(config.host, '::1');
+      assert.equal(config.logLevel, 'warn');
+    });
+
+    it('reads every limit flag', () => {
+      const { config } = loadConfig(
+        [
+          '--max-init-bytes=1000',
+          '--max-element-bytes=2000',
+          '--max-chunk-bytes=3000',
+          '--burst-bytes=4000',
+          '--max-listener-buffer-bytes=5000',
+          '--ingest-idle-timeout-ms=6000',
+          '--status-ping-interval-ms=7000',
+        ],
+        {},
+      );
+      assert.equal(config.maxInitBytes, 1000);
+      assert.equal(config.maxElementBytes, 2000);
+      assert.equal(config.maxChunkBytes, 3000);
+      assert.equal(config.burstBytes, 4000);
+      assert.equal(config.maxListenerBufferBytes, 5000);
+      assert.equal(config.ingestIdleTimeoutMs, 6000);
+      assert.equal(config.statusPingIntervalMs, 7000);
+    });
+
+    it('turns HTTPS off with --https-port off', () => {
+      assert.equal(loadConfig(['--https-port', 'off'], {}).config.httpsPort, null);
+      assert.equal(loadConfig(['--https-port', 'none'], {}).config.httpsPort, null);
+    });
+
+    it('turns HTTPS back on with a flag when the environment turned it off', () => {
+      assert.equal(loadConfig(['--https-port', '9443'], { ONAIR_HTTPS_PORT: 'off' }).config.httpsPort, 9443);
+    });
+
+    it('accepts port 0 for both listeners', () => {
+      const { config } = loadConfig(['--port', '0', '--https-port', '0'], {});
+      assert.equal(config.port, 0);
+      assert.equal(config.httpsPort, 0);
+    });
+
+    it('accepts a certificate given together with its key', () => {
+      const { config } = loadConfig(['--tls-cert', 'c.pem', '--tls-key', 'k.pem'], {});
+      assert.equal(config.tlsCertFile, 'c.pem');
+      assert.equal(config.tlsKeyFile, 'k.pem');
+    });
+
+    it('reports --help', () => {
+      assert.equal(loadConfig(['--help'], {}).help, true);
+    });
+  });
+
+  describe('overrides', () => {
+    it('win over flags and environment and are validated too', () => {
+      const { config } = loadConfig(
+        ['--port', '7000'],
+        { ONAIR_PORT: '9000' },
+        { port: 0, streamKey: 'k'.repeat(8) },
+      );
+      assert.equal(config.port, 0);
+      assert.equal(config.streamKey, 'kkkkkkkk');
+      assertConfigError(() => loadConfig([], {}, { streamKey: 'short' }), 'ONAIR_STREAM_KEY');
+    });
+  });
+
+  describe('validation', () => {
+    const badValues: Array<[string, string, string]> = [
+      ['port', 'ONAIR_PORT', 'abc'],
+      ['port', 'ONAIR_PORT', '65536'],
+      ['port', 'ONAIR_PORT', '80.5'],
+      ['https-port', 'ONAIR_HTTPS_PORT', 'maybe'],
+      ['log-level', 'ONAIR_LOG_LEVEL', 'loud'],
+      ['burst-bytes', 'ONAIR_BURST_BYTES', '0'],
+      ['burst-bytes', 'ONAIR_BURST_BYTES', '1k'],
+      ['max-init-bytes', 'ONAIR_MAX_INIT_BYTES', '99999999999999999999'],
+      ['ingest-idle-timeout-ms', 'ONAIR_INGEST_IDLE_TIMEOUT_MS', '2.5'],
+    ];
+    for (const [flag, env, raw] of badValues) {
+      it(`rejects --${flag} ${raw}, naming the flag`, () => {
+        const err = assertConfigError(() => loadConfig([`--${flag}=${raw}`], {}), `--${flag}`);
+        assert.equal(err.name, 'ConfigError');
+      });
+
+      it(`rejects ${env}=${raw}, naming the variable`, () => {
+        assertConfigError(() => loadConfig([], { [env]: raw }), env);
+      });
+    }
+
+    it('rejects an empty string setting', () => {
+      assertConfigError(() => loadConfig(['--host='], {}), '--host', 'empty');
+    });
+
+    it('rejects --tls-cert without --tls-key, and the other way round', () => {
+      assertConfigError(() => loadConfig(['--tls-cert', 'c.pem'], {}), '--tls-cert', '--tls-key');
+      assertConfigError(() => loadConfig(['--tls-key', 'k.pem'], {}), '--tls-cert', '--tls-key');
+      assertConfigError(() => loadConfig([], { ONAIR_TLS_CERT: 'c.pem' }), '--tls-key');
+    });
+
+    it('rejects an ONAIR_STREAM_KEY shorter than 8 characters', () => {
+      const err = assertConfigError(
+        () => loadConfig([], { ONAIR_STREAM_KEY: '1234567' }),
+        'ONAIR_STREAM_KEY',
+      );
+      assert.equal(err.key, 'ONAIR_STREAM_KEY');
+      assert.equal(loadConfig([], { ONAIR_STREAM_KEY: '12345678' }).config.streamKey, '12345678');
+    });
+
+    it('never puts the rejected stream key in the error', () => {
+      const err = assertConfigError(() => loadConfig([], { ONAIR_STREAM_KEY: 's3cr3t' }));
+      assert.ok(!err.message.includes('s3cr3t'));
+    });
+
+    it('rejects the same port for HTTP and HTTPS', () => {
+      assertConfigError(() => loadConfig(['--port', '8443'], {}), '--https-port', '8443');
+    });
+
+    it('rejects a burst smaller than 1024 bytes', () => {
+      assertConfigError(() => loadConfig(['--burst-bytes', '1023'], {}), '--burst-bytes');
+    });
+
+    it('rejects an unknown flag, naming it', () => {
+      assertConfigError(() => loadConfig(['--nope'], {}), '--nope');
+    });
+
+    it('rejects a flag without its value, naming it', () => {
+      assertConfigError(() => loadConfig(['--port'], {}), '--port');
+    });
+
+    it('rejects positional arguments', () => {
+      assertConfigError(() => loadConfig(['serve'], {}), 'serve');
+    });
+  });
+
+  describe('USAGE', () => {
+    it('lists every flag and the stream key variable', () => {
+      for (const flag of [
+        '--port',
+        '--https-port',
+        '--host',
+        '--data',
+        '--tls-cert',
+        '--tls-key',
+        '--log-level',
+      ]) {
+        assert.ok(USAGE.includes(flag), flag);
+      }
+      assert.ok(USAGE.includes('ONAIR_STREAM_KEY'));
+    });
+  });
+});

@@ -20,10 +20,11 @@ import { ingestRouter } from './ingest/routes.js';
 import { IngestSessions } from './ingest/session.js';
 import { lanAddresses, machineName } from './lan.js';
 import type { Logger } from './log.js';
+import { icecastStatusRouter } from './outputs/icecast-status.js';
 import { listenRouter } from './outputs/listen.js';
 import { rejectUpgrade, StatusServer } from './outputs/status.js';
 import { pagesRouter } from './pages.js';
-import { loadOrCreateStreamKey } from './secrets.js';
+import { ADMIN_TOKEN_FILE, loadOrCreateSecret, loadOrCreateStreamKey } from './secrets.js';
 import type { TlsMaterial } from './tls.js';
 import { loadTls } from './tls.js';
 
@@ -41,6 +42,8 @@ export interface OnairServer {
   httpsPort: number | null;
   streamKey: string;
   streamKeyCreated: boolean;
+  adminToken: string;
+  adminTokenCreated: boolean;
   tls: TlsMaterial | null;
   hub: Hub;
   close(): Promise<void>;
@@ -71,6 +74,9 @@ export async function startServer(
   const { key: streamKey, created: streamKeyCreated } = config.streamKey
     ? { key: config.streamKey, created: false }
     : await loadOrCreateStreamKey(config.dataDir);
+  const { key: adminToken, created: adminTokenCreated } = config.adminToken
+    ? { key: config.adminToken, created: false }
+    : await loadOrCreateSecret(config.dataDir, ADMIN_TOKEN_FILE);
   const tls =
     config.httpsPort === null
       ? null
@@ -123,6 +129,16 @@ export async function startServer(
       hub,
       maxListenerBufferBytes: config.maxListenerBufferBytes,
       log: log.child({ scope: 'listen' }),
+    }),
+  );
+  router.use(
+    icecastStatusRouter({
+      hub,
+      streamKey,
+      adminToken,
+      serverId: `onair ${VERSION}`,
+      startedAt: new Date(),
+      log: log.child({ scope: 'admin' }),
     }),
   );
   router.use(pagesRouter({ publicDir, info }));
@@ -192,6 +208,8 @@ export async function startServer(
     httpsPort,
     streamKey,
     streamKeyCreated,
+    adminToken,
+    adminTokenCreated,
     tls,
     hub,
     close(): Promise<void> {

@@ -19,6 +19,8 @@ export interface Config {
   tlsKeyFile: string | null;
   /** Stream key given by the operator; null means generate once and keep it in the data dir. */
   streamKey: string | null;
+  /** Admin token (Basic password of user `admin`); null means generate once and keep it in the data dir. */
+  adminToken: string | null;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   /** Byte cap for everything before the first Cluster (Icecast uses 128 KiB too). */
   maxInitBytes: number;
@@ -46,6 +48,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   tlsCertFile: null,
   tlsKeyFile: null,
   streamKey: null,
+  adminToken: null,
   logLevel: 'info',
   maxInitBytes: 128 * 1024,
   maxElementBytes: 4 * 1024 * 1024,
@@ -144,6 +147,7 @@ export const USAGE = `Usage: onair [options]
 
   The stream key is generated on first start and kept in DIR/stream-key;
   ONAIR_STREAM_KEY overrides it (environment only, so it never shows in the process list).
+  The admin token (user "admin" for /admin/*) likewise: DIR/admin-token, or ONAIR_ADMIN_TOKEN.
   Limits: --max-init-bytes --max-element-bytes --max-chunk-bytes --burst-bytes
           --max-listener-buffer-bytes --ingest-idle-timeout-ms --source-timeout-ms
           --status-ping-interval-ms
@@ -207,6 +211,8 @@ export function loadConfig(
   }
   const key = env.ONAIR_STREAM_KEY;
   if (key !== undefined && key !== '') config.streamKey = key;
+  const token = env.ONAIR_ADMIN_TOKEN;
+  if (token !== undefined && token !== '') config.adminToken = token;
   Object.assign(config, overrides);
   validate(config);
   config.dataDir = resolve(config.dataDir);
@@ -219,6 +225,9 @@ function validate(c: Config): void {
   }
   if (c.streamKey !== null && c.streamKey.length < 8) {
     throw new ConfigError('ONAIR_STREAM_KEY', 'must be at least 8 characters');
+  }
+  if (c.adminToken !== null && c.adminToken.length < 12) {
+    throw new ConfigError('ONAIR_ADMIN_TOKEN', 'must be at least 12 characters');
   }
   if (c.httpsPort !== null && c.httpsPort !== 0 && c.httpsPort === c.port) {
     throw new ConfigError('--https-port', `must differ from --port (${c.port})`);

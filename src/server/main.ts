@@ -28,6 +28,9 @@ function banner(server: OnairServer, bindHost: string): string {
   lines.push(
     `  Stream key: ${server.streamKey}${server.streamKeyCreated ? '  (new; kept in the data directory)' : ''}`,
   );
+  lines.push(
+    `  Admin token (user "admin"): ${server.adminToken}${server.adminTokenCreated ? '  (new; kept in the data directory)' : ''}`,
+  );
   lines.push(`  Audio stream for players: ${server.httpUrl}${paths.listenWebm(DEFAULT_MOUNT)}`);
   if (server.tls?.selfSigned) {
     lines.push(`  HTTPS uses a self-signed certificate; browsers ask once to accept it.`);

@@ -182,6 +182,9 @@ export type ErrorCode =
   | 'WEBM_CORRUPT'
   | 'WEBM_INIT_TOO_LARGE'
   | 'WEBM_ELEMENT_TOO_LARGE'
+  | 'OGG_CORRUPT'
+  | 'OGG_PAGE_TOO_LARGE'
+  | 'BAD_REQUEST'
   | 'NOT_FOUND'
   | 'INTERNAL';
 
@@ -212,6 +215,12 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   WEBM_INIT_TOO_LARGE: 413,
   // An element declares a size larger than the splitter accepts.
   WEBM_ELEMENT_TOO_LARGE: 413,
+  // Upload is not Ogg Opus the server can read: bad page, bad CRC, or another codec.
+  OGG_CORRUPT: 422,
+  // An Ogg packet reassembled across pages is larger than the demuxer accepts.
+  OGG_PAGE_TOO_LARGE: 413,
+  // A request parameter is missing or wrong; the message names it.
+  BAD_REQUEST: 400,
   NOT_FOUND: 404,
   INTERNAL: 500,
 };

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/server/config.js';
 import { createLogger } from '../../src/server/log.js';
 
 export const TEST_STREAM_KEY = 'test-stream-key-0123';
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123';
 
 export interface TestServer {
   server: OnairServer;
@@ -37,6 +38,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
       httpsPort: 0,
       dataDir,
       streamKey: TEST_STREAM_KEY,
+      adminToken: TEST_ADMIN_TOKEN,
       logLevel: 'debug',
       ...overrides,
     },

@@ -3,10 +3,10 @@
  * status socket) attach to it. This is the seam a Redis bridge would sit behind.
  */
 import type { Logger } from '../log.js';
-import type { MountSnapshot } from './mount.js';
+import type { MountChange, MountSnapshot } from './mount.js';
 import { Mount } from './mount.js';
 
-export type ChangeKind = 'state' | 'listeners';
+export type ChangeKind = MountChange;
 export type ChangeListener = (snapshot: MountSnapshot, kind: ChangeKind) => void;
 
 export class Hub {

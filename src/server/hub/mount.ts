@@ -30,6 +30,9 @@ export interface StreamInfo {
   sourceType?: string;
 }
 
+/** What changed: the state (pushed at once), the title (at once), or counters (coalesced). */
+export type MountChange = 'state' | 'title' | 'listeners';
+
 export interface MountSnapshot {
   mount: string;
   state: StreamState;
@@ -63,13 +66,13 @@ export class Mount {
   private readonly sinks = new Set<Sink>();
   /** Sinks that joined while no sync point was at hand: they start at the next one. */
   private readonly waiting = new Set<Sink>();
-  private readonly onChange: (mount: Mount, kind: 'state' | 'listeners') => void;
+  private readonly onChange: (mount: Mount, kind: MountChange) => void;
   private readonly onSlow: (mount: Mount) => void;
 
   constructor(
     name: string,
     burstBytes: number,
-    onChange: (mount: Mount, kind: 'state' | 'listeners') => void,
+    onChange: (mount: Mount, kind: MountChange) => void,
     onSlow: (mount: Mount) => void,
   ) {
     this.name = name;
@@ -169,6 +172,12 @@ export class Mount {
     this.bytesIn = 0;
     for (const sink of all) sink.end(reason);
     this.onChange(this, 'state');
+  }
+
+  /** Sets the stream title (Icecast metadata update); status watchers hear of it at once. */
+  setTitle(title: string | null): void {
+    this.title = title;
+    this.onChange(this, 'title');
   }
 
   /** Tells status watchers that counters changed (coalesced like listener-count changes). */

@@ -55,7 +55,7 @@ export class StatusServer {
     this.hub = options.hub;
     this.log = options.log;
     this.unsubscribe = this.hub.onChange((snap, kind) => {
-      if (kind === 'state') this.sendNow(snap.mount);
+      if (kind !== 'listeners') this.sendNow(snap.mount);
       else this.sendSoon(snap.mount);
     });
     this.pingTimer = setInterval(() => this.heartbeat(), options.pingIntervalMs);

@@ -1,0 +1,132 @@
+/**
+ * Icecast-compatible status and metadata, for radio directories, dashboards and source tools:
+ * `GET /status-json.xsl` shaped like Icecast 2.4's (one live source is an object, several an array,
+ * none leaves `source` out), and `GET /admin/metadata?mount=/m&mode=updinfo&song=…` (Basic auth:
+ * `source:<stream key>` or `admin:<admin token>`) which sets the title pushed to every listener page.
+ */
+import type { Request, Response } from 'express';
+import { Router } from 'express';
+import { isValidMount } from '../../shared/protocol.js';
+import { KitError, sendError } from '../errors.js';
+import type { Hub } from '../hub/hub.js';
+import type { MountSnapshot } from '../hub/mount.js';
+import type { Logger } from '../log.js';
+import { secretEquals } from '../secrets.js';
+
+/** Longest title kept (Icecast truncates too). */
+export const MAX_TITLE_CHARS = 300;
+
+export interface IcecastStatusOptions {
+  hub: Hub;
+  streamKey: string;
+  adminToken: string;
+  serverId: string;
+  startedAt: Date;
+  log: Logger;
+}
+
+/** Icecast's `stream_start` format: `Thu, 26 Nov 2026 09:12:03 +0000`. */
+function rfc822(d: Date): string {
+  return d.toUTCString().replace('GMT', '+0000');
+}
+
+function sourceJson(s: MountSnapshot, origin: string): Record<string, unknown> {
+  const type = s.info.sourceType ?? 'audio/webm';
+  return {
+    audio_info: 'channels=?;samplerate=48000',
+    genre: s.info.genre ?? 'various',
+    listener_peak: s.listenerPeak,
+    listeners: s.listeners,
+    listenurl: `${origin}/${s.mount}`,
+    server_description: s.info.description ?? 'Unspecified description',
+    server_name: s.info.name ?? s.mount,
+    server_type: type,
+    server_url: s.info.url ?? `${origin}/listen/${s.mount}`,
+    stream_start: s.startedAt ? rfc822(s.startedAt) : null,
+    stream_start_iso8601: s.startedAt ? s.startedAt.toISOString().replace(/\.\d{3}Z$/, '+0000') : null,
+    title: s.title ?? '',
+    dummy: null,
+  };
+}
+
+/** Credentials from Basic auth: `source` with the stream key, or `admin` with the admin token. */
+function authorized(req: Request, streamKey: string, adminToken: string): boolean {
+  const m = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (!m?.[1]) return false;
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return false;
+  const user = decoded.slice(0, colon);
+  const pass = decoded.slice(colon + 1);
+  if (user === 'source') return secretEquals(pass, streamKey);
+  if (user === 'admin') return secretEquals(pass, adminToken);
+  return false;
+}
+
+export function icecastStatusRouter(options: IcecastStatusOptions): Router {
+  const { hub, log } = options;
+  const router = Router();
+
+  router.get('/status-json.xsl', (req: Request, res: Response) => {
+    const host = req.headers.host ?? req.headers[':authority'] ?? 'localhost';
+    const origin = `${req.protocol}://${host}`;
+    const live = hub
+      .all()
+      .filter((s) => s.state === 'live')
+      .sort((a, b) => a.mount.localeCompare(b.mount))
+      .map((s) => sourceJson(s, origin));
+    const icestats: Record<string, unknown> = {
+      admin: 'icemaster@localhost',
+      host: String(host).replace(/:\d+$/, ''),
+      location: 'Earth',
+      server_id: options.serverId,
+      server_start: rfc822(options.startedAt),
+      server_start_iso8601: options.startedAt.toISOString().replace(/\.\d{3}Z$/, '+0000'),
+    };
+    // Icecast's well-known quirk, kept for the clients that expect it.
+    if (live.length === 1) icestats.source = live[0];
+    else if (live.length > 1) icestats.source = live;
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('cache-control', 'no-cache');
+    res.json({ icestats });
+  });
+
+  router.get('/admin/metadata', (req: Request, res: Response) => {
+    res.setHeader('cache-control', 'no-store');
+    if (!authorized(req, options.streamKey, options.adminToken)) {
+      log.warn({ ip: req.socket.remoteAddress }, 'metadata update rejected: bad credentials');
+      res.setHeader('www-authenticate', 'Basic realm="onair admin"');
+      sendError(
+        res,
+        new KitError('AUTH_BAD_KEY', 'Bad credentials: use source:<stream key> or admin:<admin token>.'),
+      );
+      return;
+    }
+    const mountParam = String(req.query.mount ?? '').replace(/^\//, '');
+    const mode = String(req.query.mode ?? '');
+    if (mode !== 'updinfo') {
+      sendError(res, new KitError('BAD_REQUEST', `mode must be "updinfo", got "${mode.slice(0, 40)}".`));
+      return;
+    }
+    if (!isValidMount(mountParam)) {
+      sendError(res, new KitError('MOUNT_INVALID', `"${mountParam.slice(0, 70)}" is not a valid mount.`));
+      return;
+    }
+    const mount = hub.find(mountParam);
+    if (mount?.state !== 'live') {
+      sendError(res, new KitError('LISTEN_OFFLINE', `Mount "/${mountParam}" is not live.`));
+      return;
+    }
+    const song = String(req.query.song ?? req.query.title ?? '').slice(0, MAX_TITLE_CHARS);
+    mount.setTitle(song === '' ? null : song);
+    log.info({ mount: mountParam, title: song }, 'title updated');
+    // Icecast answers with a small XML document; its clients only look at the status.
+    res
+      .type('application/xml')
+      .send(
+        '<?xml version="1.0"?>\n<iceresponse><message>Metadata update successful</message><return>1</return></iceresponse>\n',
+      );
+  });
+
+  return router;
+}

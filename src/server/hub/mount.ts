@@ -3,6 +3,8 @@
  * late joiner starts from) and the set of attached sinks. Knows nothing of HTTP or WebSocket.
  */
 import type { StreamState } from '../../shared/protocol.js';
+import type { Container } from './rendition.js';
+import { Rendition } from './rendition.js';
 
 /** A piece of the live byte stream; `syncPoint` marks a piece that begins at a Cluster start. */
 export interface MediaChunk {
@@ -54,20 +56,10 @@ export class Mount {
   info: StreamInfo = {};
   /** Bytes the broadcaster has delivered in this broadcast (set by ingest; held-back bytes included). */
   bytesIn = 0;
-  bytesOut = 0;
   listenerPeak = 0;
-  slowDropped = 0;
-
-  private init: Uint8Array | null = null;
-  /** Chunks from the newest sync point on; empty when there is none within burstBytes. */
-  private burst: MediaChunk[] = [];
-  private burstSize = 0;
-  private readonly burstBytes: number;
-  private readonly sinks = new Set<Sink>();
-  /** Sinks that joined while no sync point was at hand: they start at the next one. */
-  private readonly waiting = new Set<Sink>();
+  /** One rendition per output container; WebM is the one the browser pages use. */
+  readonly renditions: Readonly<Record<Container, Rendition>>;
   private readonly onChange: (mount: Mount, kind: MountChange) => void;
-  private readonly onSlow: (mount: Mount) => void;
 
   constructor(
     name: string,
@@ -76,101 +68,78 @@ export class Mount {
     onSlow: (mount: Mount) => void,
   ) {
     this.name = name;
-    this.burstBytes = burstBytes;
     this.onChange = onChange;
-    this.onSlow = onSlow;
+    const hooks = {
+      onListeners: () => {
+        this.listenerPeak = Math.max(this.listenerPeak, this.listeners);
+        this.onChange(this, 'listeners');
+      },
+      onSlow: () => onSlow(this),
+    };
+    this.renditions = {
+      webm: new Rendition('webm', burstBytes, hooks),
+      ogg: new Rendition('ogg', burstBytes, hooks),
+    };
   }
 
   get listeners(): number {
-    return this.sinks.size + this.waiting.size;
+    return this.renditions.webm.listeners + this.renditions.ogg.listeners;
   }
 
-  /** Goes LIVE with `init` (everything before the first Cluster). */
+  get bytesOut(): number {
+    return this.renditions.webm.bytesOut + this.renditions.ogg.bytesOut;
+  }
+
+  get slowDropped(): number {
+    return this.renditions.webm.slowDropped + this.renditions.ogg.slowDropped;
+  }
+
+  /**
+   * Goes LIVE. `init` is the WebM init segment (everything before the first Cluster); other
+   * renditions get theirs with {@link setInit}.
+   */
   begin(init: Uint8Array, title: string | null): void {
-    this.init = init;
-    this.burst = [];
-    this.burstSize = 0;
+    this.renditions.webm.setInit(init);
     this.state = 'live';
     this.startedAt = new Date();
     this.title = title;
     this.onChange(this, 'state');
   }
 
-  /** Relays one chunk to every sink and keeps it for late joiners. */
-  publish(chunk: MediaChunk): void {
+  /** Sets a rendition's init bytes (for example the Ogg header pages once the OpusHead is known). */
+  setInit(container: Container, init: Uint8Array): void {
+    this.renditions[container].setInit(init);
+  }
+
+  /** Relays one chunk of `container` to its sinks and keeps it for late joiners. */
+  publish(chunk: MediaChunk, container: Container = 'webm'): void {
     if (this.state !== 'live') return;
-    const n = chunk.bytes.byteLength;
-    if (chunk.syncPoint) {
-      // A Cluster start larger than the cap cannot be kept: late joiners wait for the next one.
-      this.burst = n <= this.burstBytes ? [chunk] : [];
-      this.burstSize = n <= this.burstBytes ? n : 0;
-      for (const sink of this.waiting) {
-        this.waiting.delete(sink);
-        this.sinks.add(sink);
-      }
-    } else if (this.burst.length > 0 && this.burstSize + n <= this.burstBytes) {
-      this.burst.push(chunk);
-      this.burstSize += n;
-    } else {
-      // A Cluster larger than the burst cap: late joiners wait for the next Cluster start.
-      this.burst = [];
-      this.burstSize = 0;
-    }
-    let dropped = false;
-    for (const sink of this.sinks) {
-      if (sink.write(chunk.bytes)) {
-        this.bytesOut += n;
-      } else {
-        this.sinks.delete(sink);
-        this.slowDropped++;
-        dropped = true;
-        sink.end('slow');
-        this.onSlow(this);
-      }
-    }
-    if (dropped) this.onChange(this, 'listeners');
+    this.renditions[container].publish(chunk);
   }
 
   /**
-   * Attaches a sink: it gets the init segment, then the newest Cluster so far, then live bytes.
-   * Returns false (and attaches nothing) while OFFLINE.
+   * Attaches a sink to `container`: it gets the init bytes, then the newest sync point's burst,
+   * then live bytes. Returns false (and attaches nothing) while OFFLINE or before that init exists.
    */
-  attach(sink: Sink): boolean {
-    if (this.state !== 'live' || this.init === null) return false;
-    if (!sink.write(this.init)) return false;
-    if (this.burst.length === 0) {
-      this.waiting.add(sink);
-    } else {
-      for (const c of this.burst) {
-        // A sink that cannot even take the burst is over its budget already: never attach it.
-        if (!sink.write(c.bytes)) return false;
-      }
-      this.sinks.add(sink);
-    }
-    this.listenerPeak = Math.max(this.listenerPeak, this.listeners);
-    this.onChange(this, 'listeners');
-    return true;
+  attach(sink: Sink, container: Container = 'webm'): boolean {
+    if (this.state !== 'live') return false;
+    return this.renditions[container].attach(sink);
   }
 
-  detach(sink: Sink): void {
-    if (this.sinks.delete(sink) || this.waiting.delete(sink)) this.onChange(this, 'listeners');
+  detach(sink: Sink, container: Container = 'webm'): void {
+    this.renditions[container].detach(sink);
   }
 
   /** Ends the broadcast: every sink is ended, the mount goes OFFLINE. */
   end(reason: SinkEndReason = 'ended'): void {
     if (this.state === 'offline') return;
-    const all = [...this.sinks, ...this.waiting];
-    this.sinks.clear();
-    this.waiting.clear();
     this.state = 'offline';
-    this.init = null;
-    this.burst = [];
-    this.burstSize = 0;
     this.startedAt = null;
     this.title = null;
     this.info = {};
     this.bytesIn = 0;
-    for (const sink of all) sink.end(reason);
+    this.renditions.webm.endAll(reason);
+    this.renditions.ogg.endAll(reason);
     this.onChange(this, 'state');
   }
 

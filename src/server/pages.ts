@@ -1,5 +1,4 @@
 /** The two pages, their assets, and `/api/info`. */
-import { join } from 'node:path';
 import type { Response } from 'express';
 import express, { Router } from 'express';
 import type { ServerInfo } from '../shared/protocol.js';
@@ -22,7 +21,8 @@ export function pagesRouter(options: { publicDir: string; info: () => ServerInfo
   const router = Router();
   const sendPage = (res: Response, file: string): void => {
     setPageHeaders(res);
-    res.sendFile(join(publicDir, file));
+    // root: only the file name is checked for dot segments, so an install under ~/.local works.
+    res.sendFile(file, { root: publicDir });
   };
 
   router.get('/', (_req, res) => sendPage(res, 'index.html'));

@@ -1,13 +1,17 @@
 /** Live-edge control: keeps playback a fraction of a second behind live, by rate changes rather than seeks. */
 
-/** Buffer ahead of the playhead we aim for; above it playback runs slightly fast. */
-export const TARGET_AHEAD_S = 0.5;
+/**
+ * Buffer ahead of the playhead we aim for; above it playback runs slightly fast. Chromium holds
+ * ≈ 0.24 s on its own; FIELD-NOTES §4 measured a 0.2 s target with rate 1.1 at 288–298 ms
+ * glass-to-glass with no rebuffering (vs 350–359 ms uncontrolled).
+ */
+export const TARGET_AHEAD_S = 0.2;
 /** Buffer ahead beyond which we jump (a backgrounded tab, a stall): seeks cause dropouts, so only then. */
 export const MAX_AHEAD_S = 1.5;
 /** Where a jump lands, behind the end of the buffer. */
 export const JUMP_BEHIND_EDGE_S = 0.3;
 /** Playback rate while catching up; FIELD-NOTES §4: a gentle rate change plays without dropouts. */
-export const CATCH_UP_RATE = 1.05;
+export const CATCH_UP_RATE = 1.1;
 /** Back buffer kept behind the playhead; older media is removed. */
 export const BACK_BUFFER_S = 10;
 

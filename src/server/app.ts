@@ -14,8 +14,8 @@ import type { ServerInfo } from '../shared/protocol.js';
 import { DEFAULT_MOUNT } from '../shared/protocol.js';
 import type { Config } from './config.js';
 import { KitError, sendError } from './errors.js';
+import { frontDoor } from './front-door.js';
 import { Hub } from './hub/hub.js';
-import { sourceFrontDoor } from './ingest/icecast-source.js';
 import { ingestRouter } from './ingest/routes.js';
 import { IngestSessions } from './ingest/session.js';
 import { lanAddresses, machineName } from './lan.js';
@@ -171,16 +171,20 @@ export async function startServer(
 
   const httpServer = http.createServer(h1App);
   httpServer.on('upgrade', onUpgrade);
-  // Icecast source clients are read off the raw socket before the HTTP parser sees them.
-  const frontDoor = sourceFrontDoor(httpServer, {
-    sessions,
-    streamKey,
-    sourceTimeoutMs: config.sourceTimeoutMs,
-    log: log.child({ scope: 'source' }),
+  // Icecast source clients and stream listeners are read off the raw socket; the rest is HTTP.
+  const front = frontDoor(httpServer, {
+    source: {
+      sessions,
+      streamKey,
+      sourceTimeoutMs: config.sourceTimeoutMs,
+      log: log.child({ scope: 'source' }),
+    },
+    hub,
+    maxListenerBufferBytes: config.maxListenerBufferBytes,
   });
-  frontDoor.on('connection', track);
-  await listen(frontDoor, config.port, config.host);
-  httpPort = (frontDoor.address() as AddressInfo).port;
+  front.on('connection', track);
+  await listen(front, config.port, config.host);
+  httpPort = (front.address() as AddressInfo).port;
 
   let httpsServer: http2.Http2SecureServer | null = null;
   if (tls && config.httpsPort !== null) {
@@ -217,7 +221,7 @@ export async function startServer(
         status.close();
         sessions.close();
         hub.close();
-        const done = Promise.all([closeServer(frontDoor), httpsServer ? closeServer(httpsServer) : null]);
+        const done = Promise.all([closeServer(front), httpsServer ? closeServer(httpsServer) : null]);
         for (const s of sockets) s.destroy();
         await done;
       })();

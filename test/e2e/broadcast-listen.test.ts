@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, measurePeakHz } from '../helpers/chromium.js';
+import { startFfmpegSource } from '../helpers/ffmpeg.js';
 import type { TestServer } from '../helpers/server.js';
 import { startTestServer } from '../helpers/server.js';
 
@@ -179,4 +180,40 @@ describe('live path in Chromium: autoplay blocked', () => {
     await waitForStatus(listener, 'OFFLINE');
     await context.close();
   });
+});
+
+describe('live path in Chromium: an Icecast source tool feeds the mount', () => {
+  let server: TestServer;
+  let browser: Browser;
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchChromium({ autoplay: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  for (const format of ['ogg', 'webm'] as const) {
+    it(`plays an ffmpeg ${format === 'ogg' ? 'Ogg' : 'WebM'}/Opus source in the listener page`, async () => {
+      const mount = `radio-${format}`;
+      const page = await browser.newPage();
+      await page.goto(`${server.baseUrl}/listen/${mount}`);
+      await waitForStatus(page, 'OFFLINE');
+      const src = startFfmpegSource({
+        url: `icecast://source:${server.streamKey}@127.0.0.1:${server.server.httpPort}/${mount}`,
+        format,
+        seconds: 30,
+      });
+      try {
+        await waitForStatus(page, STARTED);
+        await assertPlaying(page);
+        await assertHears440(page);
+      } finally {
+        src.stop();
+      }
+      await waitForStatus(page, 'OFFLINE');
+      await page.close();
+    });
+  }
 });

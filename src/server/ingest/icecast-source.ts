@@ -5,25 +5,25 @@
  * `Content-Length: 0` and then the audio; ffmpeg sends no length at all), so these connections are
  * taken off the HTTP server before it parses them and are read here as raw sockets.
  */
-import type { Server } from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import type { ErrorBody } from '../../shared/protocol.js';
 import { isValidMount } from '../../shared/protocol.js';
 import { isKitError, KitError } from '../errors.js';
 import type { StreamInfo } from '../hub/mount.js';
+import type { Container } from '../hub/rendition.js';
 import type { Logger } from '../log.js';
 import { secretEquals } from '../secrets.js';
 import type { RequestHead } from './http-head.js';
-import { ChunkedDecoder, findHeadEnd, MAX_HEAD_BYTES, parseRequestHead } from './http-head.js';
+import { ChunkedDecoder } from './http-head.js';
 import type { IngestSession, IngestSessions } from './session.js';
 
-/** A connection must send its request head within this time. */
-export const HEAD_TIMEOUT_MS = 10_000;
-
 /** Content types a source may send, and the container each means. */
-const SOURCE_TYPES: Readonly<Record<string, 'webm'>> = {
+const SOURCE_TYPES: Readonly<Record<string, Container>> = {
   'audio/webm': 'webm',
   'video/webm': 'webm',
+  'audio/ogg': 'ogg',
+  'application/ogg': 'ogg',
+  'audio/opus': 'ogg',
 };
 
 const ACCEPTED_TYPES = Object.keys(SOURCE_TYPES).join(', ');
@@ -111,7 +111,8 @@ export function serveSource(
     return;
   }
   const type = (head.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (!SOURCE_TYPES[type]) {
+  const container = SOURCE_TYPES[type];
+  if (!container) {
     writeError(
       socket,
       new KitError(
@@ -126,7 +127,11 @@ export function serveSource(
     session = sessions.create(
       mount,
       { ip, transport: `icecast-${head.method.toLowerCase()}`, type },
-      { idleTimeoutMs: options.sourceTimeoutMs, info: streamInfo(head, type) },
+      {
+        idleTimeoutMs: options.sourceTimeoutMs,
+        info: streamInfo(head, container === 'ogg' ? 'audio/ogg' : type),
+        container,
+      },
     );
   } catch (err) {
     writeError(socket, isKitError(err) ? err : new KitError('INTERNAL', 'Could not start the broadcast.'));
@@ -170,57 +175,4 @@ export function serveSource(
   // The session's idle timer ends a silent source; the socket goes with it.
   session.onEnd = () => socket.destroy();
   if (rest.length > 0) onBytes(rest);
-}
-
-/**
- * Puts a front door before `httpServer`: each new connection's first bytes are looked at; `SOURCE`
- * and `PUT` to a mount path are served by {@link serveSource}, everything else goes to the HTTP
- * server untouched. Returns the net.Server to listen on.
- */
-export function sourceFrontDoor(httpServer: Server, options: SourceOptions): net.Server {
-  return net.createServer((socket) => {
-    let buf: Buffer = Buffer.alloc(0);
-    const timer = setTimeout(() => socket.destroy(), HEAD_TIMEOUT_MS);
-    const handOver = (): void => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.pause();
-      if (buf.length > 0) socket.unshift(buf);
-      httpServer.emit('connection', socket);
-      socket.resume();
-    };
-    const onData = (chunk: Buffer): void => {
-      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
-      const space = buf.indexOf(0x20);
-      if (space < 0 && buf.length < 8) return;
-      const method = buf.toString('latin1', 0, space < 0 ? 8 : space);
-      if (method !== 'SOURCE' && method !== 'PUT') {
-        handOver();
-        return;
-      }
-      // PUT to the API is an ordinary request.
-      if (buf.length >= space + 6 && buf.toString('latin1', space + 1, space + 6) === '/api/') {
-        handOver();
-        return;
-      }
-      const end = findHeadEnd(buf);
-      if (end < 0) {
-        if (buf.length > MAX_HEAD_BYTES) {
-          clearTimeout(timer);
-          socket.end('HTTP/1.0 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
-        }
-        return;
-      }
-      clearTimeout(timer);
-      socket.off('data', onData);
-      const head = parseRequestHead(buf.subarray(0, end));
-      if (!head) {
-        socket.end('HTTP/1.0 400 Bad Request\r\nConnection: close\r\n\r\n');
-        return;
-      }
-      serveSource(socket, head, buf.subarray(end), options);
-    };
-    socket.on('data', onData);
-    socket.on('error', () => socket.destroy());
-  });
 }

@@ -6,8 +6,10 @@ import { randomBytes } from 'node:crypto';
 import { KitError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Mount, StreamInfo } from '../hub/mount.js';
+import type { Container } from '../hub/rendition.js';
 import type { Logger } from '../log.js';
-import { WebmSplitter } from '../webm/splitter.js';
+import type { IngestPipeline } from './pipeline.js';
+import { OggPipeline, WebmPipeline } from './pipeline.js';
 
 export type EndReason = 'stopped' | 'idle' | 'error' | 'shutdown';
 
@@ -35,18 +37,15 @@ export class IngestSession {
   onEnd: (() => void) | undefined;
   /** Ends the open streaming upload, if any. */
   streamAbort: (() => void) | undefined;
-  private readonly splitter: WebmSplitter;
+  private readonly pipeline: IngestPipeline;
 
   /** This session ends after this long without bytes. */
   readonly idleTimeoutMs: number;
 
-  constructor(mount: Mount, limits: SessionLimits, idleTimeoutMs: number) {
+  constructor(mount: Mount, limits: SessionLimits, idleTimeoutMs: number, container: Container, log: Logger) {
     this.mount = mount;
     this.idleTimeoutMs = idleTimeoutMs;
-    this.splitter = new WebmSplitter({
-      maxInitBytes: limits.maxInitBytes,
-      maxElementBytes: limits.maxElementBytes,
-    });
+    this.pipeline = container === 'ogg' ? new OggPipeline(mount) : new WebmPipeline(mount, limits, log);
   }
 
   /** Feeds upload bytes in order; throws KitError (WEBM_*) on bytes that cannot be split. */
@@ -54,13 +53,9 @@ export class IngestSession {
     if (this.ended) throw new KitError('AUTH_BAD_SESSION', 'This broadcast has ended; start a new one.');
     this.lastDataAt = Date.now();
     this.bytesIn += bytes.byteLength;
-    const chunks = this.splitter.push(bytes);
-    // What the broadcaster may resume from: every byte taken, including any the splitter holds back.
+    // What the broadcaster may resume from: every byte taken, including any the parser holds back.
     this.mount.bytesIn = this.bytesIn;
-    for (const chunk of chunks) {
-      if (chunk.kind === 'init') this.mount.begin(chunk.bytes, null);
-      else this.mount.publish(chunk);
-    }
+    this.pipeline.push(bytes);
   }
 
   /** Stops taking bytes from the open streaming upload (another transport takes over). */
@@ -89,7 +84,7 @@ export class IngestSessions {
   create(
     mountName: string,
     fields: Record<string, unknown> = {},
-    options: { idleTimeoutMs?: number; info?: StreamInfo } = {},
+    options: { idleTimeoutMs?: number; info?: StreamInfo; container?: Container } = {},
   ): IngestSession {
     const held = this.byMount.get(mountName);
     if (held && !held.ended) {
@@ -101,6 +96,8 @@ export class IngestSessions {
       mount,
       this.limits,
       options.idleTimeoutMs ?? this.limits.ingestIdleTimeoutMs,
+      options.container ?? 'webm',
+      this.log,
     );
     this.byMount.set(mountName, session);
     this.log.info({ mount: mountName, session: session.id.slice(0, 6), ...fields }, 'ingest session started');

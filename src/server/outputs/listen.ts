@@ -8,11 +8,19 @@ import { Router } from 'express';
 import { isValidMount, WEBM_CONTENT_TYPE } from '../../shared/protocol.js';
 import { KitError, sendError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
-import type { Sink, SinkEndReason } from '../hub/mount.js';
+import type { Mount, Sink, SinkEndReason } from '../hub/mount.js';
+import type { Container } from '../hub/rendition.js';
 import type { Logger } from '../log.js';
 
-/** `/<mount>` or `/<mount>.webm`. */
-const LISTEN_PATH = /^\/([a-z0-9][a-z0-9_-]{0,63})(?:\.webm)?$/;
+/** `/<mount>` (the source's own container), `/<mount>.webm`, `/<mount>.ogg` (also `.opus`, `.oga`). */
+const LISTEN_PATH = /^\/([a-z0-9][a-z0-9_-]{0,63})(\.webm|\.ogg|\.opus|\.oga)?$/;
+
+const CONTENT_TYPES: Readonly<Record<Container, string>> = { webm: WEBM_CONTENT_TYPE, ogg: 'audio/ogg' };
+
+/** The container a source sent, from its content type. */
+export function sourceContainer(sourceType: string | undefined): Container {
+  return sourceType === 'audio/ogg' || sourceType === 'application/ogg' ? 'ogg' : 'webm';
+}
 
 export interface ListenOptions {
   hub: Hub;
@@ -20,6 +28,38 @@ export interface ListenOptions {
   log: Logger;
 }
 
+/** What `GET path` asks for: a mount and a container, or null when the path is not a stream. */
+export function parseListenPath(path: string): { mount: string; ext: string | undefined } | null {
+  const match = LISTEN_PATH.exec(path);
+  const mount = match?.[1] ?? '';
+  return match && isValidMount(mount) ? { mount, ext: match[2] } : null;
+}
+
+/** The container `ext` names, or the source's own when there is none. */
+export function listenContainer(ext: string | undefined, mount: Mount): Container {
+  if (ext === '.webm') return 'webm';
+  return ext ? 'ogg' : sourceContainer(mount.info.sourceType);
+}
+
+export function offlineError(mount: string): KitError {
+  return new KitError('LISTEN_OFFLINE', `Mount "${mount}" is offline: nobody is broadcasting.`);
+}
+
+/** Response headers of a live stream: type, no caching, CORS open, and what Icecast players show. */
+export function listenHeaders(mount: Mount, container: Container): Record<string, string> {
+  const h: Record<string, string> = {
+    'content-type': CONTENT_TYPES[container],
+    'cache-control': 'no-cache, no-store',
+    'x-content-type-options': 'nosniff',
+    'access-control-allow-origin': '*',
+  };
+  if (mount.info.name) h['icy-name'] = headerSafe(mount.info.name);
+  if (mount.info.description) h['icy-description'] = headerSafe(mount.info.description);
+  if (mount.info.genre) h['icy-genre'] = headerSafe(mount.info.genre);
+  return h;
+}
+
+/** A listener behind an express response (HTTPS/HTTP2, or a kept-alive HTTP/1.1 connection). */
 class HttpSink implements Sink {
   private readonly res: Response;
   private readonly max: number;
@@ -45,42 +85,43 @@ class HttpSink implements Sink {
   }
 }
 
+/** Header values must be Latin-1 without control characters. */
+function headerSafe(v: string): string {
+  return v.replace(/[^\x20-\x7e\xa0-\xff]/g, '?');
+}
+
 export function listenRouter(options: ListenOptions): Router {
   const { hub, maxListenerBufferBytes, log } = options;
   const router = Router();
 
   router.get(LISTEN_PATH, (req: Request, res: Response, next) => {
-    const mountName = LISTEN_PATH.exec(req.path)?.[1] ?? '';
-    if (!isValidMount(mountName)) {
+    const target = parseListenPath(req.path);
+    if (!target) {
       next();
       return;
     }
     res.setHeader('access-control-allow-origin', '*');
-    const mount = hub.find(mountName);
+    const mount = hub.find(target.mount);
     if (mount?.state !== 'live') {
-      sendError(
-        res,
-        new KitError('LISTEN_OFFLINE', `Mount "${mountName}" is offline: nobody is broadcasting.`),
-      );
+      sendError(res, offlineError(target.mount));
       return;
     }
+    const container = listenContainer(target.ext, mount);
     res.status(200);
-    res.setHeader('content-type', WEBM_CONTENT_TYPE);
-    res.setHeader('cache-control', 'no-cache, no-store');
-    res.setHeader('x-content-type-options', 'nosniff');
+    for (const [k, v] of Object.entries(listenHeaders(mount, container))) res.setHeader(k, v);
     if (req.method === 'HEAD') {
       res.end();
       return;
     }
     res.flushHeaders();
     const sink = new HttpSink(res, maxListenerBufferBytes);
-    if (!mount.attach(sink)) {
+    if (!mount.attach(sink, container)) {
       res.end();
       return;
     }
-    log.debug({ mount: mountName, ip: req.socket.remoteAddress }, 'listener joined');
+    log.debug({ mount: target.mount, container, ip: req.socket.remoteAddress }, 'listener joined');
     res.once('close', () => {
-      mount.detach(sink);
+      mount.detach(sink, container);
       sink.end('ended');
     });
   });

@@ -1,0 +1,77 @@
+/**
+ * The plain-HTTP front door: each new connection's request head is read here first. Icecast source
+ * clients (`SOURCE`, or `PUT` to a mount) and stream listeners (`GET /<mount>…`) are served from the
+ * raw socket; every other connection goes to the HTTP server untouched.
+ */
+import type { Server } from 'node:http';
+import net from 'node:net';
+import type { Hub } from './hub/hub.js';
+import { findHeadEnd, MAX_HEAD_BYTES, parseRequestHead } from './ingest/http-head.js';
+import type { SourceOptions } from './ingest/icecast-source.js';
+import { serveSource } from './ingest/icecast-source.js';
+import { isRawListen, serveRawListener } from './outputs/raw-listen.js';
+
+/** A connection must send its request head within this time. */
+export const HEAD_TIMEOUT_MS = 10_000;
+
+/** Methods the front door may keep; anything else goes to the HTTP server as soon as it is seen. */
+const OURS: ReadonlySet<string> = new Set(['SOURCE', 'PUT', 'GET', 'HEAD']);
+
+export interface FrontDoorOptions {
+  source: SourceOptions;
+  hub: Hub;
+  maxListenerBufferBytes: number;
+}
+
+/** Returns the net.Server to listen on in front of `httpServer`. */
+export function frontDoor(httpServer: Server, options: FrontDoorOptions): net.Server {
+  const listenOptions = {
+    hub: options.hub,
+    maxListenerBufferBytes: options.maxListenerBufferBytes,
+    log: options.source.log,
+  };
+  return net.createServer((socket) => {
+    let buf: Buffer = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(), HEAD_TIMEOUT_MS);
+    const handOver = (): void => {
+      clearTimeout(timer);
+      socket.off('data', onData);
+      socket.pause();
+      if (buf.length > 0) socket.unshift(buf);
+      httpServer.emit('connection', socket);
+      socket.resume();
+    };
+    const onData = (chunk: Buffer): void => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
+      const space = buf.indexOf(0x20);
+      if (space < 0 && buf.length < 8) return;
+      if (!OURS.has(buf.toString('latin1', 0, space < 0 ? 8 : space))) {
+        handOver();
+        return;
+      }
+      const end = findHeadEnd(buf);
+      if (end < 0) {
+        if (buf.length > MAX_HEAD_BYTES) {
+          clearTimeout(timer);
+          socket.end('HTTP/1.0 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
+        }
+        return;
+      }
+      const head = parseRequestHead(buf.subarray(0, end));
+      const isSource =
+        head && (head.method === 'SOURCE' || (head.method === 'PUT' && !head.path.startsWith('/api/')));
+      const isListen = head && !head.headers.upgrade && isRawListen(head);
+      if (!head || !(isSource || isListen)) {
+        // Malformed heads too: the HTTP server answers them as it always does.
+        handOver();
+        return;
+      }
+      clearTimeout(timer);
+      socket.off('data', onData);
+      if (isSource) serveSource(socket, head, buf.subarray(end), options.source);
+      else serveRawListener(socket, head, listenOptions);
+    };
+    socket.on('data', onData);
+    socket.on('error', () => socket.destroy());
+  });
+}

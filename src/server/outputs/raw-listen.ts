@@ -1,0 +1,93 @@
+/**
+ * The listener fast path for plain HTTP: a `GET /<mount>(.webm|.ogg)` read by the front door is
+ * answered on the raw socket (no HTTP/1.1 chunk framing, `Connection: close`), and the socket itself
+ * is the sink. Per listener that leaves one socket and one small object; per chunk, one write of
+ * the bytes every listener shares.
+ */
+import type net from 'node:net';
+import type { Hub } from '../hub/hub.js';
+import type { Sink, SinkEndReason } from '../hub/mount.js';
+import type { RequestHead } from '../ingest/http-head.js';
+import type { Logger } from '../log.js';
+import { listenContainer, listenHeaders, offlineError, parseListenPath } from './listen.js';
+
+class SocketSink implements Sink {
+  private readonly socket: net.Socket;
+  private readonly max: number;
+  private ended = false;
+
+  constructor(socket: net.Socket, max: number) {
+    this.socket = socket;
+    this.max = max;
+  }
+
+  write(bytes: Uint8Array): boolean {
+    if (this.ended || this.socket.destroyed) return false;
+    if (this.socket.writableLength > this.max) return false;
+    this.socket.write(bytes);
+    return true;
+  }
+
+  end(reason: SinkEndReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (reason === 'slow') this.socket.destroy();
+    else this.socket.end();
+  }
+}
+
+function headBlock(status: string, headers: Record<string, string>): string {
+  let out = `HTTP/1.1 ${status}\r\n`;
+  for (const [k, v] of Object.entries(headers)) out += `${k}: ${v}\r\n`;
+  return `${out}connection: close\r\n\r\n`;
+}
+
+/** True when `head` is a stream request this fast path serves (GET or HEAD of a listen path). */
+export function isRawListen(head: RequestHead): boolean {
+  return (head.method === 'GET' || head.method === 'HEAD') && parseListenPath(head.path) !== null;
+}
+
+/** Answers a listen request read off the raw socket and attaches the socket to the mount. */
+export function serveRawListener(
+  socket: net.Socket,
+  head: RequestHead,
+  options: { hub: Hub; maxListenerBufferBytes: number; log: Logger },
+): void {
+  const target = parseListenPath(head.path);
+  if (!target) {
+    socket.destroy();
+    return;
+  }
+  socket.on('error', () => socket.destroy());
+  const mount = options.hub.find(target.mount);
+  if (mount?.state !== 'live') {
+    const body = JSON.stringify(offlineError(target.mount).toBody());
+    socket.end(
+      headBlock('404 Not Found', {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': String(Buffer.byteLength(body)),
+        'cache-control': 'no-store',
+        'access-control-allow-origin': '*',
+      }) + (head.method === 'HEAD' ? '' : body),
+    );
+    return;
+  }
+  const container = listenContainer(target.ext, mount);
+  socket.setNoDelay(true);
+  socket.write(headBlock('200 OK', listenHeaders(mount, container)));
+  if (head.method === 'HEAD') {
+    socket.end();
+    return;
+  }
+  const sink = new SocketSink(socket, options.maxListenerBufferBytes);
+  if (!mount.attach(sink, container)) {
+    socket.end();
+    return;
+  }
+  // Listeners send nothing more; reading on lets us see them leave at once.
+  socket.on('data', () => {});
+  socket.once('close', () => {
+    mount.detach(sink, container);
+    sink.end('ended');
+  });
+}

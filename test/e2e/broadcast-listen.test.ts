@@ -209,6 +209,15 @@ describe('live path in Chromium: an Icecast source tool feeds the mount', () => 
         await waitForStatus(page, STARTED);
         await assertPlaying(page);
         await assertHears440(page);
+        // An Icecast metadata update shows on the page at once.
+        const song = `Now playing ${format}`;
+        const auth = `Basic ${Buffer.from(`source:${server.streamKey}`).toString('base64')}`;
+        const res = await fetch(
+          `${server.baseUrl}/admin/metadata?mount=/${mount}&mode=updinfo&song=${encodeURIComponent(song)}`,
+          { headers: { authorization: auth } },
+        );
+        assert.equal(res.status, 200);
+        await page.locator('#title', { hasText: song }).waitFor({ timeout: 2_000 });
       } finally {
         src.stop();
       }

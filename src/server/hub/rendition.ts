@@ -44,15 +44,19 @@ export class Rendition {
 
   /** Sets the bytes every sink gets first (WebM: up to the first Cluster; Ogg: the header pages). */
   setInit(init: Uint8Array): void {
-    this.init = init;
+    this.init = asBuffer(init);
     this.burst = [];
     this.burstSize = 0;
   }
 
   /** Relays one chunk to every sink and keeps it for late joiners. */
-  publish(chunk: MediaChunk): void {
+  publish(input: MediaChunk): void {
     if (this.init === null) return;
-    const n = chunk.bytes.byteLength;
+    // Sockets take Buffers as they are but wrap every other Uint8Array in a new Buffer per write:
+    // wrap it once here, not once per listener.
+    const bytes = asBuffer(input.bytes);
+    const chunk = bytes === input.bytes ? input : { bytes, syncPoint: input.syncPoint };
+    const n = bytes.byteLength;
     if (chunk.syncPoint) {
       // A sync chunk larger than the cap cannot be kept: late joiners wait for the next one.
       this.burst = n <= this.burstBytes ? [chunk] : [];
@@ -71,7 +75,7 @@ export class Rendition {
     }
     let dropped = false;
     for (const sink of this.sinks) {
-      if (sink.write(chunk.bytes)) {
+      if (sink.write(bytes)) {
         this.bytesOut += n;
       } else {
         this.sinks.delete(sink);
@@ -118,4 +122,9 @@ export class Rendition {
     this.burstSize = 0;
     for (const sink of all) sink.end(reason);
   }
+}
+
+/** `bytes` as a Buffer over the same memory (no copy). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

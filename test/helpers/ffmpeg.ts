@@ -1,6 +1,12 @@
-/** Real ffmpeg as an Icecast source client and as a listener that decodes what it hears. */
+/**
+ * Real ffmpeg as an Icecast source client and as a decoder (of a URL as a listener, or of a file or bytes),
+ * and tone analysis of what it decodes.
+ */
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface FfmpegSource {
   proc: ChildProcess;
@@ -111,6 +117,94 @@ export function decodeWithFfmpeg(
   });
 }
 
+export interface DecodedPcm {
+  /** Mono 16-bit samples at 48 kHz. */
+  samples: Int16Array;
+  /** ffmpeg's stderr at `-v error`: empty when it found nothing wrong. */
+  errors: string;
+  status: number | null;
+}
+
+export interface DecodeFileOptions {
+  /** The ffmpeg binary (default `ffmpeg`, found on PATH). */
+  ffmpeg?: string;
+  /** Throw when ffmpeg exits with a non-zero status, instead of returning it (default false). */
+  check?: boolean;
+  /** For bytes: the temp file's extension, a hint for ffmpeg's format probe (default none). */
+  extension?: string;
+}
+
+/**
+ * Decodes a file, or bytes (written to a temp file first), with ffmpeg to mono s16le at 48 kHz, synchronously.
+ * Throws if ffmpeg cannot be run, and with `check` if it fails.
+ */
+export function decodeFileWithFfmpeg(
+  input: string | Uint8Array,
+  options: DecodeFileOptions = {},
+): DecodedPcm {
+  if (typeof input !== 'string') {
+    const dir = mkdtempSync(join(tmpdir(), 'onair-ffmpeg-'));
+    try {
+      const file = join(dir, options.extension === undefined ? 'input' : `input.${options.extension}`);
+      writeFileSync(file, input);
+      return decodeFileWithFfmpeg(file, options);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const run = spawnSync(
+    options.ffmpeg ?? 'ffmpeg',
+    ['-v', 'error', '-i', input, '-f', 's16le', '-ac', '1', '-ar', '48000', '-'],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  if (run.error) throw run.error;
+  const errors = run.stderr.toString('utf8');
+  if (options.check && run.status !== 0) {
+    throw new Error(`ffmpeg failed (status ${run.status}, signal ${run.signal}) on ${input}: ${errors}`);
+  }
+  const pcm = run.stdout;
+  const samples = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + (pcm.length & ~1)));
+  return { samples, errors, status: run.status };
+}
+
+/** Signal power at `hz` over `samples` (Goertzel). */
+export function goertzelPower(samples: ArrayLike<number>, hz: number, sampleRate = 48000): number {
+  const k = 2 * Math.cos((2 * Math.PI * hz) / sampleRate);
+  let s1 = 0;
+  let s2 = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const s0 = (samples[i] as number) + k * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return s1 * s1 + s2 * s2 - k * s1 * s2;
+}
+
+export interface FrequencyScan {
+  /** Lowest frequency tried (default 100 Hz). */
+  fromHz?: number;
+  /** Highest frequency tried (default 2000 Hz). */
+  toHz?: number;
+  /** Step between tries (default 5 Hz). */
+  stepHz?: number;
+  sampleRate?: number;
+}
+
+/** The frequency in [fromHz, toHz], in `stepHz` steps, with the most power (Goertzel scan): a tone's pitch. */
+export function strongestFrequency(samples: ArrayLike<number>, scan: FrequencyScan = {}): number {
+  const { fromHz = 100, toHz = 2000, stepHz = 5, sampleRate = 48000 } = scan;
+  let best = fromHz;
+  let bestPower = -1;
+  for (let f = fromHz; f <= toHz; f += stepHz) {
+    const power = goertzelPower(samples, f, sampleRate);
+    if (power > bestPower) {
+      bestPower = power;
+      best = f;
+    }
+  }
+  return best;
+}
+
 /** The strongest frequency in 200–2000 Hz (Goertzel scan, 2 Hz steps) and the signal's RMS. */
 export function dominantHz(samples: Float32Array, sampleRate = 48_000): { hz: number; rms: number } {
   // Skip the first 0.2 s (decoder pre-roll) and use at most 1 s.
@@ -119,22 +213,5 @@ export function dominantHz(samples: Float32Array, sampleRate = 48_000): { hz: nu
   let sum = 0;
   for (const v of x) sum += v * v;
   const rms = x.length ? Math.sqrt(sum / x.length) : 0;
-  let best = 0;
-  let bestPower = -1;
-  for (let f = 200; f <= 2000; f += 2) {
-    const k = 2 * Math.cos((2 * Math.PI * f) / sampleRate);
-    let s1 = 0;
-    let s2 = 0;
-    for (const v of x) {
-      const s0 = v + k * s1 - s2;
-      s2 = s1;
-      s1 = s0;
-    }
-    const power = s1 * s1 + s2 * s2 - k * s1 * s2;
-    if (power > bestPower) {
-      bestPower = power;
-      best = f;
-    }
-  }
-  return { hz: best, rms };
+  return { hz: strongestFrequency(x, { fromHz: 200, toHz: 2000, stepHz: 2, sampleRate }), rms };
 }

@@ -1,10 +1,8 @@
 /**
  * Ogg test helpers: synthetic Ogg Opus streams, a demuxer runner that sums up its outputs in comparable form,
- * and ffmpeg decoding plus tone analysis for end-to-end checks.
+ * and ffmpeg decoding for end-to-end checks.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OggOpusDemuxerOptions, OggOutput } from '../../src/server/ogg/demuxer.js';
 import { OggOpusDemuxer } from '../../src/server/ogg/demuxer.js';
@@ -22,8 +20,10 @@ import {
   writePage,
   writeRawPage,
 } from '../../src/server/ogg/page.js';
-
-export type Bytes = Uint8Array;
+import type { Bytes } from './bytes.js';
+import { concatBytes, equalBytes, mulberry32, randomBytes } from './bytes.js';
+import type { DecodedPcm } from './ffmpeg.js';
+import { decodeFileWithFfmpeg } from './ffmpeg.js';
 
 export const FIXTURE_OPUS = 'test/fixtures/ffmpeg-opus.ogg';
 export const FIXTURE_VORBIS = 'test/fixtures/ffmpeg-vorbis.ogg';
@@ -31,55 +31,6 @@ export const FIXTURE_VORBIS = 'test/fixtures/ffmpeg-vorbis.ogg';
 /** A fixture file's bytes (tests run from the repository root). */
 export function readFixture(path: string): Bytes {
   return new Uint8Array(readFileSync(join(process.cwd(), path)));
-}
-
-export function concatBytes(parts: readonly Bytes[]): Bytes {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-export function equalBytes(a: Bytes, b: Bytes): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
-}
-
-/** Deterministic PRNG (mulberry32): the same seed gives the same numbers, in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function randomBytes(length: number, rand: () => number): Bytes {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (rand() * 256) | 0;
-  return out;
-}
-
-/** Views of `data` in pieces of `min`–`max` bytes, sizes drawn from `rand`. */
-export function randomPieces(data: Bytes, rand: () => number, min: number, max: number): Bytes[] {
-  const pieces: Bytes[] = [];
-  for (let at = 0; at < data.length; ) {
-    const size = min + Math.floor(rand() * (max - min + 1));
-    pieces.push(data.subarray(at, at + size));
-    at += size;
-  }
-  return pieces;
-}
-
-export function byteByByte(data: Bytes): Bytes[] {
-  return Array.from({ length: data.length }, (_, i) => data.subarray(i, i + 1));
 }
 
 /** Every page of a well-formed Ogg stream, with its offset and bytes. */
@@ -239,60 +190,7 @@ export function packetsByPage(outputs: readonly OggOutput[]): Extract<OggOutput,
 
 // --- ffmpeg -------------------------------------------------------------------------------------------
 
-export interface Decoded {
-  /** Mono 16-bit samples at 48 kHz. */
-  samples: Int16Array;
-  /** ffmpeg's stderr at `-v error`: empty when it found nothing wrong. */
-  errors: string;
-  status: number | null;
-}
-
-/** Decodes Ogg bytes with the real ffmpeg (written to a temp file first) to mono s16 at 48 kHz. */
-export function decodeWithFfmpeg(ogg: Bytes): Decoded {
-  const dir = mkdtempSync(join(tmpdir(), 'onair-ogg-'));
-  try {
-    const file = join(dir, 'x.ogg');
-    writeFileSync(file, ogg);
-    const run = spawnSync(
-      'ffmpeg',
-      ['-v', 'error', '-i', file, '-f', 's16le', '-ac', '1', '-ar', '48000', '-'],
-      {
-        maxBuffer: 64 * 1024 * 1024,
-      },
-    );
-    if (run.error) throw run.error;
-    const pcm = run.stdout;
-    const samples = new Int16Array(pcm.buffer.slice(pcm.byteOffset, pcm.byteOffset + (pcm.length & ~1)));
-    return { samples, errors: run.stderr.toString('utf8'), status: run.status };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Signal power at `frequency` over `samples` (Goertzel). */
-export function goertzelPower(samples: Int16Array, frequency: number, sampleRate = 48000): number {
-  const w = (2 * Math.PI * frequency) / sampleRate;
-  const coeff = 2 * Math.cos(w);
-  let s1 = 0;
-  let s2 = 0;
-  for (let i = 0; i < samples.length; i++) {
-    const s0 = (samples[i] as number) + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return s1 * s1 + s2 * s2 - coeff * s1 * s2;
-}
-
-/** The frequency in [from, to] (step `step` Hz) with the most power: the tone's pitch. */
-export function dominantFrequency(samples: Int16Array, from = 100, to = 2000, step = 5): number {
-  let best = from;
-  let bestPower = -1;
-  for (let f = from; f <= to; f += step) {
-    const power = goertzelPower(samples, f);
-    if (power > bestPower) {
-      bestPower = power;
-      best = f;
-    }
-  }
-  return best;
+/** Decodes Ogg bytes with ffmpeg (written to a temp `.ogg` file first) to mono s16 at 48 kHz. */
+export function decodeOgg(ogg: Bytes): DecodedPcm {
+  return decodeFileWithFfmpeg(ogg, { extension: 'ogg' });
 }

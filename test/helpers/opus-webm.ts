@@ -2,7 +2,6 @@
  * Synthetic Opus-in-WebM bytes for the demuxer and muxer tests (Tracks, laced blocks, BlockGroups), plus
  * helpers that run real files through WebmSplitter and WebmOpusDemuxer, and ffmpeg decoding.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { OpusHeader, OpusPacket } from '../../src/server/ogg/opus-packet.js';
 import {
@@ -17,13 +16,13 @@ import {
 import { WebmOpusDemuxer } from '../../src/server/webm/opus-demuxer.js';
 import type { WebmChunk } from '../../src/server/webm/splitter.js';
 import { WebmSplitter } from '../../src/server/webm/splitter.js';
-import type { Bytes } from './webm.js';
+import type { Bytes } from './bytes.js';
+import { concatBytes, mulberry32, randomBytes } from './bytes.js';
+import { decodeFileWithFfmpeg } from './ffmpeg.js';
 import {
-  concatBytes,
   ebmlElement,
   ebmlHeader,
   encodeSize,
-  mulberry32,
   stringElement,
   uintElement,
   unknownSizeElement,
@@ -46,9 +45,7 @@ const LACING_BITS: Record<Lacing, number> = { none: 0, xiph: 0x02, fixed: 0x04, 
  * with deterministic noise after the TOC (and, for more than 2 frames, the frame count byte).
  */
 export function opusPacket(frames: 1 | 2 | 3 | 4 | 5 | 6, bytes: number, seed = 1): Bytes {
-  const out = new Uint8Array(bytes);
-  const rand = mulberry32(seed);
-  for (let i = 0; i < bytes; i++) out[i] = (rand() * 256) | 0;
+  const out = randomBytes(bytes, mulberry32(seed));
   let header = 1;
   if (frames === 1) out[0] = 0xf8;
   else if (frames === 2) out[0] = 0xf9;
@@ -215,41 +212,7 @@ export function demuxPieces(pieces: Iterable<Bytes>): Demuxed {
   return { header, packets, chunks };
 }
 
-/** Decodes a WebM (or any) file with ffmpeg to 48 kHz mono s16le samples. */
-export function decodeWithFfmpeg(path: string): Int16Array {
-  const pcm = execFileSync(
-    FFMPEG,
-    ['-v', 'error', '-i', path, '-f', 's16le', '-ac', '1', '-ar', '48000', '-'],
-    {
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
-  return new Int16Array(pcm.buffer, pcm.byteOffset, Math.floor(pcm.length / 2));
-}
-
-/** Goertzel power of `freqHz` over `samples` at `rate`. */
-export function goertzelPower(samples: Int16Array, freqHz: number, rate = 48000): number {
-  const k = 2 * Math.cos((2 * Math.PI * freqHz) / rate);
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of samples) {
-    const s0 = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return s1 * s1 + s2 * s2 - k * s1 * s2;
-}
-
-/** The strongest frequency between `fromHz` and `toHz`, in `stepHz` steps (Goertzel scan). */
-export function dominantHz(samples: Int16Array, fromHz = 100, toHz = 2000, stepHz = 5): number {
-  let best = fromHz;
-  let bestPower = -1;
-  for (let f = fromHz; f <= toHz; f += stepHz) {
-    const p = goertzelPower(samples, f);
-    if (p > bestPower) {
-      bestPower = p;
-      best = f;
-    }
-  }
-  return best;
+/** Decodes a WebM (or any) file with FFMPEG to 48 kHz mono s16le samples; throws if ffmpeg fails. */
+export function decodeWebm(path: string): Int16Array {
+  return decodeFileWithFfmpeg(path, { ffmpeg: FFMPEG, check: true }).samples;
 }

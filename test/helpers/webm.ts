@@ -14,24 +14,8 @@ import {
 } from '../../src/server/webm/ebml.js';
 import type { WebmChunk, WebmSplitterOptions } from '../../src/server/webm/splitter.js';
 import { WebmSplitter } from '../../src/server/webm/splitter.js';
-
-export type Bytes = Uint8Array;
-
-export function bytes(...values: number[]): Bytes {
-  return Uint8Array.from(values);
-}
-
-export function concatBytes(parts: readonly Bytes[]): Bytes {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+import type { Bytes } from './bytes.js';
+import { bytes, concatBytes, mulberry32, randomBytes } from './bytes.js';
 
 /** An element ID's bytes (1–4, the marker is part of the ID). */
 export function encodeId(id: number): Bytes {
@@ -148,8 +132,7 @@ export function simpleBlock(timecode: number, payloadBytes: number, seed = 1): B
   body[1] = (timecode >> 8) & 0xff;
   body[2] = timecode & 0xff;
   body[3] = 0x80; // keyframe
-  const rand = mulberry32(seed);
-  for (let i = 4; i < body.length; i++) body[i] = (rand() * 256) | 0;
+  body.set(randomBytes(payloadBytes, mulberry32(seed)), 4);
   return ebmlElement(ID_SIMPLE_BLOCK, body);
 }
 
@@ -233,47 +216,6 @@ export function makeWebm(options: MakeWebmOptions = {}): SyntheticWebm {
     initLength: prefix.length + (clusterStarts[0] ?? segmentBody.length),
     clusterOffsets: clusterStarts.map((s) => prefix.length + s),
   };
-}
-
-/** Deterministic PRNG (mulberry32): the same seed gives the same numbers, in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function randomBytes(length: number, rand: () => number): Bytes {
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) out[i] = (rand() * 256) | 0;
-  return out;
-}
-
-/** Views of `data` cut at the given offsets (ascending, inside the data). */
-export function splitAt(data: Bytes, offsets: readonly number[]): Bytes[] {
-  const pieces: Bytes[] = [];
-  let from = 0;
-  for (const at of offsets) {
-    pieces.push(data.subarray(from, at));
-    from = at;
-  }
-  pieces.push(data.subarray(from));
-  return pieces;
-}
-
-/** Views of `data` in pieces of `min`–`max` bytes, sizes drawn from `rand`. */
-export function randomPieces(data: Bytes, rand: () => number, min: number, max: number): Bytes[] {
-  const pieces: Bytes[] = [];
-  for (let at = 0; at < data.length; ) {
-    const size = min + Math.floor(rand() * (max - min + 1));
-    pieces.push(data.subarray(at, at + size));
-    at += size;
-  }
-  return pieces;
 }
 
 export interface SplitOutcome {

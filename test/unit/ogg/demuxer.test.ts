@@ -5,12 +5,17 @@ import type { OggOutput } from '../../../src/server/ogg/demuxer.js';
 import { DEFAULT_MAX_PACKET_BYTES, OggOpusDemuxer } from '../../../src/server/ogg/demuxer.js';
 import { makeOpusTags } from '../../../src/server/ogg/opus-packet.js';
 import { MAX_SINGLE_PAGE_PACKET, writePage } from '../../../src/server/ogg/page.js';
-import type { Bytes } from '../../helpers/ogg.js';
+import type { Bytes } from '../../helpers/bytes.js';
 import {
   byteByByte,
   concatBytes,
-  describeOutputs,
   equalBytes,
+  mulberry32,
+  randomBytes,
+  randomPieces,
+} from '../../helpers/bytes.js';
+import {
+  describeOutputs,
   FIXTURE_OPUS,
   FIXTURE_VORBIS,
   FLAG_BOS,
@@ -18,11 +23,8 @@ import {
   FLAG_EOS,
   listPages,
   makeLink,
-  mulberry32,
   opusPacket,
   packetsOf,
-  randomBytes,
-  randomPieces,
   rawPage,
   readFixture,
   runDemuxer,

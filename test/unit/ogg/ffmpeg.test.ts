@@ -5,11 +5,11 @@ import { before, describe, it } from 'node:test';
 import type { OggOutput } from '../../../src/server/ogg/demuxer.js';
 import { OggOpusMuxer } from '../../../src/server/ogg/muxer.js';
 import type { OpusPacket } from '../../../src/server/ogg/opus-packet.js';
-import type { Bytes } from '../../helpers/ogg.js';
+import type { Bytes } from '../../helpers/bytes.js';
+import { concatBytes } from '../../helpers/bytes.js';
+import { strongestFrequency } from '../../helpers/ffmpeg.js';
 import {
-  concatBytes,
-  decodeWithFfmpeg,
-  dominantFrequency,
+  decodeOgg,
   FIXTURE_OPUS,
   listPages,
   packetsByPage,
@@ -39,7 +39,7 @@ describe('Ogg Opus through ffmpeg', () => {
     const probe = spawnSync('ffmpeg', ['-version']);
     assert.equal(probe.status, 0, 'ffmpeg must be installed (bash scripts/install-deps.sh --test)');
     assert.ok(header?.kind === 'header' && tags?.kind === 'tags');
-    const decoded = decodeWithFfmpeg(fixture);
+    const decoded = decodeOgg(fixture);
     assert.equal(decoded.errors, '');
     original = decoded.samples;
   });
@@ -53,7 +53,7 @@ describe('Ogg Opus through ffmpeg', () => {
 
   it('decodes the fixture to 2 s of a 440 Hz tone', () => {
     assert.equal(original.length, 2 * RATE);
-    assert.equal(dominantFrequency(original), 440);
+    assert.equal(strongestFrequency(original), 440);
   });
 
   it('decodes a remux in 100 ms chunks to the same duration and pitch', () => {
@@ -66,7 +66,7 @@ describe('Ogg Opus through ffmpeg', () => {
         : {};
       parts.push(muxer.packets(packets.slice(i, i + PER_CALL), options));
     }
-    const decoded = decodeWithFfmpeg(concatBytes(parts));
+    const decoded = decodeOgg(concatBytes(parts));
     assert.equal(decoded.errors, '');
     assert.equal(decoded.status, 0);
     assert.ok(
@@ -75,7 +75,7 @@ describe('Ogg Opus through ffmpeg', () => {
     );
     // Same packets, same pre-skip and end trimming: the very same samples.
     assert.equal(decoded.samples.length, original.length);
-    assert.ok(Math.abs(dominantFrequency(decoded.samples) - 440) <= 5);
+    assert.ok(Math.abs(strongestFrequency(decoded.samples) - 440) <= 5);
   });
 
   it('decodes a remux ended after the fact within 20 ms of the original', () => {
@@ -83,11 +83,11 @@ describe('Ogg Opus through ffmpeg', () => {
     const parts = [muxer.headerPages as Bytes];
     for (const group of packetsByPage(outputs)) parts.push(muxer.packets(group.map((o) => o.packet)));
     parts.push(muxer.end());
-    const decoded = decodeWithFfmpeg(concatBytes(parts));
+    const decoded = decodeOgg(concatBytes(parts));
     assert.equal(decoded.errors, '');
     // Without the source's end trimming the last packet plays whole: 648 samples (13.5 ms) more.
     assert.equal(decoded.samples.length - original.length, 648);
-    assert.equal(dominantFrequency(decoded.samples), 440);
+    assert.equal(strongestFrequency(decoded.samples), 440);
   });
 
   it('decodes without errors for a late joiner: header pages, then pages from the middle', () => {
@@ -102,13 +102,13 @@ describe('Ogg Opus through ffmpeg', () => {
     const first = listPages(late)[2]?.page;
     assert.equal(first?.sequence, 2 + joinAt);
     assert.equal(first?.granule, (joinAt + 1) * PER_CALL * 960);
-    const decoded = decodeWithFfmpeg(late);
+    const decoded = decodeOgg(late);
     assert.equal(decoded.errors, '');
     assert.equal(decoded.status, 0);
     const heard = (packets.length - joinAt * PER_CALL) * 960 - 312;
     // The decoder applies the pre-skip to the joiner's first packets.
     assert.ok(Math.abs(ms(decoded.samples.length - heard)) <= 20, `${decoded.samples.length} samples`);
-    assert.equal(dominantFrequency(decoded.samples), 440);
+    assert.equal(strongestFrequency(decoded.samples), 440);
   });
 
   it('decodes a chained stream (new link on a metadata change) without errors, both links in full', () => {
@@ -122,11 +122,11 @@ describe('Ogg Opus through ffmpeg', () => {
     const bytes = concatBytes(parts);
     const relinked = runDemuxer([bytes]);
     assert.equal(relinked.filter((o) => o.kind === 'header').length, 2);
-    const decoded = decodeWithFfmpeg(bytes);
+    const decoded = decodeOgg(bytes);
     assert.equal(decoded.errors, '');
     // Each link loses its pre-skip; the first link's end() frame is trimmed to nothing.
     const expected = packets.length * 960 - 2 * 312;
     assert.ok(Math.abs(ms(decoded.samples.length - expected)) <= 20, `${decoded.samples.length} samples`);
-    assert.equal(dominantFrequency(decoded.samples), 440);
+    assert.equal(strongestFrequency(decoded.samples), 440);
   });
 });

@@ -4,10 +4,9 @@ import { OggOpusMuxer } from '../../../src/server/ogg/muxer.js';
 import type { OpusHeader, OpusPacket } from '../../../src/server/ogg/opus-packet.js';
 import { makeOpusTags, parseOpusHead } from '../../../src/server/ogg/opus-packet.js';
 import { FLAG_BOS, FLAG_CONTINUED, FLAG_EOS, NO_GRANULE } from '../../../src/server/ogg/page.js';
-import type { Bytes } from '../../helpers/ogg.js';
+import type { Bytes } from '../../helpers/bytes.js';
+import { concatBytes, equalBytes } from '../../helpers/bytes.js';
 import {
-  concatBytes,
-  equalBytes,
   FIXTURE_OPUS,
   listPages,
   opusPacket,

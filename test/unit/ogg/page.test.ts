@@ -17,15 +17,8 @@ import {
   writePage,
   writeRawPage,
 } from '../../../src/server/ogg/page.js';
-import {
-  concatBytes,
-  equalBytes,
-  FIXTURE_OPUS,
-  listPages,
-  mulberry32,
-  randomBytes,
-  readFixture,
-} from '../../helpers/ogg.js';
+import { concatBytes, equalBytes, mulberry32, randomBytes } from '../../helpers/bytes.js';
+import { FIXTURE_OPUS, listPages, readFixture } from '../../helpers/ogg.js';
 
 function read(buf: Uint8Array, pos = 0, base = 0): PageRead {
   const r = readPage(buf, pos, base);

@@ -15,7 +15,8 @@ import {
   readVint,
   UNKNOWN_SIZE,
 } from '../../../src/server/webm/ebml.js';
-import { bytes, concatBytes, encodeId, encodeSize, unknownSize } from '../../helpers/webm.js';
+import { bytes, concatBytes } from '../../helpers/bytes.js';
+import { encodeId, encodeSize, unknownSize } from '../../helpers/webm.js';
 
 /** Asserts that `fn` throws a KitError with `code` whose message matches `message`. */
 function assertKitError(fn: () => unknown, code: string, message?: RegExp): void {

@@ -7,6 +7,15 @@ import { KitError } from '../../../src/server/errors.js';
 import type { OpusPacket } from '../../../src/server/ogg/opus-packet.js';
 import { ID_CUES, ID_TAGS, ID_VOID } from '../../../src/server/webm/ebml.js';
 import { DEFAULT_MAX_BLOCK_BYTES, WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
+import type { Bytes } from '../../helpers/bytes.js';
+import {
+  byteByByte,
+  concatBytes,
+  mulberry32,
+  randomBytes,
+  randomPieces,
+  splitAt,
+} from '../../helpers/bytes.js';
 import type { Lacing } from '../../helpers/opus-webm.js';
 import {
   blockGroupOf,
@@ -21,16 +30,7 @@ import {
   simpleBlockOf,
   trackEntry,
 } from '../../helpers/opus-webm.js';
-import type { Bytes } from '../../helpers/webm.js';
-import {
-  concatBytes,
-  ebmlElement,
-  mulberry32,
-  randomBytes,
-  randomPieces,
-  splitAt,
-  uintElement,
-} from '../../helpers/webm.js';
+import { ebmlElement, uintElement } from '../../helpers/webm.js';
 
 const FIXTURES = join(process.cwd(), 'test', 'fixtures');
 const CHROMIUM = join(FIXTURES, 'chromium-opus.webm');
@@ -64,10 +64,6 @@ function assertSamePackets(
       );
     }
   }
-}
-
-function byteByByte(data: Bytes): Bytes[] {
-  return Array.from({ length: data.length }, (_, i) => data.subarray(i, i + 1));
 }
 
 /** Asserts that `fn` throws a KitError with `code` (and a message matching `message`); returns it. */

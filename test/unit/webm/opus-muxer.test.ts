@@ -20,16 +20,11 @@ import {
 import { WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
 import type { WebmMediaChunk } from '../../../src/server/webm/opus-muxer.js';
 import { DEFAULT_CLUSTER_MS, WebmOpusMuxer } from '../../../src/server/webm/opus-muxer.js';
-import {
-  decodeWithFfmpeg,
-  demuxPieces,
-  dominantHz,
-  HAS_FFMPEG,
-  opusHead,
-  opusPacket,
-} from '../../helpers/opus-webm.js';
-import type { Bytes } from '../../helpers/webm.js';
-import { concatBytes, runSplitter } from '../../helpers/webm.js';
+import type { Bytes } from '../../helpers/bytes.js';
+import { concatBytes } from '../../helpers/bytes.js';
+import { strongestFrequency } from '../../helpers/ffmpeg.js';
+import { decodeWebm, demuxPieces, HAS_FFMPEG, opusHead, opusPacket } from '../../helpers/opus-webm.js';
+import { runSplitter } from '../../helpers/webm.js';
 
 const FIXTURES = join(process.cwd(), 'test', 'fixtures');
 const SAMPLE_RATE = 48_000;
@@ -335,14 +330,14 @@ describe('WebmOpusMuxer', () => {
       }, () => {
         const path = join(dir, 'remuxed.webm');
         writeFileSync(path, stream);
-        const original = decodeWithFfmpeg(join(FIXTURES, file));
-        const pcm = decodeWithFfmpeg(path);
+        const original = decodeWebm(join(FIXTURES, file));
+        const pcm = decodeWebm(path);
         assert.ok(
           Math.abs(pcm.length - original.length) <= DURATION_TOLERANCE_SAMPLES,
           `${pcm.length} samples, original ${original.length}`,
         );
         const middle = Math.floor(pcm.length / 2);
-        assert.equal(dominantHz(pcm.subarray(middle, middle + SAMPLE_RATE / 2)), 440);
+        assert.equal(strongestFrequency(pcm.subarray(middle, middle + SAMPLE_RATE / 2)), 440);
       });
 
       it('decodes from the third Cluster on, as a late joiner gets it', {
@@ -352,15 +347,15 @@ describe('WebmOpusMuxer', () => {
         assert.ok(third !== undefined);
         const path = join(dir, 'late.webm');
         writeFileSync(path, concatBytes([init, stream.subarray(third)]));
-        const pcm = decodeWithFfmpeg(path);
+        const pcm = decodeWebm(path);
         // The third Cluster starts at the timecode of its first block.
         const startPts = uint(at(stream.subarray(third), [ID_CLUSTER, ID_TIMECODE])) * 48;
-        const expected = decodeWithFfmpeg(join(FIXTURES, file)).length - startPts;
+        const expected = decodeWebm(join(FIXTURES, file)).length - startPts;
         assert.ok(
           Math.abs(pcm.length - expected) <= DURATION_TOLERANCE_SAMPLES,
           `${pcm.length} samples, expected about ${expected}`,
         );
-        assert.equal(dominantHz(pcm.subarray(0, SAMPLE_RATE / 2)), 440);
+        assert.equal(strongestFrequency(pcm.subarray(0, SAMPLE_RATE / 2)), 440);
       });
     });
   }

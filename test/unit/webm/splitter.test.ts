@@ -21,22 +21,27 @@ import {
   DEFAULT_MAX_INIT_BYTES,
   WebmSplitter,
 } from '../../../src/server/webm/splitter.js';
-import type { Bytes, MakeWebmOptions, SplitOutcome } from '../../helpers/webm.js';
+import type { Bytes } from '../../helpers/bytes.js';
 import {
+  byteByByte,
   bytes,
   concatBytes,
+  equalBytes,
+  mulberry32,
+  randomBytes,
+  randomPieces,
+  splitAt,
+} from '../../helpers/bytes.js';
+import type { MakeWebmOptions, SplitOutcome } from '../../helpers/webm.js';
+import {
   ebmlElement,
   ebmlHeader,
   encodeId,
   encodeSize,
   infoElement,
   makeWebm,
-  mulberry32,
-  randomBytes,
-  randomPieces,
   runSplitter,
   simpleBlock,
-  splitAt,
   tracksElement,
   uintElement,
   unknownSize,
@@ -44,14 +49,6 @@ import {
 } from '../../helpers/webm.js';
 
 const CLUSTER_ID = encodeId(ID_CLUSTER);
-
-function equalBytes(a: Bytes, b: Bytes): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
-}
-
-function byteByByte(data: Bytes): Bytes[] {
-  return Array.from({ length: data.length }, (_, i) => data.subarray(i, i + 1));
-}
 
 /** Offsets of every Cluster ID byte pattern in `data`: the oracle for where sync chunks must start. */
 function findClusterIds(data: Bytes): number[] {

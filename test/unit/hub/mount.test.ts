@@ -92,7 +92,10 @@ describe('Mount', () => {
       const sink = new FakeSink();
       assert.equal(mount.attach(sink), true);
       assert.deepEqual(sink.tags, [INIT_TAG, 3, 4]);
-      assert.equal(sink.writes[0], INIT);
+      // The init segment goes out as is: the same memory, not a copy (wrapped once as a Buffer view).
+      assert.equal(sink.writes[0]?.buffer, INIT.buffer);
+      assert.equal(sink.writes[0]?.byteOffset, INIT.byteOffset);
+      assert.equal(sink.writes[0]?.byteLength, INIT.byteLength);
       mount.publish(chunk(5, false));
       mount.publish(chunk(6, true));
       assert.deepEqual(sink.tags, [INIT_TAG, 3, 4, 5, 6]);

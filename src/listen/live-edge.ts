@@ -1,11 +1,15 @@
 /** Live-edge control: keeps playback a fraction of a second behind live, by rate changes rather than seeks. */
 
 /**
- * Buffer ahead of the playhead we aim for; above it playback runs slightly fast. Chromium holds
- * ≈ 0.24 s on its own; FIELD-NOTES §4 measured a 0.2 s target with rate 1.1 at 288–298 ms
- * glass-to-glass with no rebuffering (vs 350–359 ms uncontrolled).
+ * Buffer ahead of the playhead we aim for at first; above it playback runs slightly fast. Chromium
+ * holds ≈ 0.24 s on its own. 0.2 s measured 244–261 ms glass-to-glass with no rebuffering from the
+ * browser broadcaster (bench/latency), against 350–365 ms uncontrolled.
  */
 export const TARGET_AHEAD_S = 0.2;
+/** Each rebuffer (a `waiting` event while playing) raises the target by this much: bursty sources get headroom. */
+export const TARGET_STEP_S = 0.05;
+/** The target never grows past this. */
+export const MAX_TARGET_AHEAD_S = 0.5;
 /** Buffer ahead beyond which we jump (a backgrounded tab, a stall): seeks cause dropouts, so only then. */
 export const MAX_AHEAD_S = 1.5;
 /** Where a jump lands, behind the end of the buffer. */
@@ -22,9 +26,9 @@ export interface LiveEdgeDecision {
 }
 
 /** What to do with `aheadS` seconds buffered ahead of the playhead and the buffer ending at `edgeS`. */
-export function decideLiveEdge(aheadS: number, edgeS: number): LiveEdgeDecision {
+export function decideLiveEdge(aheadS: number, edgeS: number, targetS = TARGET_AHEAD_S): LiveEdgeDecision {
   if (aheadS > MAX_AHEAD_S) return { seekTo: edgeS - JUMP_BEHIND_EDGE_S, playbackRate: 1 };
-  if (aheadS > TARGET_AHEAD_S) return { seekTo: null, playbackRate: CATCH_UP_RATE };
+  if (aheadS > targetS) return { seekTo: null, playbackRate: CATCH_UP_RATE };
   return { seekTo: null, playbackRate: 1 };
 }
 
@@ -40,11 +44,16 @@ export function bufferAhead(media: HTMLMediaElement): number | null {
   return end === null ? null : Math.max(0, end - media.currentTime);
 }
 
+/** The target after one more rebuffer. */
+export function raiseTarget(targetS: number): number {
+  return Math.min(MAX_TARGET_AHEAD_S, targetS + TARGET_STEP_S);
+}
+
 /** Applies {@link decideLiveEdge} to `media`. Also used while paused, so a paused buffer stays bounded. */
-export function steerToLiveEdge(media: HTMLMediaElement): void {
+export function steerToLiveEdge(media: HTMLMediaElement, targetS = TARGET_AHEAD_S): void {
   const end = bufferedEnd(media);
   if (end === null || media.seeking) return;
-  const { seekTo, playbackRate } = decideLiveEdge(end - media.currentTime, end);
+  const { seekTo, playbackRate } = decideLiveEdge(end - media.currentTime, end, targetS);
   if (seekTo !== null) media.currentTime = seekTo;
   if (media.playbackRate !== playbackRate) media.playbackRate = playbackRate;
 }

@@ -3,7 +3,15 @@ import { WEBM_OPUS_MSE_MIME } from '../shared/protocol.js';
 import { AppendQueue } from './append-queue.js';
 import { type ElementHooks, startPlayback, watchElement } from './element.js';
 import { openStream } from './fetch-stream.js';
-import { BACK_BUFFER_S, backBufferRange, bufferAhead, seekIntoBuffer, steerToLiveEdge } from './live-edge.js';
+import {
+  BACK_BUFFER_S,
+  backBufferRange,
+  bufferAhead,
+  raiseTarget,
+  seekIntoBuffer,
+  steerToLiveEdge,
+  TARGET_AHEAD_S,
+} from './live-edge.js';
 import { PlayerError } from './player-error.js';
 import { TimeoutError, waitForEvent, withTimeout } from './wait.js';
 
@@ -116,8 +124,19 @@ export async function runMseSession(opts: MseSessionOptions): Promise<void> {
       },
       ac.signal,
     );
+    // The live-edge target grows on every rebuffer once playing, like a jitter buffer.
+    let targetS = TARGET_AHEAD_S;
+    let playing = false;
+    const onPlaying = (): void => {
+      playing = true;
+    };
+    const onWaiting = (): void => {
+      if (playing) targetS = raiseTarget(targetS);
+    };
+    audio.addEventListener('playing', onPlaying, { signal: ac.signal });
+    audio.addEventListener('waiting', onWaiting, { signal: ac.signal });
     liveEdgeTimer = setInterval(() => {
-      if (started) steerToLiveEdge(audio);
+      if (started) steerToLiveEdge(audio, targetS);
     }, LIVE_EDGE_INTERVAL_MS);
 
     for (;;) {

@@ -20,6 +20,11 @@ async function waitForStatus(page: Page, text: string, timeoutMs = 10_000): Prom
   await page.locator('#status', { hasText: new RegExp(`^\\s*${text}\\s*$`) }).waitFor({ timeout: timeoutMs });
 }
 
+/** Waits until the listener page says it is playing (its own 'playing' state, not just "started"). */
+async function waitForPlaying(page: Page, timeoutMs = 10_000): Promise<void> {
+  await page.locator('#note', { hasText: 'Playing live.' }).waitFor({ timeout: timeoutMs });
+}
+
 /** Asserts the listener's audio element is playing: currentTime advances about in real time. */
 async function assertPlaying(page: Page): Promise<void> {
   const read = (): Promise<{ t: number; paused: boolean }> =>
@@ -80,6 +85,7 @@ for (const transport of TRANSPORTS) {
       await host.goto(`${base}/broadcast`);
       await goLive(host, server.streamKey);
       await waitForStatus(first, STARTED);
+      await waitForPlaying(first);
       await host.locator('#transport', { hasText: transport.label }).waitFor({ timeout: 5_000 });
       // The server saw the transport the page claims: one HTTP/2 upload stream, or chunk posts only.
       const streams = server.logs.filter((l) => l.msg === 'upload stream opened');
@@ -118,6 +124,7 @@ for (const transport of TRANSPORTS) {
       // The next broadcast plays again by itself, without a reload.
       await host.click('#golive');
       await waitForStatus(first, STARTED);
+      await waitForPlaying(first);
       await assertPlaying(first);
       await host.click('#stop');
       await waitForStatus(first, 'OFFLINE');
@@ -154,7 +161,7 @@ describe('live path in Chromium: autoplay blocked', () => {
     await tap.waitFor({ state: 'visible', timeout: 5_000 });
     assert.equal(await listener.locator('[role=alert]:not(:empty)').count(), 0, 'no error is shown');
     await tap.click();
-    await listener.locator('#note', { hasText: 'Playing live.' }).waitFor({ timeout: 10_000 });
+    await waitForPlaying(listener);
     await assertPlaying(listener);
     await assertHears440(listener);
     await host.click('#stop');
@@ -173,7 +180,7 @@ describe('live path in Chromium: autoplay blocked', () => {
     await host.goto(`${server.baseUrl}/broadcast`);
     await goLive(host, server.streamKey);
     await waitForStatus(listener, STARTED);
-    await listener.locator('#note', { hasText: 'Playing live.' }).waitFor({ timeout: 10_000 });
+    await waitForPlaying(listener);
     await assertPlaying(listener);
     await assertHears440(listener);
     await host.click('#stop');
@@ -207,6 +214,10 @@ describe('live path in Chromium: an Icecast source tool feeds the mount', () => 
       });
       try {
         await waitForStatus(page, STARTED);
+        await waitForPlaying(page);
+        // ffmpeg delivers in bursts: the player may rebuffer once or twice while its live-edge
+        // target grows to fit (TARGET_STEP_S per rebuffer). Measure once that has settled.
+        await page.waitForTimeout(3_000);
         await assertPlaying(page);
         await assertHears440(page);
         // An Icecast metadata update shows on the page at once.

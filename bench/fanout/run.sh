@@ -8,6 +8,7 @@
 #   bash bench/fanout/run.sh                       # N = 100 1000 2000 5000 10000, Ogg
 #   bash bench/fanout/run.sh --ns "1000 2000" --format webm
 #   NO_ICECAST=1 bash bench/fanout/run.sh          # onair only
+#   NODE_FLAGS= bash bench/fanout/run.sh           # without the V8 flag npm start uses
 # Extra options go to run-sweep.sh. Output: ${TMPDIR:-/tmp}/fanout/<timestamp>/summary.md
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,7 +30,9 @@ port=18200
 data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
 # Logs at warn: a benchmark measures the relay, not the logger.
-cmd="env ONAIR_STREAM_KEY=$key ONAIR_LOG_LEVEL=warn node $root/build/node/src/server/main.js --port $port --https-port off --host 127.0.0.1 --data $data"
+# The V8 flag npm start and bin/onair.js use (see bin/onair.js); NODE_FLAGS overrides it.
+node_flags=${NODE_FLAGS---max-semi-space-size=1}
+cmd="env ONAIR_STREAM_KEY=$key ONAIR_LOG_LEVEL=warn node $node_flags $root/build/node/src/server/main.js --port $port --https-port off --host 127.0.0.1 --data $data"
 targets=()
 [ -n "${NO_ICECAST:-}" ] || targets+=(--target icecast)
 targets+=(--target "onair|$cmd|http://source:$key@127.0.0.1:$port/live|http://127.0.0.1:$port/live")

@@ -14,6 +14,7 @@ import {
   randomBytes,
   randomPieces,
 } from '../../helpers/bytes.js';
+import { assertKitError } from '../../helpers/errors.js';
 import {
   describeOutputs,
   FIXTURE_OPUS,
@@ -36,18 +37,6 @@ type PacketOutput = Extract<OggOutput, { kind: 'packet' }>;
 
 function ofKind<K extends OggOutput['kind']>(outputs: readonly OggOutput[], kind: K) {
   return outputs.filter((o): o is Extract<OggOutput, { kind: K }> => o.kind === kind);
-}
-
-function assertKitError(fn: () => unknown, code: string, pattern?: RegExp): KitError {
-  let caught: KitError | null = null;
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof KitError, `not a KitError: ${err instanceof Error ? err.stack : String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    caught = err;
-    return true;
-  });
-  return caught as unknown as KitError;
 }
 
 function header(serial: number, sequence = 0): Bytes {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KitError } from '../../../src/server/errors.js';
 import {
   describeId,
   hexId,
@@ -16,17 +15,8 @@ import {
   UNKNOWN_SIZE,
 } from '../../../src/server/webm/ebml.js';
 import { bytes, concatBytes } from '../../helpers/bytes.js';
+import { assertKitError } from '../../helpers/errors.js';
 import { encodeId, encodeSize, unknownSize } from '../../helpers/webm.js';
-
-/** Asserts that `fn` throws a KitError with `code` whose message matches `message`. */
-function assertKitError(fn: () => unknown, code: string, message?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof KitError, `expected a KitError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 describe('readVint', () => {
   for (let width = 1; width <= 8; width++) {

@@ -16,6 +16,7 @@ import {
   randomPieces,
   splitAt,
 } from '../../helpers/bytes.js';
+import { assertKitError } from '../../helpers/errors.js';
 import type { Lacing } from '../../helpers/opus-webm.js';
 import {
   blockGroupOf,
@@ -64,20 +65,6 @@ function assertSamePackets(
       );
     }
   }
-}
-
-/** Asserts that `fn` throws a KitError with `code` (and a message matching `message`); returns it. */
-function assertKitError(fn: () => unknown, code: string, message?: RegExp): KitError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof KitError, `expected a KitError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (message) assert.match(caught.message, message);
-  return caught;
 }
 
 /** A demuxer that has read `init`, fed `media` in `pieces` (default whole); returns its packets. */

@@ -32,6 +32,7 @@ import {
   randomPieces,
   splitAt,
 } from '../../helpers/bytes.js';
+import { assertKitError } from '../../helpers/errors.js';
 import type { MakeWebmOptions, SplitOutcome } from '../../helpers/webm.js';
 import {
   ebmlElement,
@@ -79,20 +80,6 @@ function assertSplit(outcome: SplitOutcome, input: Bytes, expected: Expected, la
   assert.deepEqual(outcome.syncOffsets, expected.clusterOffsets, `${label}: sync offsets`);
   assert.ok(equalBytes(outcome.output, input), `${label}: output differs from input`);
   assert.ok(outcome.maxHeldAfterInit <= 3, `${label}: held back ${outcome.maxHeldAfterInit} bytes`);
-}
-
-/** Asserts that `fn` throws a KitError with `code` (and a message matching `message`); returns it. */
-function assertKitError(fn: () => unknown, code: string, message?: RegExp): KitError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof KitError, `expected a KitError ${code}, got ${String(caught)}`);
-  assert.equal(caught.code, code, caught.message);
-  if (message) assert.match(caught.message, message);
-  return caught;
 }
 
 /** Pushes `data` whole into a new splitter. */

@@ -21,6 +21,7 @@ import { IngestSessions } from './ingest/session.js';
 import { lanAddresses, machineName } from './lan.js';
 import type { Logger } from './log.js';
 import { icecastStatusRouter } from './outputs/icecast-status.js';
+import type { ListenLimits } from './outputs/listen.js';
 import { listenRouter } from './outputs/listen.js';
 import { rejectUpgrade, StatusServer } from './outputs/status.js';
 import { pagesRouter } from './pages.js';
@@ -114,6 +115,12 @@ export async function startServer(
     defaultMount: DEFAULT_MOUNT,
   });
 
+  const listenLimits: ListenLimits = {
+    maxListenerBufferBytes: config.maxListenerBufferBytes,
+    maxListenersPerMount: config.maxListenersPerMount,
+    maxListeners: config.maxListeners,
+  };
+
   // One router, two express apps: one for node:http requests, one for node:http2 compat requests.
   const router = express.Router();
   router.use(
@@ -124,13 +131,7 @@ export async function startServer(
       log: log.child({ scope: 'ingest' }),
     }),
   );
-  router.use(
-    listenRouter({
-      hub,
-      maxListenerBufferBytes: config.maxListenerBufferBytes,
-      log: log.child({ scope: 'listen' }),
-    }),
-  );
+  router.use(listenRouter({ ...listenLimits, hub, log: log.child({ scope: 'listen' }) }));
   router.use(
     icecastStatusRouter({
       hub,
@@ -180,7 +181,7 @@ export async function startServer(
       log: log.child({ scope: 'source' }),
     },
     hub,
-    maxListenerBufferBytes: config.maxListenerBufferBytes,
+    listen: listenLimits,
   });
   front.on('connection', track);
   await listen(front, config.port, config.host);

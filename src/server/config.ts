@@ -32,6 +32,10 @@ export interface Config {
   burstBytes: number;
   /** A listener whose unsent bytes exceed this is dropped. */
   maxListenerBufferBytes: number;
+  /** Listeners one mount may have; more get 503. */
+  maxListenersPerMount: number;
+  /** Listeners the whole server may have (each holds a socket); more get 503. */
+  maxListeners: number;
   /** A broadcast that receives no bytes for this long ends (mount goes OFFLINE). */
   ingestIdleTimeoutMs: number;
   /** An Icecast source client (PUT/SOURCE) that sends nothing for this long is dropped. */
@@ -55,6 +59,9 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   maxChunkBytes: 1024 * 1024,
   burstBytes: 256 * 1024,
   maxListenerBufferBytes: 512 * 1024,
+  // One core serves 10,000 (bench/fanout); the rest of the 20,000 file descriptors stay free.
+  maxListenersPerMount: 10_000,
+  maxListeners: 15_000,
   ingestIdleTimeoutMs: 5_000,
   sourceTimeoutMs: 10_000,
   statusPingIntervalMs: 30_000,
@@ -110,6 +117,14 @@ const SETTINGS: readonly Setting[] = [
     help: '',
   },
   {
+    key: 'maxListenersPerMount',
+    flag: 'max-listeners-per-mount',
+    env: 'ONAIR_MAX_LISTENERS_PER_MOUNT',
+    kind: 'int',
+    help: '',
+  },
+  { key: 'maxListeners', flag: 'max-listeners', env: 'ONAIR_MAX_LISTENERS', kind: 'int', help: '' },
+  {
     key: 'ingestIdleTimeoutMs',
     flag: 'ingest-idle-timeout-ms',
     env: 'ONAIR_INGEST_IDLE_TIMEOUT_MS',
@@ -149,7 +164,7 @@ export const USAGE = `Usage: onair [options]
   ONAIR_STREAM_KEY overrides it (environment only, so it never shows in the process list).
   The admin token (user "admin" for /admin/*) likewise: DIR/admin-token, or ONAIR_ADMIN_TOKEN.
   Limits: --max-init-bytes --max-element-bytes --max-chunk-bytes --burst-bytes
-          --max-listener-buffer-bytes --ingest-idle-timeout-ms --source-timeout-ms
+          --max-listener-buffer-bytes --max-listeners-per-mount --max-listeners --ingest-idle-timeout-ms --source-timeout-ms
           --status-ping-interval-ms
           (env ONAIR_<NAME_IN_CAPS>).`;
 

@@ -9,6 +9,7 @@ import type { Hub } from './hub/hub.js';
 import { findHeadEnd, MAX_HEAD_BYTES, parseRequestHead } from './ingest/http-head.js';
 import type { SourceOptions } from './ingest/icecast-source.js';
 import { serveSource } from './ingest/icecast-source.js';
+import type { ListenLimits } from './outputs/listen.js';
 import { isRawListen, serveRawListener } from './outputs/raw-listen.js';
 
 /** A connection must send its request head within this time. */
@@ -20,16 +21,12 @@ const OURS: ReadonlySet<string> = new Set(['SOURCE', 'PUT', 'GET', 'HEAD']);
 export interface FrontDoorOptions {
   source: SourceOptions;
   hub: Hub;
-  maxListenerBufferBytes: number;
+  listen: ListenLimits;
 }
 
 /** Returns the net.Server to listen on in front of `httpServer`. */
 export function frontDoor(httpServer: Server, options: FrontDoorOptions): net.Server {
-  const listenOptions = {
-    hub: options.hub,
-    maxListenerBufferBytes: options.maxListenerBufferBytes,
-    log: options.source.log,
-  };
+  const listenOptions = { ...options.listen, hub: options.hub, log: options.source.log };
   return net.createServer((socket) => {
     let buf: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => socket.destroy(), HEAD_TIMEOUT_MS);

@@ -174,6 +174,7 @@ export type ErrorCode =
   | 'MOUNT_INVALID'
   | 'MOUNT_IN_USE'
   | 'LISTEN_OFFLINE'
+  | 'LISTEN_FULL'
   | 'INGEST_UNSUPPORTED_TYPE'
   | 'INGEST_CHUNK_TOO_LARGE'
   | 'INGEST_SEQUENCE_GAP'
@@ -199,6 +200,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   MOUNT_IN_USE: 409,
   // Listener asked for a mount that is not live.
   LISTEN_OFFLINE: 404,
+  // The mount or the server has as many listeners as it is allowed.
+  LISTEN_FULL: 503,
   // Upload Content-Type is not audio/webm.
   INGEST_UNSUPPORTED_TYPE: 415,
   // One upload chunk is larger than maxChunkBytes.

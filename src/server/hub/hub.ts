@@ -59,6 +59,13 @@ export class Hub {
     );
   }
 
+  /** Listeners of every mount. */
+  get listeners(): number {
+    let n = 0;
+    for (const m of this.mounts.values()) n += m.listeners;
+    return n;
+  }
+
   all(): MountSnapshot[] {
     return [...this.mounts.values()].map((m) => m.snapshot());
   }

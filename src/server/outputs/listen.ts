@@ -22,10 +22,29 @@ export function sourceContainer(sourceType: string | undefined): Container {
   return sourceType === 'audio/ogg' || sourceType === 'application/ogg' ? 'ogg' : 'webm';
 }
 
-export interface ListenOptions {
-  hub: Hub;
+export interface ListenLimits {
   maxListenerBufferBytes: number;
+  maxListenersPerMount: number;
+  maxListeners: number;
+}
+
+export interface ListenOptions extends ListenLimits {
+  hub: Hub;
   log: Logger;
+}
+
+/** LISTEN_FULL when one more listener would pass a limit, else null. */
+export function listenerLimitError(hub: Hub, mount: Mount, limits: ListenLimits): KitError | null {
+  if (mount.listeners >= limits.maxListenersPerMount) {
+    return new KitError(
+      'LISTEN_FULL',
+      `Mount "${mount.name}" is full (${limits.maxListenersPerMount} listeners).`,
+    );
+  }
+  if (hub.listeners >= limits.maxListeners) {
+    return new KitError('LISTEN_FULL', `The server is full (${limits.maxListeners} listeners).`);
+  }
+  return null;
 }
 
 /** What `GET path` asks for: a mount and a container, or null when the path is not a stream. */
@@ -104,6 +123,12 @@ export function listenRouter(options: ListenOptions): Router {
     const mount = hub.find(target.mount);
     if (mount?.state !== 'live') {
       sendError(res, offlineError(target.mount));
+      return;
+    }
+    const full = listenerLimitError(hub, mount, options);
+    if (full) {
+      res.setHeader('retry-after', '30');
+      sendError(res, full);
       return;
     }
     const container = listenContainer(target.ext, mount);

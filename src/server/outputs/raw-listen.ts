@@ -9,7 +9,14 @@ import type { Hub } from '../hub/hub.js';
 import type { Sink, SinkEndReason } from '../hub/mount.js';
 import type { RequestHead } from '../ingest/http-head.js';
 import type { Logger } from '../log.js';
-import { listenContainer, listenHeaders, offlineError, parseListenPath } from './listen.js';
+import type { ListenLimits } from './listen.js';
+import {
+  listenContainer,
+  listenerLimitError,
+  listenHeaders,
+  offlineError,
+  parseListenPath,
+} from './listen.js';
 
 class SocketSink implements Sink {
   private readonly socket: net.Socket;
@@ -51,7 +58,7 @@ export function isRawListen(head: RequestHead): boolean {
 export function serveRawListener(
   socket: net.Socket,
   head: RequestHead,
-  options: { hub: Hub; maxListenerBufferBytes: number; log: Logger },
+  options: ListenLimits & { hub: Hub; log: Logger },
 ): void {
   const target = parseListenPath(head.path);
   if (!target) {
@@ -60,14 +67,18 @@ export function serveRawListener(
   }
   socket.on('error', () => socket.destroy());
   const mount = options.hub.find(target.mount);
-  if (mount?.state !== 'live') {
-    const body = JSON.stringify(offlineError(target.mount).toBody());
+  const refusal =
+    mount?.state !== 'live' ? offlineError(target.mount) : listenerLimitError(options.hub, mount, options);
+  if (!mount || refusal) {
+    const err = refusal ?? offlineError(target.mount);
+    const body = JSON.stringify(err.toBody());
     socket.end(
-      headBlock('404 Not Found', {
+      headBlock(`${err.status} ${err.status === 404 ? 'Not Found' : 'Service Unavailable'}`, {
         'content-type': 'application/json; charset=utf-8',
         'content-length': String(Buffer.byteLength(body)),
         'cache-control': 'no-store',
         'access-control-allow-origin': '*',
+        ...(err.status === 503 ? { 'retry-after': '30' } : {}),
       }) + (head.method === 'HEAD' ? '' : body),
     );
     return;

@@ -28,6 +28,7 @@ const ALL_CODES: Record<ErrorCode, true> = {
   MOUNT_INVALID: true,
   MOUNT_IN_USE: true,
   LISTEN_OFFLINE: true,
+  LISTEN_FULL: true,
   INGEST_UNSUPPORTED_TYPE: true,
   INGEST_CHUNK_TOO_LARGE: true,
   INGEST_SEQUENCE_GAP: true,

@@ -12,6 +12,7 @@ import type { Express, NextFunction, Request, Response } from 'express';
 import express from 'express';
 import type { ServerInfo } from '../shared/protocol.js';
 import { DEFAULT_MOUNT } from '../shared/protocol.js';
+import { AuthLimiter } from './auth-limiter.js';
 import type { Config } from './config.js';
 import { KitError, sendError } from './errors.js';
 import { frontDoor } from './front-door.js';
@@ -89,6 +90,11 @@ export async function startServer(
           ips: lanAddresses(),
         });
 
+  const authLimiter = new AuthLimiter({
+    maxFailures: config.authMaxFailures,
+    windowMs: config.authFailureWindowMs,
+    maxTrackedAddresses: 10_000,
+  });
   const hub = new Hub({ burstBytes: config.burstBytes, log: log.child({ scope: 'hub' }) });
   const sessions = new IngestSessions({
     hub,
@@ -126,6 +132,7 @@ export async function startServer(
   router.use(
     ingestRouter({
       sessions,
+      authLimiter,
       streamKey,
       maxChunkBytes: config.maxChunkBytes,
       log: log.child({ scope: 'ingest' }),
@@ -135,6 +142,7 @@ export async function startServer(
   router.use(
     icecastStatusRouter({
       hub,
+      authLimiter,
       streamKey,
       adminToken,
       serverId: `onair ${VERSION}`,
@@ -176,6 +184,7 @@ export async function startServer(
   const front = frontDoor(httpServer, {
     source: {
       sessions,
+      authLimiter,
       streamKey,
       sourceTimeoutMs: config.sourceTimeoutMs,
       log: log.child({ scope: 'source' }),

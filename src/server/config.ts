@@ -42,6 +42,9 @@ export interface Config {
   sourceTimeoutMs: number;
   /** Status socket ping interval; a peer that misses a pong is closed. */
   statusPingIntervalMs: number;
+  /** Wrong keys from one address within authFailureWindowMs before it is refused (429) for that long. */
+  authMaxFailures: number;
+  authFailureWindowMs: number;
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -65,6 +68,8 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   ingestIdleTimeoutMs: 5_000,
   sourceTimeoutMs: 10_000,
   statusPingIntervalMs: 30_000,
+  authMaxFailures: 10,
+  authFailureWindowMs: 60_000,
 });
 
 export class ConfigError extends Error {
@@ -139,6 +144,20 @@ const SETTINGS: readonly Setting[] = [
     help: '',
   },
   {
+    key: 'authMaxFailures',
+    flag: 'auth-max-failures',
+    env: 'ONAIR_AUTH_MAX_FAILURES',
+    kind: 'int',
+    help: '',
+  },
+  {
+    key: 'authFailureWindowMs',
+    flag: 'auth-failure-window-ms',
+    env: 'ONAIR_AUTH_FAILURE_WINDOW_MS',
+    kind: 'int',
+    help: '',
+  },
+  {
     key: 'statusPingIntervalMs',
     flag: 'status-ping-interval-ms',
     env: 'ONAIR_STATUS_PING_INTERVAL_MS',
@@ -165,7 +184,7 @@ export const USAGE = `Usage: onair [options]
   The admin token (user "admin" for /admin/*) likewise: DIR/admin-token, or ONAIR_ADMIN_TOKEN.
   Limits: --max-init-bytes --max-element-bytes --max-chunk-bytes --burst-bytes
           --max-listener-buffer-bytes --max-listeners-per-mount --max-listeners --ingest-idle-timeout-ms --source-timeout-ms
-          --status-ping-interval-ms
+          --status-ping-interval-ms --auth-max-failures --auth-failure-window-ms
           (env ONAIR_<NAME_IN_CAPS>).`;
 
 function parseValue(s: Setting, raw: string): Config[keyof Config] {

@@ -44,6 +44,8 @@ export function sendError(res: ErrorResponse, err: KitError): void {
     return;
   }
   res.statusCode = err.status;
+  if (err.extra.retryAfterSeconds !== undefined)
+    res.setHeader('retry-after', String(err.extra.retryAfterSeconds));
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.setHeader('cache-control', 'no-store');
   res.end(JSON.stringify(err.toBody()));

@@ -171,6 +171,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
 export type ErrorCode =
   | 'AUTH_BAD_KEY'
   | 'AUTH_BAD_SESSION'
+  | 'AUTH_RATE_LIMITED'
   | 'MOUNT_INVALID'
   | 'MOUNT_IN_USE'
   | 'LISTEN_OFFLINE'
@@ -194,6 +195,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   AUTH_BAD_KEY: 401,
   // Ingest session header missing, unknown or ended.
   AUTH_BAD_SESSION: 401,
+  // Too many wrong keys from one address; the body says when to try again.
+  AUTH_RATE_LIMITED: 429,
   // Mount name not allowed.
   MOUNT_INVALID: 400,
   // Another broadcaster holds the mount.
@@ -230,7 +233,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
 
 /** Body of every error response: `{"error": {"code": "...", "message": "..."}}`. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; expectedSeq?: number };
+  error: { code: ErrorCode; message: string; expectedSeq?: number; retryAfterSeconds?: number };
 }
 
 export function parseErrorBody(v: unknown): ErrorBody['error'] | null {

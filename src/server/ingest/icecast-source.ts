@@ -8,6 +8,7 @@
 import type net from 'node:net';
 import type { ErrorBody } from '../../shared/protocol.js';
 import { isValidMount } from '../../shared/protocol.js';
+import type { AuthLimiter } from '../auth-limiter.js';
 import { isKitError, KitError } from '../errors.js';
 import type { StreamInfo } from '../hub/mount.js';
 import type { Container } from '../hub/rendition.js';
@@ -35,12 +36,14 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'Conflict',
   413: 'Payload Too Large',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
   422: 'Unprocessable Entity',
   500: 'Internal Server Error',
 };
 
 export interface SourceOptions {
   sessions: IngestSessions;
+  authLimiter: AuthLimiter;
   streamKey: string;
   /** A source that sends nothing for this long is dropped (Icecast's source-timeout). */
   sourceTimeoutMs: number;
@@ -100,8 +103,14 @@ export function serveSource(
     writeError(socket, new KitError('MOUNT_INVALID', `"${mount}" is not a valid mount name.`));
     return;
   }
+  const limited = options.authLimiter.check(ip);
+  if (limited) {
+    writeError(socket, limited, `Retry-After: ${limited.extra.retryAfterSeconds ?? 60}\r\n`);
+    return;
+  }
   const password = sourcePassword(head);
   if (password === null || !secretEquals(password, streamKey)) {
+    options.authLimiter.fail(ip);
     log.warn({ mount, ip, method: head.method }, 'source rejected: bad credentials');
     writeError(
       socket,

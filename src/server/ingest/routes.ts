@@ -6,6 +6,7 @@ import type { Request, Response } from 'express';
 import { Router } from 'express';
 import type { ChunkAck, IngestSession as IngestSessionBody } from '../../shared/protocol.js';
 import { isValidMount, SEQ_HEADER, SESSION_HEADER, WEBM_CONTENT_TYPE } from '../../shared/protocol.js';
+import type { AuthLimiter } from '../auth-limiter.js';
 import { isKitError, KitError, sendError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { keyFromAuthorization, secretEquals } from '../secrets.js';
@@ -16,6 +17,7 @@ const CHUNK_READ_TIMEOUT_MS = 10_000;
 
 export interface IngestRouteOptions {
   sessions: IngestSessions;
+  authLimiter: AuthLimiter;
   streamKey: string;
   maxChunkBytes: number;
   log: Logger;
@@ -113,8 +115,12 @@ export function ingestRouter(options: IngestRouteOptions): Router {
   router.post('/api/ingest/:mount/session', (req, res) => {
     try {
       const mount = mountParam(req);
+      const ip = req.socket.remoteAddress;
+      const limited = options.authLimiter.check(ip);
+      if (limited) throw limited;
       const key = keyFromAuthorization(req.headers.authorization);
       if (key === null || !secretEquals(key, streamKey)) {
+        options.authLimiter.fail(ip);
         log.warn({ mount, ip: req.socket.remoteAddress }, 'ingest rejected: wrong stream key');
         throw new KitError('AUTH_BAD_KEY', 'The stream key is wrong.');
       }

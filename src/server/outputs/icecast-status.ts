@@ -7,6 +7,7 @@
 import type { Request, Response } from 'express';
 import { Router } from 'express';
 import { isValidMount } from '../../shared/protocol.js';
+import type { AuthLimiter } from '../auth-limiter.js';
 import { KitError, sendError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { MountSnapshot } from '../hub/mount.js';
@@ -18,6 +19,7 @@ export const MAX_TITLE_CHARS = 300;
 
 export interface IcecastStatusOptions {
   hub: Hub;
+  authLimiter: AuthLimiter;
   streamKey: string;
   adminToken: string;
   serverId: string;
@@ -93,7 +95,14 @@ export function icecastStatusRouter(options: IcecastStatusOptions): Router {
 
   router.get('/admin/metadata', (req: Request, res: Response) => {
     res.setHeader('cache-control', 'no-store');
+    const ip = req.socket.remoteAddress;
+    const limited = options.authLimiter.check(ip);
+    if (limited) {
+      sendError(res, limited);
+      return;
+    }
     if (!authorized(req, options.streamKey, options.adminToken)) {
+      options.authLimiter.fail(ip);
       log.warn({ ip: req.socket.remoteAddress }, 'metadata update rejected: bad credentials');
       res.setHeader('www-authenticate', 'Basic realm="onair admin"');
       sendError(

@@ -25,6 +25,7 @@ const STATUS: StatusMessage = {
 const ALL_CODES: Record<ErrorCode, true> = {
   AUTH_BAD_KEY: true,
   AUTH_BAD_SESSION: true,
+  AUTH_RATE_LIMITED: true,
   MOUNT_INVALID: true,
   MOUNT_IN_USE: true,
   LISTEN_OFFLINE: true,

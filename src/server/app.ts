@@ -109,6 +109,7 @@ export async function startServer(
     hub,
     log: log.child({ scope: 'status' }),
     pingIntervalMs: config.statusPingIntervalMs,
+    allowedOrigins: config.allowedOrigins,
   });
 
   let httpPort = 0;
@@ -131,6 +132,7 @@ export async function startServer(
   const router = express.Router();
   router.use(
     ingestRouter({
+      allowedOrigins: config.allowedOrigins,
       sessions,
       authLimiter,
       streamKey,

@@ -45,6 +45,8 @@ export interface Config {
   /** Wrong keys from one address within authFailureWindowMs before it is refused (429) for that long. */
   authMaxFailures: number;
   authFailureWindowMs: number;
+  /** Origins (besides the server's own) whose pages may upload and open the status socket. */
+  allowedOrigins: readonly string[];
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -70,6 +72,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   statusPingIntervalMs: 30_000,
   authMaxFailures: 10,
   authFailureWindowMs: 60_000,
+  allowedOrigins: [],
 });
 
 export class ConfigError extends Error {
@@ -86,7 +89,7 @@ interface Setting {
   key: keyof Config;
   flag: string;
   env: string;
-  kind: 'string' | 'int' | 'port' | 'optionalPort' | 'level';
+  kind: 'string' | 'int' | 'port' | 'optionalPort' | 'level' | 'origins';
   help: string;
 }
 
@@ -144,6 +147,13 @@ const SETTINGS: readonly Setting[] = [
     help: '',
   },
   {
+    key: 'allowedOrigins',
+    flag: 'allowed-origins',
+    env: 'ONAIR_ALLOWED_ORIGINS',
+    kind: 'origins',
+    help: 'comma-separated origins allowed to upload and open the status socket',
+  },
+  {
     key: 'authMaxFailures',
     flag: 'auth-max-failures',
     env: 'ONAIR_AUTH_MAX_FAILURES',
@@ -177,6 +187,8 @@ export const USAGE = `Usage: onair [options]
   --tls-cert FILE        PEM certificate instead of the generated self-signed one (env ONAIR_TLS_CERT)
   --tls-key FILE         PEM private key for --tls-cert (env ONAIR_TLS_KEY)
   --log-level LEVEL      trace|debug|info|warn|error|silent (default info, env ONAIR_LOG_LEVEL)
+  --allowed-origins LIST other sites' origins allowed to upload and use the status socket
+                         (comma-separated; default: only this server's own, env ONAIR_ALLOWED_ORIGINS)
   --help                 show this
 
   The stream key is generated on first start and kept in DIR/stream-key;
@@ -193,6 +205,23 @@ function parseValue(s: Setting, raw: string): Config[keyof Config] {
     case 'string':
       if (raw === '') throw new ConfigError(name, 'must not be empty');
       return raw;
+    case 'origins': {
+      const list = raw
+        .split(',')
+        .map((o) => o.trim())
+        .filter((o) => o !== '');
+      for (const o of list) {
+        let ok = false;
+        try {
+          const u = new URL(o);
+          ok = (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === o;
+        } catch {
+          ok = false;
+        }
+        if (!ok) throw new ConfigError(name, `"${o}" is not an origin like https://school.example`);
+      }
+      return list;
+    }
     case 'level':
       if (!LEVELS.has(raw)) throw new ConfigError(name, `must be one of ${[...LEVELS].join(', ')}`);
       return raw as Config['logLevel'];

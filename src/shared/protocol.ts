@@ -172,6 +172,7 @@ export type ErrorCode =
   | 'AUTH_BAD_KEY'
   | 'AUTH_BAD_SESSION'
   | 'AUTH_RATE_LIMITED'
+  | 'ORIGIN_NOT_ALLOWED'
   | 'MOUNT_INVALID'
   | 'MOUNT_IN_USE'
   | 'LISTEN_OFFLINE'
@@ -197,6 +198,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   AUTH_BAD_SESSION: 401,
   // Too many wrong keys from one address; the body says when to try again.
   AUTH_RATE_LIMITED: 429,
+  // A page of another site tried to upload or open the status socket.
+  ORIGIN_NOT_ALLOWED: 403,
   // Mount name not allowed.
   MOUNT_INVALID: 400,
   // Another broadcaster holds the mount.

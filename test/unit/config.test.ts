@@ -238,3 +238,26 @@ describe('loadConfig', () => {
     });
   });
 });
+
+describe('loadConfig --allowed-origins', () => {
+  it('reads a comma-separated list of origins from the flag or ONAIR_ALLOWED_ORIGINS', () => {
+    const fromFlag = loadConfig(
+      ['--allowed-origins', 'https://school.example, http://radio.example:8000'],
+      {},
+    );
+    assert.deepEqual(fromFlag.config.allowedOrigins, ['https://school.example', 'http://radio.example:8000']);
+    const fromEnv = loadConfig([], { ONAIR_ALLOWED_ORIGINS: 'https://a.example' });
+    assert.deepEqual(fromEnv.config.allowedOrigins, ['https://a.example']);
+    assert.deepEqual(loadConfig([], {}).config.allowedOrigins, []);
+  });
+
+  it('rejects anything that is not an http(s) origin, naming the flag', () => {
+    for (const bad of ['school.example', 'https://school.example/path', 'ftp://x.example', '*']) {
+      assert.throws(
+        () => loadConfig(['--allowed-origins', bad], {}),
+        (err: unknown) => err instanceof ConfigError && /--allowed-origins/.test(err.message),
+        bad,
+      );
+    }
+  });
+});

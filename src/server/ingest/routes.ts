@@ -9,6 +9,7 @@ import { isValidMount, SEQ_HEADER, SESSION_HEADER, WEBM_CONTENT_TYPE } from '../
 import type { AuthLimiter } from '../auth-limiter.js';
 import { isKitError, KitError, sendError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { checkOrigin } from '../origin.js';
 import { keyFromAuthorization, secretEquals } from '../secrets.js';
 import type { IngestSession, IngestSessions } from './session.js';
 
@@ -16,6 +17,8 @@ import type { IngestSession, IngestSessions } from './session.js';
 const CHUNK_READ_TIMEOUT_MS = 10_000;
 
 export interface IngestRouteOptions {
+  /** Origins besides the server's own whose pages may upload. */
+  allowedOrigins: readonly string[];
   sessions: IngestSessions;
   authLimiter: AuthLimiter;
   streamKey: string;
@@ -110,6 +113,17 @@ function fail(req: Request, res: Response, err: unknown, log: Logger): void {
 export function ingestRouter(options: IngestRouteOptions): Router {
   const { sessions, streamKey, maxChunkBytes, log } = options;
   const router = Router();
+
+  // Only our own pages (or allowed sites) may upload from a browser; CORS stays closed here.
+  router.use('/api/ingest', (req, res, next) => {
+    const refused = checkOrigin(req.headers, options.allowedOrigins);
+    if (refused) {
+      log.warn({ origin: req.headers.origin, ip: req.socket.remoteAddress }, 'ingest rejected: origin');
+      sendError(res, refused);
+      return;
+    }
+    next();
+  });
 
   // Claim a mount for a new broadcast.
   router.post('/api/ingest/:mount/session', (req, res) => {

@@ -12,6 +12,7 @@ import { isValidMount, paths } from '../../shared/protocol.js';
 import type { Hub } from '../hub/hub.js';
 import type { MountSnapshot } from '../hub/mount.js';
 import type { Logger } from '../log.js';
+import { checkOrigin } from '../origin.js';
 
 /** Listener-count changes within this window go out as one message. */
 export const COALESCE_MS = 200;
@@ -51,8 +52,11 @@ export class StatusServer {
   private readonly unsubscribe: () => void;
   private closed = false;
 
-  constructor(options: { hub: Hub; log: Logger; pingIntervalMs: number }) {
+  private readonly allowedOrigins: readonly string[];
+
+  constructor(options: { hub: Hub; log: Logger; pingIntervalMs: number; allowedOrigins: readonly string[] }) {
     this.hub = options.hub;
+    this.allowedOrigins = options.allowedOrigins;
     this.log = options.log;
     this.unsubscribe = this.hub.onChange((snap, kind) => {
       if (kind !== 'listeners') this.sendNow(snap.mount);
@@ -78,6 +82,11 @@ export class StatusServer {
     }
     if (!isValidMount(mount)) {
       rejectUpgrade(socket, 400, `Invalid mount "${mount.slice(0, 64)}"`);
+      return true;
+    }
+    const refused = checkOrigin(req.headers, this.allowedOrigins);
+    if (refused) {
+      rejectUpgrade(socket, refused.status, refused.message);
       return true;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, mount));
@@ -170,7 +179,12 @@ export class StatusServer {
 
 /** Answers a refused upgrade with a plain HTTP status and closes the socket (as ws does). */
 export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
-  const reason: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 503: 'Service Unavailable' };
+  const reason: Record<number, string> = {
+    400: 'Bad Request',
+    403: 'Forbidden',
+    404: 'Not Found',
+    503: 'Service Unavailable',
+  };
   socket.end(
     `HTTP/1.1 ${status} ${reason[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
       `Content-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,

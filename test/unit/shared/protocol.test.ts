@@ -26,6 +26,7 @@ const ALL_CODES: Record<ErrorCode, true> = {
   AUTH_BAD_KEY: true,
   AUTH_BAD_SESSION: true,
   AUTH_RATE_LIMITED: true,
+  ORIGIN_NOT_ALLOWED: true,
   MOUNT_INVALID: true,
   MOUNT_IN_USE: true,
   LISTEN_OFFLINE: true,

@@ -40,18 +40,18 @@ export function secretEquals(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** User and password of an `Authorization: Basic …` header; null when it is absent or not Basic. */
+export function basicCredentials(header: string | undefined): { user: string; password: string } | null {
+  const m = /^Basic\s+(\S+)$/i.exec(header?.trim() ?? '');
+  if (!m?.[1]) return null;
+  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? null : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
 /** The stream key from an `Authorization` header: `Bearer KEY`, or Basic with any user and KEY as password. */
 export function keyFromAuthorization(header: string | undefined): string | null {
-  if (!header) return null;
-  const space = header.indexOf(' ');
-  if (space < 0) return null;
-  const scheme = header.slice(0, space).toLowerCase();
-  const value = header.slice(space + 1).trim();
-  if (scheme === 'bearer') return value || null;
-  if (scheme === 'basic') {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    return colon < 0 ? null : decoded.slice(colon + 1) || null;
-  }
-  return null;
+  const bearer = /^Bearer\s+(.*)$/i.exec(header?.trim() ?? '');
+  if (bearer) return bearer[1]?.trim() || null;
+  return basicCredentials(header)?.password || null;
 }

@@ -13,7 +13,7 @@ import { isKitError, KitError } from '../errors.js';
 import type { StreamInfo } from '../hub/mount.js';
 import type { Container } from '../hub/rendition.js';
 import type { Logger } from '../log.js';
-import { secretEquals } from '../secrets.js';
+import { basicCredentials, secretEquals } from '../secrets.js';
 import type { RequestHead } from './http-head.js';
 import { ChunkedDecoder } from './http-head.js';
 import type { IngestSession, IngestSessions } from './session.js';
@@ -66,13 +66,8 @@ function writeError(socket: net.Socket, err: KitError, extraHeaders = ''): void 
 
 /** The stream key from `Authorization: Basic` with user `source`; null when absent or another user. */
 function sourcePassword(head: RequestHead): string | null {
-  const auth = head.headers.authorization ?? '';
-  const m = /^Basic\s+(\S+)$/i.exec(auth);
-  if (!m?.[1]) return null;
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0 || decoded.slice(0, colon) !== 'source') return null;
-  return decoded.slice(colon + 1);
+  const creds = basicCredentials(head.headers.authorization);
+  return creds?.user === 'source' ? creds.password : null;
 }
 
 function streamInfo(head: RequestHead, type: string): StreamInfo {

@@ -12,7 +12,7 @@ import { KitError, sendError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { MountSnapshot } from '../hub/mount.js';
 import type { Logger } from '../log.js';
-import { secretEquals } from '../secrets.js';
+import { basicCredentials, secretEquals } from '../secrets.js';
 
 /** Longest title kept (Icecast truncates too). */
 export const MAX_TITLE_CHARS = 300;
@@ -53,15 +53,9 @@ function sourceJson(s: MountSnapshot, origin: string): Record<string, unknown> {
 
 /** Credentials from Basic auth: `source` with the stream key, or `admin` with the admin token. */
 function authorized(req: Request, streamKey: string, adminToken: string): boolean {
-  const m = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  if (!m?.[1]) return false;
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 0) return false;
-  const user = decoded.slice(0, colon);
-  const pass = decoded.slice(colon + 1);
-  if (user === 'source') return secretEquals(pass, streamKey);
-  if (user === 'admin') return secretEquals(pass, adminToken);
+  const creds = basicCredentials(req.headers.authorization);
+  if (creds?.user === 'source') return secretEquals(creds.password, streamKey);
+  if (creds?.user === 'admin') return secretEquals(creds.password, adminToken);
   return false;
 }
 

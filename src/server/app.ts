@@ -95,7 +95,11 @@ export async function startServer(
     windowMs: config.authFailureWindowMs,
     maxTrackedAddresses: 10_000,
   });
-  const hub = new Hub({ burstBytes: config.burstBytes, log: log.child({ scope: 'hub' }) });
+  const hub = new Hub({
+    burstBytes: config.burstBytes,
+    oggFlushMs: config.oggFlushMs,
+    log: log.child({ scope: 'hub' }),
+  });
   const sessions = new IngestSessions({
     hub,
     limits: {

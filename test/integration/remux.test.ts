@@ -86,7 +86,8 @@ describe('remux between WebM and Ogg', () => {
       const t0 = Date.now();
       const first = await l.waitForBytes(1);
       const firstMs = Date.now() - t0;
-      await new Promise((r) => setTimeout(r, 100));
+      // The Ogg output writes every 250 ms (oggFlushMs): wait one interval past the first byte.
+      await new Promise((r) => setTimeout(r, 300));
       const burst = l.received();
       const pages = oggPages(burst);
       assert.ok(pages.length >= 3, `got ${pages.length} pages`);
@@ -97,9 +98,10 @@ describe('remux between WebM and Ogg', () => {
       assert.equal(tags.body.toString('latin1', 0, 8), 'OpusTags');
       // 3 s into the broadcast: it starts near live, not at the beginning.
       assert.ok(audio.granule > 48_000n, `first audio page granule ${audio.granule}`);
-      // Within 100 ms of the first byte: the headers plus about one page of audio, not seconds.
+      // Within 300 ms of the first byte: the headers, the newest Cluster's pages and 300 ms of live
+      // audio at most, not the seconds Icecast's burst hands out.
       const audioBytes = burst.length - head.body.length - tags.body.length;
-      assert.ok(audioBytes < 8_000 * 0.5, `burst of ${audioBytes} audio bytes`);
+      assert.ok(audioBytes < 8_000 * 0.8, `burst of ${audioBytes} audio bytes`);
       assert.ok(first.length > 0 && firstMs < 1_000);
       l.stop();
     } finally {

@@ -13,10 +13,13 @@ export class Hub {
   private readonly mounts = new Map<string, Mount>();
   private readonly changeListeners = new Set<ChangeListener>();
   private readonly burstBytes: number;
+  private readonly oggFlushMs: number;
   private readonly log: Logger;
 
-  constructor(options: { burstBytes: number; log: Logger }) {
+  /** `oggFlushMs`: how long the Ogg output gathers pages into one write (0: each page at once). */
+  constructor(options: { burstBytes: number; oggFlushMs?: number; log: Logger }) {
     this.burstBytes = options.burstBytes;
+    this.oggFlushMs = options.oggFlushMs ?? 0;
     this.log = options.log;
   }
 
@@ -27,6 +30,7 @@ export class Hub {
       m = new Mount(
         name,
         this.burstBytes,
+        this.oggFlushMs,
         (mount, kind) => this.emit(mount, kind),
         (mount) =>
           this.log.warn({ mount: mount.name, dropped: mount.slowDropped }, 'listener too slow, dropped'),

@@ -64,6 +64,7 @@ export class Mount {
   constructor(
     name: string,
     burstBytes: number,
+    oggFlushMs: number,
     onChange: (mount: Mount, kind: MountChange) => void,
     onSlow: (mount: Mount) => void,
   ) {
@@ -78,7 +79,7 @@ export class Mount {
     };
     this.renditions = {
       webm: new Rendition('webm', burstBytes, hooks),
-      ogg: new Rendition('ogg', burstBytes, hooks),
+      ogg: new Rendition('ogg', burstBytes, hooks, oggFlushMs),
     };
   }
 

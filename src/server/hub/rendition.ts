@@ -2,6 +2,12 @@
  * One output container of a mount (WebM for MSE players, Ogg for radio players): its init bytes,
  * the newest sync point onward (the burst a late joiner starts from), and its sinks. Each chunk is
  * produced once and the same bytes go to every sink: per-listener work is the write only.
+ *
+ * With `flushMs` > 0 the chunks are gathered for up to that long and written as one buffer (made
+ * once, shared by every sink). The kernel's cost is per write, so this divides the fan-out's CPU by
+ * the number of chunks gathered. It suits players that buffer seconds anyway (the Ogg output for
+ * VLC, mpv and radio apps); the WebM output for the low-latency browser player writes each chunk
+ * as it comes.
  */
 import type { MediaChunk, Sink, SinkEndReason } from './mount.js';
 
@@ -27,11 +33,17 @@ export class Rendition {
   /** Sinks that joined while no sync point was at hand: they start at the next one. */
   private readonly waiting = new Set<Sink>();
   private readonly hooks: RenditionHooks;
+  private readonly flushMs: number;
+  /** Chunks published but not yet written (only with flushMs > 0): a suffix of what was published. */
+  private pending: MediaChunk[] = [];
+  private pendingSize = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
 
-  constructor(container: Container, burstBytes: number, hooks: RenditionHooks) {
+  constructor(container: Container, burstBytes: number, hooks: RenditionHooks, flushMs = 0) {
     this.container = container;
     this.burstBytes = burstBytes;
     this.hooks = hooks;
+    this.flushMs = flushMs;
   }
 
   get listeners(): number {
@@ -44,6 +56,7 @@ export class Rendition {
 
   /** Sets the bytes every sink gets first (WebM: up to the first Cluster; Ogg: the header pages). */
   setInit(init: Uint8Array): void {
+    this.flush();
     this.init = asBuffer(init);
     this.burst = [];
     this.burstSize = 0;
@@ -61,6 +74,8 @@ export class Rendition {
       // A sync chunk larger than the cap cannot be kept: late joiners wait for the next one.
       this.burst = n <= this.burstBytes ? [chunk] : [];
       this.burstSize = n <= this.burstBytes ? n : 0;
+      // Sinks that wait start exactly here: what is still pending predates them.
+      if (this.waiting.size > 0) this.flush();
       for (const sink of this.waiting) {
         this.waiting.delete(sink);
         this.sinks.add(sink);
@@ -73,6 +88,37 @@ export class Rendition {
       this.burst = [];
       this.burstSize = 0;
     }
+    if (this.flushMs === 0) {
+      this.deliver(bytes);
+      return;
+    }
+    this.pending.push(chunk);
+    this.pendingSize += n;
+    if (this.pendingSize >= MAX_PENDING_BYTES) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), this.flushMs);
+  }
+
+  /** Writes the pending chunks, as one buffer, to every sink. */
+  flush(): void {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    if (this.pending.length === 0) return;
+    const bytes =
+      this.pending.length === 1
+        ? (this.pending[0] as MediaChunk).bytes
+        : Buffer.concat(
+            this.pending.map((c) => c.bytes),
+            this.pendingSize,
+          );
+    this.pending = [];
+    this.pendingSize = 0;
+    this.deliver(bytes);
+  }
+
+  private deliver(bytes: Uint8Array): void {
+    const n = bytes.byteLength;
     let dropped = false;
     for (const sink of this.sinks) {
       if (sink.write(bytes)) {
@@ -98,9 +144,13 @@ export class Rendition {
     if (this.burst.length === 0) {
       this.waiting.add(sink);
     } else {
-      for (const c of this.burst) {
+      // The newest chunks may still be pending: the sink gets those with everyone at the flush. If
+      // some pending ones predate the burst, the sink must not get them: flush now.
+      if (this.pending.length > this.burst.length) this.flush();
+      const unsent = this.burst.length - Math.min(this.burst.length, this.pending.length);
+      for (let i = 0; i < unsent; i++) {
         // A sink that cannot even take the burst is over its budget already: never attach it.
-        if (!sink.write(c.bytes)) return false;
+        if (!sink.write((this.burst[i] as MediaChunk).bytes)) return false;
       }
       this.sinks.add(sink);
     }
@@ -114,6 +164,7 @@ export class Rendition {
 
   /** Ends every sink with `reason` and forgets the init and burst. */
   endAll(reason: SinkEndReason): void {
+    this.flush();
     const all = [...this.sinks, ...this.waiting];
     this.sinks.clear();
     this.waiting.clear();
@@ -123,6 +174,9 @@ export class Rendition {
     for (const sink of all) sink.end(reason);
   }
 }
+
+/** Pending bytes past this are written at once, whatever the flush interval. */
+const MAX_PENDING_BYTES = 64 * 1024;
 
 /** `bytes` as a Buffer over the same memory (no copy). */
 function asBuffer(bytes: Uint8Array): Buffer {

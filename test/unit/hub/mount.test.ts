@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import type { MediaChunk, MountChange, Sink, SinkEndReason } from '../../../src/server/hub/mount.js';
 import { Mount } from '../../../src/server/hub/mount.js';
 
@@ -42,13 +42,14 @@ interface Harness {
   slow: number;
 }
 
-function makeMount(burstBytes = 1024): Harness {
+function makeMount(burstBytes = 1024, oggFlushMs = 0): Harness {
   const h: Harness = {
     changes: [],
     slow: 0,
     mount: new Mount(
       'live',
       burstBytes,
+      oggFlushMs,
       (_m, kind) => h.changes.push(kind),
       () => h.slow++,
     ),
@@ -399,5 +400,124 @@ describe('Mount', () => {
       mount.notify();
       assert.deepEqual(changes, ['listeners']);
     });
+  });
+});
+
+describe('Mount Ogg output with oggFlushMs', () => {
+  const FLUSH = 250;
+  const OGG_INIT = new Uint8Array(8).fill(0xdd);
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout'] }));
+  afterEach(() => mock.timers.reset());
+
+  function oggMount(burstBytes = 1024): Harness {
+    const h = makeMount(burstBytes, FLUSH);
+    h.mount.begin(INIT, null);
+    h.mount.setInit('ogg', OGG_INIT);
+    return h;
+  }
+
+  /** The tags of every chunk a sink got, splitting gathered writes back into 100-byte chunks. */
+  function chunkTags(sink: FakeSink): number[] {
+    return sink.writes.flatMap((w) =>
+      w[0] === 0xdd ? [0xdd] : Array.from({ length: w.byteLength / 100 }, (_, i) => w[i * 100] ?? -1),
+    );
+  }
+
+  it('gathers pages for flushMs and writes them to every sink as one shared buffer', () => {
+    const { mount } = oggMount();
+    const a = new FakeSink();
+    const b = new FakeSink();
+    mount.publish(chunk(1, true), 'ogg');
+    assert.ok(mount.attach(a, 'ogg'));
+    assert.ok(mount.attach(b, 'ogg'));
+    mount.publish(chunk(2, true), 'ogg');
+    mount.publish(chunk(3, true), 'ogg');
+    assert.equal(a.writes.length, 1, 'nothing but the init before the flush');
+    mock.timers.tick(FLUSH - 1);
+    assert.equal(a.writes.length, 1);
+    mock.timers.tick(1);
+    assert.equal(a.writes.length, 2, 'one write for the three pending pages');
+    assert.strictEqual(a.writes[1], b.writes[1], 'the same buffer for every sink');
+    assert.deepEqual(chunkTags(a), [0xdd, 1, 2, 3]);
+    assert.deepEqual(chunkTags(b), [0xdd, 1, 2, 3]);
+  });
+
+  it('leaves the WebM output unbatched', () => {
+    const { mount } = oggMount();
+    const sink = new FakeSink();
+    mount.publish(chunk(1, true));
+    assert.ok(mount.attach(sink));
+    mount.publish(chunk(2, true));
+    assert.deepEqual(sink.tags, [INIT_TAG, 1, 2]);
+  });
+
+  it('gives a late joiner the flushed part of the burst now and the pending part at the flush, once', () => {
+    const { mount } = oggMount();
+    const early = new FakeSink();
+    mount.publish(chunk(1, true), 'ogg');
+    assert.ok(mount.attach(early, 'ogg'));
+    mount.publish(chunk(2, false), 'ogg');
+    mock.timers.tick(FLUSH);
+    mount.publish(chunk(3, false), 'ogg');
+    const late = new FakeSink();
+    assert.ok(mount.attach(late, 'ogg'));
+    assert.deepEqual(chunkTags(late), [0xdd, 1, 2], 'init and the flushed part of the burst');
+    mount.publish(chunk(4, false), 'ogg');
+    mock.timers.tick(FLUSH);
+    assert.deepEqual(chunkTags(late), [0xdd, 1, 2, 3, 4]);
+    assert.deepEqual(chunkTags(early), [0xdd, 1, 2, 3, 4]);
+  });
+
+  it('never gives a joiner pending pages from before its starting sync point', () => {
+    const { mount } = oggMount();
+    const early = new FakeSink();
+    mount.publish(chunk(1, true), 'ogg');
+    assert.ok(mount.attach(early, 'ogg'));
+    mount.publish(chunk(2, false), 'ogg');
+    mount.publish(chunk(3, true), 'ogg');
+    const late = new FakeSink();
+    assert.ok(mount.attach(late, 'ogg'));
+    mock.timers.tick(FLUSH);
+    assert.deepEqual(chunkTags(late), [0xdd, 3]);
+    assert.deepEqual(chunkTags(early), [0xdd, 1, 2, 3]);
+  });
+
+  it('starts a waiting sink at the next sync point, not with the pages pending before it', () => {
+    const { mount } = oggMount(150);
+    mount.publish(chunk(1, true), 'ogg');
+    mount.publish(chunk(2, false), 'ogg'); // past the 150-byte burst cap: no burst to join with
+    const waiter = new FakeSink();
+    assert.ok(mount.attach(waiter, 'ogg'));
+    mount.publish(chunk(3, false), 'ogg');
+    mount.publish(chunk(4, true), 'ogg');
+    mount.publish(chunk(5, false), 'ogg');
+    mock.timers.tick(FLUSH);
+    assert.deepEqual(chunkTags(waiter), [0xdd, 4, 5]);
+  });
+
+  it('writes what is pending before the broadcast ends', () => {
+    const { mount } = oggMount();
+    const sink = new FakeSink();
+    mount.publish(chunk(1, true), 'ogg');
+    assert.ok(mount.attach(sink, 'ogg'));
+    mount.publish(chunk(2, true), 'ogg');
+    mount.end();
+    assert.deepEqual(chunkTags(sink), [0xdd, 1, 2]);
+    assert.deepEqual(sink.ends, ['ended']);
+    const writes = sink.writes.length;
+    mock.timers.tick(FLUSH);
+    assert.equal(sink.writes.length, writes, 'no write after the end');
+  });
+
+  it('writes at once when 64 KiB are pending, whatever the interval', () => {
+    const { mount } = oggMount(256 * 1024);
+    const sink = new FakeSink();
+    mount.publish(chunk(1, true), 'ogg');
+    assert.ok(mount.attach(sink, 'ogg'));
+    mount.publish(chunk(2, true, 40 * 1024), 'ogg');
+    assert.equal(sink.writes.length, 1);
+    mount.publish(chunk(3, true, 30 * 1024), 'ogg');
+    assert.equal(sink.writes.length, 2, 'flushed at 70 KiB pending');
+    assert.equal(sink.writes[1]?.byteLength, 100 + 70 * 1024);
   });
 });

@@ -1,6 +1,10 @@
-/** Per-chunk upload: one POST per recorder chunk, in order, one at a time, each kept until acknowledged. */
+/**
+ * Per-chunk upload: one POST per recorder chunk, in order, one at a time, each kept until
+ * acknowledged. Each POST carries its byte offset in the broadcast, so after a broken connection
+ * the server takes every byte once whichever transport had sent it before.
+ */
 import type { ChunkAck, IngestSession } from '../shared/protocol.js';
-import { paths, SEQ_HEADER, SESSION_HEADER, WEBM_CONTENT_TYPE } from '../shared/protocol.js';
+import { OFFSET_HEADER, paths, SEQ_HEADER, SESSION_HEADER, WEBM_CONTENT_TYPE } from '../shared/protocol.js';
 import { BroadcastError, toBroadcastError } from './errors.js';
 import { REQUEST_TIMEOUT_MS, readErrorBody, withTimeout } from './http.js';
 import { errorFromAnswer } from './session.js';
@@ -14,20 +18,22 @@ export const RETRY_MAX_MS = 4_000;
 
 interface QueuedChunk {
   seq: number;
+  /** Offset of its first byte in the broadcast's byte stream. */
+  offset: number;
   bytes: Bytes;
 }
 
 /** What one POST came to: done (acknowledged, maybe more), retry later, or a fatal error. */
 type Outcome =
-  | { kind: 'acked'; ack: number }
-  | { kind: 'resend-from'; seq: number }
+  | { kind: 'acked'; bytesIn: number }
+  | { kind: 'resend-from'; offset: number }
   | { kind: 'retry' }
   | { kind: 'failed'; error: BroadcastError };
 
 function isChunkAck(v: unknown): v is ChunkAck {
   if (typeof v !== 'object' || v === null) return false;
   const a = v as Record<string, unknown>;
-  return typeof a.ack === 'number' && typeof a.duplicate === 'boolean';
+  return typeof a.ack === 'number' && typeof a.duplicate === 'boolean' && typeof a.bytesIn === 'number';
 }
 
 export interface ChunkUploaderOptions {
@@ -35,6 +41,8 @@ export interface ChunkUploaderOptions {
   session: IngestSession;
   /** Sequence number of the first chunk; `session.nextSeq` (0 for a new session). */
   firstSeq: number;
+  /** Byte offset of the first byte pushed (0 for a new session; where a broken stream left off). */
+  firstOffset?: number;
   /** Added to the reported byte and chunk counts (what an earlier transport already delivered). */
   base?: { bytesSent: number; chunksSent: number; fellBack: boolean };
 }
@@ -45,6 +53,7 @@ export class ChunkUploader implements Uploader {
   readonly #signal: AbortSignal;
   readonly #queue: QueuedChunk[] = [];
   #nextSeq: number;
+  #nextOffset: number;
   #queuedBytes = 0;
   #ackedBytes = 0;
   /** Highest sequence number posted at least once + 1. */
@@ -63,6 +72,7 @@ export class ChunkUploader implements Uploader {
     this.#cb = cb;
     this.#signal = signal;
     this.#nextSeq = opts.firstSeq;
+    this.#nextOffset = opts.firstOffset ?? 0;
     this.#acked = opts.firstSeq;
     this.#posted = opts.firstSeq;
   }
@@ -70,7 +80,8 @@ export class ChunkUploader implements Uploader {
   push(bytes: Bytes): void {
     if (this.#error || this.#closed || this.#signal.aborted) return;
     for (const piece of splitBytes(bytes, this.#opts.session.maxChunkBytes)) {
-      this.#queue.push({ seq: this.#nextSeq++, bytes: piece });
+      this.#queue.push({ seq: this.#nextSeq++, offset: this.#nextOffset, bytes: piece });
+      this.#nextOffset += piece.byteLength;
       this.#queuedBytes += piece.byteLength;
     }
     if (this.#queuedBytes > UPLOAD_QUEUE_MAX_BYTES) {
@@ -130,8 +141,9 @@ export class ChunkUploader implements Uploader {
         }
         delayMs = RETRY_MIN_MS;
         this.#retrying = false;
-        if (outcome.kind === 'acked') this.#dropThrough(outcome.ack);
-        else this.#resendFrom(outcome.seq);
+        if (outcome.kind === 'acked')
+          this.#dropBefore(Math.max(outcome.bytesIn, head.offset + head.bytes.byteLength));
+        else this.#resendFrom(outcome.offset);
         this.#report();
       }
     } catch (err) {
@@ -154,6 +166,7 @@ export class ChunkUploader implements Uploader {
           'content-type': WEBM_CONTENT_TYPE,
           [SESSION_HEADER]: session.sessionId,
           [SEQ_HEADER]: String(chunk.seq),
+          [OFFSET_HEADER]: String(chunk.offset),
         },
         body: chunk.bytes,
         signal: withTimeout(this.#signal, REQUEST_TIMEOUT_MS),
@@ -166,32 +179,47 @@ export class ChunkUploader implements Uploader {
     if (res.ok) {
       const json: unknown = await res.json().catch(() => null);
       // A 2xx without a readable ack still means this chunk was taken.
-      return { kind: 'acked', ack: isChunkAck(json) ? json.ack : chunk.seq };
+      return {
+        kind: 'acked',
+        bytesIn: isChunkAck(json) ? json.bytesIn : chunk.offset + chunk.bytes.byteLength,
+      };
     }
     if (res.status >= 500) return { kind: 'retry' };
     if (res.status === 409) {
       const body = await readErrorBody(res.clone());
-      if (body.code === 'INGEST_SEQUENCE_GAP' && typeof body.expectedSeq === 'number') {
-        return { kind: 'resend-from', seq: body.expectedSeq };
+      if (body.code === 'INGEST_SEQUENCE_GAP' && typeof body.expectedOffset === 'number') {
+        return { kind: 'resend-from', offset: body.expectedOffset };
       }
     }
     return { kind: 'failed', error: await errorFromAnswer(res, mount) };
   }
 
-  /** The server holds every chunk up to and including `ack`. */
-  #dropThrough(ack: number): void {
-    while (this.#queue.length > 0 && (this.#queue[0] as QueuedChunk).seq <= ack) {
-      const done = this.#queue.shift() as QueuedChunk;
-      this.#queuedBytes -= done.bytes.byteLength;
-      this.#ackedBytes += done.bytes.byteLength;
+  /** The server holds every byte before `offset`: forget the chunks it covers, trim one it cuts. */
+  #dropBefore(offset: number): void {
+    while (this.#queue.length > 0) {
+      const head = this.#queue[0] as QueuedChunk;
+      const end = head.offset + head.bytes.byteLength;
+      if (end <= offset) {
+        this.#queue.shift();
+        this.#queuedBytes -= head.bytes.byteLength;
+        this.#ackedBytes += head.bytes.byteLength;
+        this.#acked = Math.max(this.#acked, head.seq + 1);
+        continue;
+      }
+      if (head.offset < offset) {
+        const held = offset - head.offset;
+        this.#queue[0] = { seq: head.seq, offset, bytes: head.bytes.subarray(held) };
+        this.#queuedBytes -= held;
+        this.#ackedBytes += held;
+      }
+      break;
     }
-    this.#acked = Math.max(this.#acked, ack + 1);
   }
 
-  /** INGEST_SEQUENCE_GAP: the server wants `seq` next. Chunks before it are held by the server. */
-  #resendFrom(seq: number): void {
+  /** INGEST_SEQUENCE_GAP: the server wants the bytes from `offset` next; it holds those before. */
+  #resendFrom(offset: number): void {
     const first = this.#queue[0];
-    if (first && seq < first.seq) {
+    if (first && offset < first.offset) {
       // We dropped those chunks only after the server acknowledged them: it has lost audio it had taken.
       this.#fail(
         new BroadcastError(
@@ -201,7 +229,7 @@ export class ChunkUploader implements Uploader {
       );
       return;
     }
-    this.#dropThrough(seq - 1);
+    this.#dropBefore(offset);
   }
 
   #fail(err: BroadcastError): void {

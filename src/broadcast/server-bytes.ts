@@ -24,19 +24,4 @@ export class ServerBytes {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);
   }
-
-  /** Resolves on the next update, after `timeoutMs`, or when `signal` aborts, whichever comes first. */
-  nextUpdate(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        unsubscribe();
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      const unsubscribe = this.subscribe(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
 }

@@ -12,8 +12,6 @@ import { UPLOAD_QUEUE_MAX_BYTES } from './upload.js';
 
 /** How long after the body ends the server has to answer the streaming POST. */
 export const STREAM_RESPONSE_TIMEOUT_MS = REQUEST_TIMEOUT_MS;
-/** After the stream failed: longest wait for a status message carrying the server's final byte count. */
-export const RESUME_WAIT_MS = 2_000;
 
 /** Server answers after which another transport cannot help: the session or the bytes themselves are bad. */
 const FATAL_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
@@ -46,21 +44,18 @@ export interface StreamUploaderOptions {
 //
 // The stream and the per-chunk POSTs carry ONE byte stream: the recorder's WebM, byte for byte. When the
 // streaming request fails before Stop (fetch rejects, a 5xx or unknown error answer, or an early end), the
-// page keeps the same session and goes on with per-chunk POSTs starting at `session.nextSeq` (0: a
-// session that never used chunks). The first chunk POST carries the bytes from offset B on, where B is
-// the server's bytesIn for this broadcast, read from the first status message after the failure (or the
-// latest one when none comes within RESUME_WAIT_MS). Chunks handed to the stream are kept until bytesIn
-// covers them, so the page still holds every byte from B on, including the tail of a chunk the server
-// got only part of. The server thus receives a gapless, duplicate-free WebM and just appends.
+// page keeps the same session and goes on with per-chunk POSTs, each carrying its byte offset in the
+// broadcast (OFFSET_HEADER). Chunks handed to the stream are kept until the server's bytesIn (status
+// socket) covers them, and all kept ones are sent again: the server skips the bytes it already holds,
+// including the part of a chunk it got before the break, so it receives a gapless, duplicate-free WebM
+// and just appends.
 //
 // The server must:
 //  1. keep the session (and the mount LIVE, and its WebM splitter state, a partial element included)
-//     when a streaming request ends abnormally; its idle timeout still ends the broadcast if nothing
-//     follows;
-//  2. count in bytesIn exactly the bytes it appended for this broadcast, and push a status message
-//     once the streaming request has ended (so the page sees the final count);
-//  3. accept chunk POSTs on a session that has streamed: seq numbering starts at 0 (IngestSession.nextSeq),
-//     and the chunk bytes are appended right after the stream bytes, to the same splitter;
+//     when a streaming request ends abnormally; its idle timeout (the grace period) still ends the
+//     broadcast if nothing follows;
+//  2. count in bytesIn exactly the bytes it appended for this broadcast;
+//  3. accept chunk POSTs on a session that has streamed, going by the offset header;
 //  4. when a chunk POST arrives while a streaming request of the same session is still open (the page
 //     gave up on it but the server has not noticed yet), destroy that request before appending, and
 //     take no more bytes from it.
@@ -217,37 +212,25 @@ export class StreamUploader implements Uploader {
     console.warn('[broadcast] streaming upload failed; switching to per-chunk upload', cause);
     this.#streamAbort.abort();
     this.#wake?.();
-    const { serverBytes, mount, session } = this.#opts;
-    await serverBytes.nextUpdate(RESUME_WAIT_MS, this.#signal);
+    const { mount, session } = this.#opts;
     this.#unsubscribe();
     if (this.#signal.aborted || this.#error) return;
-
-    const serverHas = serverBytes.latest ?? 0;
-    if (serverHas < this.#keptFrom) {
-      this.#fail(
-        new BroadcastError(
-          'SERVER',
-          'The upload to the server broke and could not be resumed. Press Go live to start again.',
-          { cause },
-        ),
-      );
-      return;
-    }
-    const resumeAt = Math.min(serverHas, this.#handedBytes);
+    // Every kept byte is sent again with its offset: the server skips what it already holds, and
+    // answers INGEST_SEQUENCE_GAP (which the chunk uploader reports as lost audio) if it holds less
+    // than the oldest kept byte. No need to wait for its byte count.
+    const resumeAt = this.#handed[0]?.start ?? this.#handedBytes;
     const fallback = new ChunkUploader(
       {
         mount,
         session,
         firstSeq: session.nextSeq,
+        firstOffset: resumeAt,
         base: { bytesSent: resumeAt, chunksSent: this.#chunksSent, fellBack: true },
       },
       { onProgress: (p) => this.#cb.onProgress(p), onError: (err) => this.#fail(err) },
       this.#signal,
     );
-    for (const h of this.#handed) {
-      if (h.start + h.bytes.byteLength <= resumeAt) continue;
-      fallback.push(h.bytes.subarray(Math.max(0, resumeAt - h.start)));
-    }
+    for (const h of this.#handed) fallback.push(h.bytes);
     for (const bytes of this.#pending) fallback.push(bytes);
     this.#handed = [];
     this.#pending = [];

@@ -64,7 +64,24 @@ export const paths = {
   ingestChunk: (mount: string): string => `/api/ingest/${mount}/chunk`,
   /** GET → {@link ServerInfo}: ports and addresses, so a page can point the user to the HTTPS URL. */
   info: '/api/info',
+  /** Admin (token): GET → {@link RecordingList}. */
+  adminRecordings: '/admin/api/recordings',
+  /** Admin (token): GET downloads one recording (audio/webm), DELETE removes a finished one. */
+  adminRecording: (mount: string, name: string): string =>
+    `/admin/api/recordings/${mount}/${encodeURIComponent(name)}`,
 } as const;
+
+/** Answer of `GET /admin/api/recordings`: newest first. */
+export interface RecordingList {
+  recordings: {
+    mount: string;
+    name: string;
+    bytes: number;
+    startedAt: string;
+    /** Still being written (the broadcast is live). */
+    live: boolean;
+  }[];
+}
 
 /** Answer of `GET /api/info`. */
 export interface ServerInfo {
@@ -81,6 +98,12 @@ export interface ServerInfo {
 export const SESSION_HEADER = 'x-onair-session';
 /** Header carrying a chunk's sequence number (0, 1, 2, …) on the per-chunk transport. */
 export const SEQ_HEADER = 'x-onair-seq';
+/**
+ * Per-chunk upload: byte offset of the body within the broadcast's byte stream. With it the server
+ * goes by bytes: it skips what it already holds (a resend after a broken connection, from either
+ * transport) and answers INGEST_SEQUENCE_GAP with `expectedOffset` for bytes it has not seen yet.
+ */
+export const OFFSET_HEADER = 'x-onair-offset';
 
 /** How the broadcaster gets its bytes to the server. */
 export type Transport = 'stream' | 'chunks';
@@ -99,6 +122,8 @@ export interface ChunkAck {
   ack: number;
   /** True when this chunk had been received before (a retry); it was not applied twice. */
   duplicate: boolean;
+  /** Bytes of this broadcast the server holds (the offset it expects next). */
+  bytesIn: number;
 }
 
 export type StreamState = 'offline' | 'live';
@@ -171,6 +196,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
 export type ErrorCode =
   | 'AUTH_BAD_KEY'
   | 'AUTH_BAD_SESSION'
+  | 'AUTH_BAD_TOKEN'
   | 'AUTH_RATE_LIMITED'
   | 'ORIGIN_NOT_ALLOWED'
   | 'MOUNT_INVALID'
@@ -189,6 +215,7 @@ export type ErrorCode =
   | 'OGG_PAGE_TOO_LARGE'
   | 'BAD_REQUEST'
   | 'NOT_FOUND'
+  | 'RECORDING_IN_PROGRESS'
   | 'INTERNAL';
 
 export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -196,6 +223,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   AUTH_BAD_KEY: 401,
   // Ingest session header missing, unknown or ended.
   AUTH_BAD_SESSION: 401,
+  // Admin token missing or wrong (Basic `admin:<token>` or `Bearer <token>`).
+  AUTH_BAD_TOKEN: 401,
   // Too many wrong keys from one address; the body says when to try again.
   AUTH_RATE_LIMITED: 429,
   // A page of another site tried to upload or open the status socket.
@@ -231,12 +260,20 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   // A request parameter is missing or wrong; the message names it.
   BAD_REQUEST: 400,
   NOT_FOUND: 404,
+  // A recording that is still being written cannot be removed.
+  RECORDING_IN_PROGRESS: 409,
   INTERNAL: 500,
 };
 
 /** Body of every error response: `{"error": {"code": "...", "message": "..."}}`. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; expectedSeq?: number; retryAfterSeconds?: number };
+  error: {
+    code: ErrorCode;
+    message: string;
+    expectedSeq?: number;
+    expectedOffset?: number;
+    retryAfterSeconds?: number;
+  };
 }
 
 export function parseErrorBody(v: unknown): ErrorBody['error'] | null {
@@ -245,5 +282,6 @@ export function parseErrorBody(v: unknown): ErrorBody['error'] | null {
   if (typeof code !== 'string' || typeof message !== 'string') return null;
   const out: ErrorBody['error'] = { code: code as ErrorCode, message };
   if (typeof v.error.expectedSeq === 'number') out.expectedSeq = v.error.expectedSeq;
+  if (typeof v.error.expectedOffset === 'number') out.expectedOffset = v.error.expectedOffset;
   return out;
 }

@@ -4,7 +4,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import type { ChunkAck, IngestSession, StatusMessage } from '../../src/shared/protocol.js';
-import { paths, SEQ_HEADER, SESSION_HEADER } from '../../src/shared/protocol.js';
+import { OFFSET_HEADER, paths, SEQ_HEADER, SESSION_HEADER } from '../../src/shared/protocol.js';
 
 export const FIXTURE_DIR = join(process.cwd(), 'test', 'fixtures');
 
@@ -45,13 +45,21 @@ export async function postChunk(
   seq: number,
   bytes: Uint8Array,
   contentType = 'audio/webm',
+  offset?: number,
 ): Promise<{
   status: number;
-  body: ChunkAck & { error?: { code: string; message: string; expectedSeq?: number } };
+  body: ChunkAck & {
+    error?: { code: string; message: string; expectedSeq?: number; expectedOffset?: number };
+  };
 }> {
   const res = await fetch(`${baseUrl}${paths.ingestChunk(mount)}`, {
     method: 'POST',
-    headers: { 'content-type': contentType, [SESSION_HEADER]: sessionId, [SEQ_HEADER]: String(seq) },
+    headers: {
+      'content-type': contentType,
+      [SESSION_HEADER]: sessionId,
+      [SEQ_HEADER]: String(seq),
+      ...(offset === undefined ? {} : { [OFFSET_HEADER]: String(offset) }),
+    },
     body: bytes,
     signal: AbortSignal.timeout(5_000),
   });

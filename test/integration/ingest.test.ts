@@ -36,6 +36,7 @@ describe('ingest (per-chunk transport)', () => {
     assert.deepEqual((await postChunk(t.baseUrl, 'live', session.sessionId, 0, first)).body, {
       ack: 0,
       duplicate: false,
+      bytesIn: first.length,
     });
     await status.waitFor((m) => m.state === 'live');
     const early = listen(`${t.baseUrl}/live.webm`);
@@ -91,12 +92,14 @@ describe('ingest (per-chunk transport)', () => {
     assert.deepEqual((await postChunk(t.baseUrl, 'retry', session.sessionId, 0, c0)).body, {
       ack: 0,
       duplicate: false,
+      bytesIn: c0.length,
     });
     const listener = listen(`${t.baseUrl}/retry.webm`);
     await listener.status;
     assert.deepEqual((await postChunk(t.baseUrl, 'retry', session.sessionId, 0, c0)).body, {
       ack: 0,
       duplicate: true,
+      bytesIn: c0.length,
     });
     const gap = await postChunk(t.baseUrl, 'retry', session.sessionId, 2, c2);
     assert.equal(gap.status, 409);
@@ -135,6 +138,64 @@ describe('ingest (streaming transport)', () => {
     t = await startTestServer();
   });
   after(() => t.close());
+
+  it('resumes a broken streaming upload with per-chunk POSTs by byte offset, each byte once', async () => {
+    const { session } = await startSession(t.baseUrl, 'resume', t.streamKey);
+    assert.ok(session);
+    const status = await watchStatus(`${t.wsUrl}resume`);
+    const req = http.request(`${t.baseUrl}${paths.ingestStream('resume')}`, {
+      method: 'POST',
+      headers: { 'content-type': 'audio/webm', [SESSION_HEADER]: session.sessionId },
+    });
+    req.on('error', () => {});
+    const [c0, c1, c2, c3] = CHUNKS as [Buffer, Buffer, Buffer, Buffer];
+    req.write(c0);
+    await status.waitFor((m) => m.state === 'live');
+    const listener = listen(`${t.baseUrl}/resume.webm`);
+    assert.equal(await listener.status, 200);
+    // The connection breaks with chunk 1 half sent.
+    const cut = Math.floor(c1.length / 2);
+    req.write(c1.subarray(0, cut));
+    await status.waitFor((m) => m.bytesIn === c0.length + cut);
+    req.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(
+      (await status.waitFor((m) => m.state === 'live')).state,
+      'live',
+      'still live after the break',
+    );
+    // The page resends every chunk it kept (0 and 1) by offset, then goes on: no byte is taken twice.
+    const again = await postChunk(t.baseUrl, 'resume', session.sessionId, 0, c0, 'audio/webm', 0);
+    assert.deepEqual(again.body, { ack: 0, duplicate: true, bytesIn: c0.length + cut });
+    const rest = await postChunk(t.baseUrl, 'resume', session.sessionId, 1, c1, 'audio/webm', c0.length);
+    assert.deepEqual(rest.body, { ack: 1, duplicate: false, bytesIn: c0.length + c1.length });
+    // Bytes from beyond what the server holds: a gap, with the offset it wants.
+    const ahead = c0.length + c1.length + c2.length;
+    const gap = await postChunk(t.baseUrl, 'resume', session.sessionId, 3, c3, 'audio/webm', ahead);
+    assert.equal(gap.status, 409);
+    assert.equal(gap.body.error?.code, 'INGEST_SEQUENCE_GAP');
+    assert.equal(gap.body.error?.expectedOffset, c0.length + c1.length);
+    let offset = c0.length + c1.length;
+    for (let i = 2; i < CHUNKS.length; i++) {
+      const c = CHUNKS[i] as Buffer;
+      assert.equal(
+        (await postChunk(t.baseUrl, 'resume', session.sessionId, i, c, 'audio/webm', offset)).status,
+        200,
+      );
+      offset += c.length;
+    }
+    const seen = status.messages.length;
+    assert.equal(await endSession(t.baseUrl, 'resume', session.sessionId), 200);
+    assert.deepEqual(await listener.done, FIXTURE, 'the listener got the broadcast byte for byte');
+    await status.waitFor((m) => m.state === 'offline' && status.messages.indexOf(m) >= seen);
+    const states = status.messages.map((m) => m.state);
+    const fromLive = states.slice(states.indexOf('live'));
+    assert.ok(
+      fromLive.slice(fromLive.indexOf('offline')).every((s) => s === 'offline'),
+      `LIVE throughout the break, OFFLINE only at the end: ${fromLive.join(' ')}`,
+    );
+    status.close();
+  });
 
   it('relays a streaming HTTP/1.1 upload split at the recorder chunk boundaries', async () => {
     const { session } = await startSession(t.baseUrl, 'live', t.streamKey);

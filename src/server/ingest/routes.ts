@@ -5,7 +5,13 @@
 import type { Request, Response } from 'express';
 import { Router } from 'express';
 import type { ChunkAck, IngestSession as IngestSessionBody } from '../../shared/protocol.js';
-import { isValidMount, SEQ_HEADER, SESSION_HEADER, WEBM_CONTENT_TYPE } from '../../shared/protocol.js';
+import {
+  isValidMount,
+  OFFSET_HEADER,
+  SEQ_HEADER,
+  SESSION_HEADER,
+  WEBM_CONTENT_TYPE,
+} from '../../shared/protocol.js';
 import type { AuthLimiter } from '../auth-limiter.js';
 import { isKitError, KitError, sendError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -110,6 +116,45 @@ function fail(req: Request, res: Response, err: unknown, log: Logger): void {
   sendError(res, kit);
 }
 
+/** A non-negative integer header, null when malformed. */
+function headerNumber(req: Request, name: string): number | null {
+  const raw = req.headers[name];
+  return typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : null;
+}
+
+/** Chunk numbers only: takes chunk `seq` once, in order. Returns true for a duplicate. */
+function takeBySeq(session: IngestSession, seq: number, body: Buffer): boolean {
+  if (seq < session.nextSeq) return true;
+  if (seq > session.nextSeq) {
+    throw new KitError('INGEST_SEQUENCE_GAP', `Chunk ${seq} arrived before chunk ${session.nextSeq}.`, {
+      extra: { expectedSeq: session.nextSeq, expectedOffset: session.bytesIn },
+    });
+  }
+  session.feed(body);
+  session.nextSeq++;
+  return false;
+}
+
+/**
+ * By byte offset: takes the part of `body` the session does not hold yet, so a resend that overlaps
+ * what an earlier connection delivered (streaming or per-chunk) is applied once. Returns true when
+ * nothing in it was new.
+ */
+function takeByOffset(session: IngestSession, seq: number, offset: number, body: Buffer): boolean {
+  if (offset > session.bytesIn) {
+    throw new KitError(
+      'INGEST_SEQUENCE_GAP',
+      `Bytes from offset ${offset} arrived before those from ${session.bytesIn}.`,
+      { extra: { expectedSeq: session.nextSeq, expectedOffset: session.bytesIn } },
+    );
+  }
+  session.nextSeq = Math.max(session.nextSeq, seq + 1);
+  const skip = session.bytesIn - offset;
+  if (skip >= body.byteLength) return true;
+  session.feed(skip === 0 ? body : body.subarray(skip));
+  return false;
+}
+
 export function ingestRouter(options: IngestRouteOptions): Router {
   const { sessions, streamKey, maxChunkBytes, log } = options;
   const router = Router();
@@ -209,27 +254,21 @@ export function ingestRouter(options: IngestRouteOptions): Router {
     try {
       session = sessions.get(mountParam(req), sessionHeader(req));
       requireWebm(req);
-      const rawSeq = req.headers[SEQ_HEADER];
-      const seq = typeof rawSeq === 'string' && /^\d{1,15}$/.test(rawSeq) ? Number(rawSeq) : Number.NaN;
-      if (!Number.isSafeInteger(seq)) {
+      const seq = headerNumber(req, SEQ_HEADER);
+      if (seq === null) {
         throw new KitError('INGEST_BAD_SEQUENCE', `Header ${SEQ_HEADER} must be a chunk number 0, 1, 2, …`);
+      }
+      const offset = req.headers[OFFSET_HEADER] === undefined ? undefined : headerNumber(req, OFFSET_HEADER);
+      if (offset === null) {
+        throw new KitError('INGEST_BAD_SEQUENCE', `Header ${OFFSET_HEADER} must be a byte offset 0, 1, 2, …`);
       }
       const body = await readBody(req, maxChunkBytes);
       if (session.ended) throw new KitError('AUTH_BAD_SESSION', 'This broadcast has ended.');
       // The broadcaster fell back from the streaming upload: take no more bytes from it.
       if (session.streamOpen) session.detachStream();
-      let duplicate = false;
-      if (seq < session.nextSeq) {
-        duplicate = true;
-      } else if (seq > session.nextSeq) {
-        throw new KitError('INGEST_SEQUENCE_GAP', `Chunk ${seq} arrived before chunk ${session.nextSeq}.`, {
-          extra: { expectedSeq: session.nextSeq },
-        });
-      } else {
-        session.feed(body);
-        session.nextSeq++;
-      }
-      const ack: ChunkAck = { ack: session.nextSeq - 1, duplicate };
+      const duplicate =
+        offset === undefined ? takeBySeq(session, seq, body) : takeByOffset(session, seq, offset, body);
+      const ack: ChunkAck = { ack: session.nextSeq - 1, duplicate, bytesIn: session.bytesIn };
       res.status(200).set('cache-control', 'no-store').json(ack);
     } catch (err) {
       if (session && isKitError(err) && err.code.startsWith('WEBM_')) sessions.end(session, 'error', err);

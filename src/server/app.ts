@@ -7,11 +7,13 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import type net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Express, NextFunction, Request, Response } from 'express';
 import express from 'express';
 import type { ServerInfo } from '../shared/protocol.js';
 import { DEFAULT_MOUNT } from '../shared/protocol.js';
+import { adminRecordingsRouter } from './admin/recordings.js';
 import { AuthLimiter } from './auth-limiter.js';
 import type { Config } from './config.js';
 import { KitError, sendError } from './errors.js';
@@ -26,6 +28,7 @@ import type { ListenLimits } from './outputs/listen.js';
 import { listenRouter } from './outputs/listen.js';
 import { rejectUpgrade, StatusServer } from './outputs/status.js';
 import { pagesRouter } from './pages.js';
+import { Recorder } from './recording/recorder.js';
 import { ADMIN_TOKEN_FILE, loadOrCreateSecret, loadOrCreateStreamKey } from './secrets.js';
 import type { TlsMaterial } from './tls.js';
 import { loadTls } from './tls.js';
@@ -109,6 +112,15 @@ export async function startServer(
     },
     log: log.child({ scope: 'ingest' }),
   });
+  const recorder = config.record
+    ? new Recorder({
+        hub,
+        dir: path.join(config.dataDir, 'recordings'),
+        maxBytes: config.recordMaxBytes,
+        maxAgeDays: config.recordMaxDays,
+        log: log.child({ scope: 'recording' }),
+      })
+    : null;
   const status = new StatusServer({
     hub,
     log: log.child({ scope: 'status' }),
@@ -155,6 +167,9 @@ export async function startServer(
       startedAt: new Date(),
       log: log.child({ scope: 'admin' }),
     }),
+  );
+  router.use(
+    adminRecordingsRouter({ recorder, adminToken, authLimiter, log: log.child({ scope: 'admin' }) }),
   );
   router.use(pagesRouter({ publicDir, info }));
   router.use((req: Request, res: Response) => {
@@ -237,6 +252,7 @@ export async function startServer(
         status.close();
         sessions.close();
         hub.close();
+        recorder?.close();
         const done = Promise.all([closeServer(front), httpsServer ? closeServer(httpsServer) : null]);
         for (const s of sockets) s.destroy();
         await done;

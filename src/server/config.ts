@@ -35,6 +35,12 @@ export interface Config {
    * and writes them as one: a third of the writes, and of the fan-out's CPU. 0 writes each page.
    */
   oggFlushMs: number;
+  /** Write every broadcast to <data>/recordings/<mount>/<start>.webm. */
+  record: boolean;
+  /** Finished recordings are removed, oldest first, while together they take more (0: no cap). */
+  recordMaxBytes: number;
+  /** Finished recordings older than this many days are removed (0: kept however old). */
+  recordMaxDays: number;
   /** A listener whose unsent bytes exceed this is dropped. */
   maxListenerBufferBytes: number;
   /** Listeners one mount may have; more get 503. */
@@ -69,6 +75,10 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   maxChunkBytes: 1024 * 1024,
   burstBytes: 256 * 1024,
   oggFlushMs: 250,
+  record: true,
+  // About 290 hours of 64 kbps Opus.
+  recordMaxBytes: 8 * 1024 ** 3,
+  recordMaxDays: 30,
   maxListenerBufferBytes: 512 * 1024,
   // One core serves 10,000 (bench/fanout); the rest of the 20,000 file descriptors stay free.
   maxListenersPerMount: 10_000,
@@ -95,7 +105,8 @@ interface Setting {
   key: keyof Config;
   flag: string;
   env: string;
-  kind: 'string' | 'int' | 'port' | 'optionalPort' | 'level' | 'origins';
+  /** int: a positive integer; count: zero or more; bool: on|off|true|false|yes|no|1|0. */
+  kind: 'string' | 'int' | 'count' | 'bool' | 'port' | 'optionalPort' | 'level' | 'origins';
   help: string;
 }
 
@@ -123,7 +134,10 @@ const SETTINGS: readonly Setting[] = [
   },
   { key: 'maxChunkBytes', flag: 'max-chunk-bytes', env: 'ONAIR_MAX_CHUNK_BYTES', kind: 'int', help: '' },
   { key: 'burstBytes', flag: 'burst-bytes', env: 'ONAIR_BURST_BYTES', kind: 'int', help: '' },
-  { key: 'oggFlushMs', flag: 'ogg-flush-ms', env: 'ONAIR_OGG_FLUSH_MS', kind: 'int', help: '' },
+  { key: 'oggFlushMs', flag: 'ogg-flush-ms', env: 'ONAIR_OGG_FLUSH_MS', kind: 'count', help: '' },
+  { key: 'record', flag: 'record', env: 'ONAIR_RECORD', kind: 'bool', help: '' },
+  { key: 'recordMaxBytes', flag: 'record-max-bytes', env: 'ONAIR_RECORD_MAX_BYTES', kind: 'count', help: '' },
+  { key: 'recordMaxDays', flag: 'record-max-days', env: 'ONAIR_RECORD_MAX_DAYS', kind: 'count', help: '' },
   {
     key: 'maxListenerBufferBytes',
     flag: 'max-listener-buffer-bytes',
@@ -205,6 +219,8 @@ export const USAGE = `Usage: onair [options]
           --max-listener-buffer-bytes --max-listeners-per-mount --max-listeners --ingest-idle-timeout-ms --source-timeout-ms
           --status-ping-interval-ms --auth-max-failures --auth-failure-window-ms
           --ogg-flush-ms (how long the Ogg output gathers pages per write, default 250)
+  Recording: --record on|off (default on: DIR/recordings/<mount>/<start>.webm)
+          --record-max-bytes (default 8 GiB) --record-max-days (default 30); 0 = no limit
           (env ONAIR_<NAME_IN_CAPS>).`;
 
 function parseValue(s: Setting, raw: string): Config[keyof Config] {
@@ -243,6 +259,18 @@ function parseValue(s: Setting, raw: string): Config[keyof Config] {
         throw new ConfigError(name, `must be a positive integer, got "${raw}"`);
       }
       return Number(raw);
+    }
+    case 'count': {
+      if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+        throw new ConfigError(name, `must be 0 or a positive integer, got "${raw}"`);
+      }
+      return Number(raw);
+    }
+    case 'bool': {
+      const v = raw.trim().toLowerCase();
+      if (['on', 'true', 'yes', '1'].includes(v)) return true;
+      if (['off', 'false', 'no', '0'].includes(v)) return false;
+      throw new ConfigError(name, `must be on or off, got "${raw}"`);
     }
   }
 }

@@ -1,6 +1,8 @@
 /** Assertions on the server's coded errors. */
 import assert from 'node:assert/strict';
 import { KitError } from '../../src/server/errors.js';
+import type { ErrorCode } from '../../src/shared/protocol.js';
+import { ERROR_STATUS } from '../../src/shared/protocol.js';
 
 /** Asserts that `fn` throws a KitError with `code` (and a message matching `message`); returns it. */
 export function assertKitError(fn: () => unknown, code: string, message?: RegExp): KitError {
@@ -14,4 +16,14 @@ export function assertKitError(fn: () => unknown, code: string, message?: RegExp
   assert.equal(caught.code, code, caught.message);
   if (message) assert.match(caught.message, message);
   return caught;
+}
+
+/** Asserts `res` is the error answer for `code`: its HTTP status from the table and a JSON body naming it. */
+export async function assertErrorResponse(res: Response, code: ErrorCode): Promise<string> {
+  const text = await res.text();
+  assert.equal(res.status, ERROR_STATUS[code], `status for ${code}; body: ${text}`);
+  const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+  assert.equal(body.error?.code, code);
+  assert.ok(body.error?.message, 'the answer says what went wrong');
+  return body.error.message;
 }

@@ -127,6 +127,18 @@ export class Mount {
     return this.renditions[container].attach(sink);
   }
 
+  /**
+   * Adds a sink that is not a listener (the recorder): it gets the init bytes now and every chunk as
+   * it is published; it is not counted and never dropped. It stays until {@link removeTap}.
+   */
+  addTap(tap: Sink, container: Container = 'webm'): void {
+    this.renditions[container].addTap(tap);
+  }
+
+  removeTap(tap: Sink, container: Container = 'webm'): void {
+    this.renditions[container].removeTap(tap);
+  }
+
   detach(sink: Sink, container: Container = 'webm'): void {
     this.renditions[container].detach(sink);
   }

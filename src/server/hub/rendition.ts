@@ -32,6 +32,8 @@ export class Rendition {
   private readonly sinks = new Set<Sink>();
   /** Sinks that joined while no sync point was at hand: they start at the next one. */
   private readonly waiting = new Set<Sink>();
+  /** Sinks that are not listeners (the recorder): every chunk at once, never counted or dropped. */
+  private readonly taps = new Set<Sink>();
   private readonly hooks: RenditionHooks;
   private readonly flushMs: number;
   /** Chunks published but not yet written (only with flushMs > 0): a suffix of what was published. */
@@ -88,6 +90,7 @@ export class Rendition {
       this.burst = [];
       this.burstSize = 0;
     }
+    for (const tap of this.taps) tap.write(bytes);
     if (this.flushMs === 0) {
       this.deliver(bytes);
       return;
@@ -156,6 +159,16 @@ export class Rendition {
     }
     this.hooks.onListeners();
     return true;
+  }
+
+  /** Adds a tap: it gets the init bytes (when known) now, then every chunk as it is published. */
+  addTap(tap: Sink): void {
+    this.taps.add(tap);
+    if (this.init !== null) tap.write(this.init);
+  }
+
+  removeTap(tap: Sink): void {
+    this.taps.delete(tap);
   }
 
   detach(sink: Sink): void {

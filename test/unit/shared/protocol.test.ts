@@ -25,6 +25,7 @@ const STATUS: StatusMessage = {
 const ALL_CODES: Record<ErrorCode, true> = {
   AUTH_BAD_KEY: true,
   AUTH_BAD_SESSION: true,
+  AUTH_BAD_TOKEN: true,
   AUTH_RATE_LIMITED: true,
   ORIGIN_NOT_ALLOWED: true,
   MOUNT_INVALID: true,
@@ -43,6 +44,7 @@ const ALL_CODES: Record<ErrorCode, true> = {
   OGG_PAGE_TOO_LARGE: true,
   BAD_REQUEST: true,
   NOT_FOUND: true,
+  RECORDING_IN_PROGRESS: true,
   INTERNAL: true,
 };
 

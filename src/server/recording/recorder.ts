@@ -1,0 +1,224 @@
+/**
+ * Recording: every broadcast is written to `<data>/recordings/<mount>/<start>.webm` as it arrives
+ * (the WebM rendition: init segment, then each chunk). Writes are synchronous, so every chunk the
+ * hub has published is in the file (the OS page cache) the moment it is relayed: a `kill -9` loses
+ * nothing before the last Cluster. Retention removes the oldest finished recordings beyond a total
+ * byte budget or an age.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { isValidMount } from '../../shared/protocol.js';
+import type { Hub } from '../hub/hub.js';
+import type { Sink } from '../hub/mount.js';
+import type { Logger } from '../log.js';
+
+/** How often retention runs besides at start-up and after each broadcast. */
+const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** `2026-11-26T10-45-12Z.webm`, or `…Z-2.webm` for a second broadcast within the same second. */
+const FILE_NAME = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ(?:-\d{1,4})?\.webm$/;
+
+export interface RecordingInfo {
+  mount: string;
+  /** File name within the mount's directory. */
+  name: string;
+  bytes: number;
+  /** When the broadcast started (ISO 8601). */
+  startedAt: string;
+  /** Still being written. */
+  live: boolean;
+}
+
+export interface RecorderOptions {
+  hub: Hub;
+  /** `<data>/recordings`. */
+  dir: string;
+  /** Finished recordings are removed, oldest first, while they take more than this. 0: no cap. */
+  maxBytes: number;
+  /** Finished recordings older than this many days are removed. 0: no age limit. */
+  maxAgeDays: number;
+  log: Logger;
+}
+
+/** One recording being written: a tap on the mount's WebM rendition. */
+class Recording implements Sink {
+  readonly file: string;
+  bytes = 0;
+  private fd: number | null;
+  private readonly log: Logger;
+
+  constructor(file: string, fd: number, log: Logger) {
+    this.file = file;
+    this.fd = fd;
+    this.log = log;
+  }
+
+  write(bytes: Uint8Array): boolean {
+    if (this.fd === null) return true;
+    try {
+      let done = 0;
+      while (done < bytes.byteLength) done += fs.writeSync(this.fd, bytes, done);
+      this.bytes += done;
+    } catch (err) {
+      // Disk full or gone: the broadcast goes on without its recording.
+      this.log.error({ err, file: this.file }, 'recording failed; the broadcast goes on unrecorded');
+      this.close();
+    }
+    return true;
+  }
+
+  end(): void {}
+
+  /** Flushes to disk and closes the file. */
+  close(): void {
+    if (this.fd === null) return;
+    const fd = this.fd;
+    this.fd = null;
+    try {
+      fs.fsyncSync(fd);
+    } catch {
+      // Some file systems cannot fsync; the data is written all the same.
+    }
+    fs.closeSync(fd);
+  }
+}
+
+export class Recorder {
+  private readonly hub: Hub;
+  private readonly dir: string;
+  private readonly maxBytes: number;
+  private readonly maxAgeMs: number;
+  private readonly log: Logger;
+  private readonly active = new Map<string, Recording>();
+  private readonly unsubscribe: () => void;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(options: RecorderOptions) {
+    this.hub = options.hub;
+    this.dir = options.dir;
+    this.maxBytes = options.maxBytes;
+    this.maxAgeMs = options.maxAgeDays * DAY_MS;
+    this.log = options.log;
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    this.unsubscribe = this.hub.onChange((snapshot, kind) => {
+      if (kind !== 'state') return;
+      if (snapshot.state === 'live') this.start(snapshot.mount);
+      else this.stop(snapshot.mount);
+    });
+    this.timer = setInterval(() => this.prune(), PRUNE_INTERVAL_MS);
+    this.timer.unref();
+    this.prune();
+  }
+
+  /** Every recording on disk, newest first. */
+  list(): RecordingInfo[] {
+    const live = new Set([...this.active.values()].map((r) => r.file));
+    const out: RecordingInfo[] = [];
+    for (const mount of safeReaddir(this.dir)) {
+      if (!isValidMount(mount)) continue;
+      for (const name of safeReaddir(path.join(this.dir, mount))) {
+        if (!FILE_NAME.test(name)) continue;
+        const file = path.join(this.dir, mount, name);
+        const stat = safeStat(file);
+        if (!stat?.isFile()) continue;
+        out.push({ mount, name, bytes: stat.size, startedAt: startOf(name), live: live.has(file) });
+      }
+    }
+    return out.sort((a, b) => b.startedAt.localeCompare(a.startedAt) || b.name.localeCompare(a.name));
+  }
+
+  /** The file of recording `name` of `mount`, or null when there is none (or the names are not ours). */
+  file(mount: string, name: string): string | null {
+    if (!isValidMount(mount) || !FILE_NAME.test(name)) return null;
+    const file = path.join(this.dir, mount, name);
+    return safeStat(file)?.isFile() ? file : null;
+  }
+
+  /** Removes a finished recording; false when it does not exist or is still being written. */
+  remove(mount: string, name: string): 'removed' | 'missing' | 'live' {
+    const file = this.file(mount, name);
+    if (!file) return 'missing';
+    if (this.active.get(mount)?.file === file) return 'live';
+    fs.rmSync(file, { force: true });
+    this.log.info({ mount, name }, 'recording removed');
+    return 'removed';
+  }
+
+  close(): void {
+    this.unsubscribe();
+    clearInterval(this.timer);
+    for (const mount of [...this.active.keys()]) this.stop(mount);
+  }
+
+  private start(mountName: string): void {
+    const mount = this.hub.find(mountName);
+    if (!mount || this.active.has(mountName)) return;
+    try {
+      const dir = path.join(this.dir, mountName);
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const stamp = new Date()
+        .toISOString()
+        .replace(/\.\d+Z$/, 'Z')
+        .replaceAll(':', '-');
+      let name = `${stamp}.webm`;
+      for (let i = 2; fs.existsSync(path.join(dir, name)); i++) name = `${stamp}-${i}.webm`;
+      const file = path.join(dir, name);
+      const fd = fs.openSync(file, 'wx', 0o600);
+      const rec = new Recording(file, fd, this.log);
+      this.active.set(mountName, rec);
+      mount.addTap(rec);
+      this.log.info({ mount: mountName, file }, 'recording started');
+    } catch (err) {
+      this.log.error({ err, mount: mountName }, 'cannot record this broadcast; it goes on unrecorded');
+    }
+  }
+
+  private stop(mountName: string): void {
+    const rec = this.active.get(mountName);
+    if (!rec) return;
+    this.active.delete(mountName);
+    this.hub.find(mountName)?.removeTap(rec);
+    rec.close();
+    this.log.info({ mount: mountName, file: rec.file, bytes: rec.bytes }, 'recording finished');
+    this.prune();
+  }
+
+  /** Removes finished recordings past the age limit, then the oldest past the byte budget. */
+  private prune(): void {
+    const finished = this.list()
+      .filter((r) => !r.live)
+      .reverse(); // oldest first
+    const now = Date.now();
+    let total = this.list().reduce((n, r) => n + r.bytes, 0);
+    for (const r of finished) {
+      const tooOld = this.maxAgeMs > 0 && now - Date.parse(r.startedAt) > this.maxAgeMs;
+      const overBudget = this.maxBytes > 0 && total > this.maxBytes;
+      if (!tooOld && !overBudget) continue;
+      fs.rmSync(path.join(this.dir, r.mount, r.name), { force: true });
+      total -= r.bytes;
+      this.log.info({ mount: r.mount, name: r.name, reason: tooOld ? 'age' : 'bytes' }, 'recording pruned');
+    }
+  }
+}
+
+/** ISO time of a recording's start, from its file name. */
+function startOf(name: string): string {
+  const m = /^(\d{4}-\d\d-\d\d)T(\d\d)-(\d\d)-(\d\d)Z/.exec(name);
+  return m ? `${m[1]}T${m[2]}:${m[3]}:${m[4]}Z` : '';
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function safeStat(file: string): fs.Stats | null {
+  try {
+    return fs.statSync(file);
+  } catch {
+    return null;
+  }
+}

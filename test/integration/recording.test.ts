@@ -1,0 +1,238 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { RecordingList } from '../../src/shared/protocol.js';
+import { paths } from '../../src/shared/protocol.js';
+import { endSession, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
+import { assertErrorResponse } from '../helpers/errors.js';
+import { decodeFileWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
+import type { TestServer } from '../helpers/server.js';
+import { startTestServer, TEST_ADMIN_TOKEN } from '../helpers/server.js';
+
+const { bytes: FIXTURE, chunks: CHUNKS } = loadFixture();
+const MAIN = fileURLToPath(new URL('../../src/server/main.js', import.meta.url));
+const ADMIN = { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_TOKEN}`).toString('base64')}` };
+
+async function listRecordings(t: TestServer): Promise<RecordingList['recordings']> {
+  const res = await fetch(`${t.baseUrl}${paths.adminRecordings}`, {
+    headers: ADMIN,
+    signal: AbortSignal.timeout(5_000),
+  });
+  assert.equal(res.status, 200);
+  return ((await res.json()) as RecordingList).recordings;
+}
+
+/** Broadcasts the recorded Chromium fixture over the per-chunk transport and ends the broadcast. */
+async function broadcastFixture(t: TestServer, mount: string): Promise<void> {
+  const { session } = await startSession(t.baseUrl, mount, t.streamKey);
+  assert.ok(session);
+  for (const [i, c] of CHUNKS.entries()) {
+    assert.equal((await postChunk(t.baseUrl, mount, session.sessionId, i, c)).status, 200);
+  }
+  assert.equal(await endSession(t.baseUrl, mount, session.sessionId), 200);
+}
+
+function toFloat(pcm: Int16Array): Float32Array {
+  return Float32Array.from(pcm, (v) => v / 32768);
+}
+
+describe('recording', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+  });
+  after(() => t.close());
+
+  it('writes a broadcast byte for byte to recordings/<mount>/<start>.webm', async () => {
+    await broadcastFixture(t, 'rec');
+    const list = await listRecordings(t);
+    const mine = list.filter((r) => r.mount === 'rec');
+    assert.equal(mine.length, 1);
+    const [rec] = mine;
+    assert.ok(rec);
+    assert.match(rec.name, /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.webm$/);
+    assert.equal(rec.live, false);
+    assert.equal(rec.bytes, FIXTURE.length);
+    assert.ok(Math.abs(Date.parse(rec.startedAt) - Date.now()) < 60_000);
+    const onDisk = readFileSync(join(t.dataDir, 'recordings', 'rec', rec.name));
+    assert.deepEqual(onDisk, FIXTURE, 'the file holds every uploaded byte, in order, once');
+    const res = await fetch(`${t.baseUrl}${paths.adminRecording('rec', rec.name)}`, { headers: ADMIN });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'audio/webm');
+    assert.match(res.headers.get('content-disposition') ?? '', /attachment/);
+    assert.equal(res.headers.get('access-control-allow-origin'), null, 'CORS stays closed for admin');
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), FIXTURE);
+  });
+
+  it('refuses the admin API without the admin token (401, challenge) and with the stream key', async () => {
+    const none = await fetch(`${t.baseUrl}${paths.adminRecordings}`);
+    await assertErrorResponse(none, 'AUTH_BAD_TOKEN');
+    assert.match(none.headers.get('www-authenticate') ?? '', /^Basic /);
+    const wrong = await fetch(`${t.baseUrl}${paths.adminRecordings}`, {
+      headers: { authorization: `Basic ${Buffer.from(`admin:${t.streamKey}`).toString('base64')}` },
+    });
+    await assertErrorResponse(wrong, 'AUTH_BAD_TOKEN');
+    const bearer = await fetch(`${t.baseUrl}${paths.adminRecordings}`, {
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    assert.equal(bearer.status, 200);
+    const traversal = await fetch(`${t.baseUrl}/admin/api/recordings/rec/..%2F..%2Fstream-key`, {
+      headers: ADMIN,
+    });
+    await assertErrorResponse(traversal, 'NOT_FOUND');
+    const secretLogged = t.logs.some((l) => JSON.stringify(l).includes(TEST_ADMIN_TOKEN));
+    assert.equal(secretLogged, false, 'the admin token never reaches the log');
+  });
+
+  it('records an ffmpeg (Ogg) broadcast as WebM that decodes to the 440 Hz tone, refusing to delete it while live', async () => {
+    const status = await watchStatus(`${t.wsUrl}ogg-rec`);
+    const src = startFfmpegSource({
+      url: `icecast://source:${t.streamKey}@127.0.0.1:${t.server.httpPort}/ogg-rec`,
+      format: 'ogg',
+      seconds: 3,
+    });
+    try {
+      await status.waitFor((m) => m.state === 'live', 10_000);
+      await new Promise((r) => setTimeout(r, 500));
+      const live = (await listRecordings(t)).find((r) => r.mount === 'ogg-rec');
+      assert.ok(live?.live, 'listed as live while the broadcast runs');
+      const del = await fetch(`${t.baseUrl}${paths.adminRecording('ogg-rec', live.name)}`, {
+        method: 'DELETE',
+        headers: ADMIN,
+      });
+      await assertErrorResponse(del, 'RECORDING_IN_PROGRESS');
+      const seen = status.messages.length;
+      await status.waitFor((m) => m.state === 'offline' && status.messages.indexOf(m) >= seen, 15_000);
+      const done = (await listRecordings(t)).find((r) => r.name === live.name && r.mount === 'ogg-rec');
+      assert.ok(done && !done.live, JSON.stringify(await listRecordings(t)));
+      const pcm = decodeFileWithFfmpeg(join(t.dataDir, 'recordings', 'ogg-rec', done.name), { check: true });
+      const seconds = pcm.samples.length / 48_000;
+      assert.ok(seconds > 2.5 && seconds < 3.5, `decoded ${seconds.toFixed(2)} s of a 3 s broadcast`);
+      const { hz } = dominantHz(toFloat(pcm.samples));
+      assert.ok(Math.abs(hz - 440) < 10, `dominant ${hz} Hz`);
+      const removed = await fetch(`${t.baseUrl}${paths.adminRecording('ogg-rec', done.name)}`, {
+        method: 'DELETE',
+        headers: ADMIN,
+      });
+      assert.equal(removed.status, 200);
+      const gone = await fetch(`${t.baseUrl}${paths.adminRecording('ogg-rec', done.name)}`, {
+        headers: ADMIN,
+      });
+      await assertErrorResponse(gone, 'NOT_FOUND');
+    } finally {
+      src.stop();
+      status.close();
+    }
+  });
+});
+
+describe('recording retention', () => {
+  it('removes the oldest finished recordings beyond --record-max-bytes, and old ones at start-up', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'onair-retention-'));
+    const oldDir = join(dataDir, 'recordings', 'old');
+    mkdirSync(oldDir, { recursive: true });
+    writeFileSync(join(oldDir, '2020-01-01T00-00-00Z.webm'), FIXTURE);
+    const t = await startTestServer({
+      recordMaxBytes: Math.floor(FIXTURE.length * 1.5),
+      recordMaxDays: 30,
+      dataDir,
+    });
+    try {
+      assert.equal(
+        existsSync(join(oldDir, '2020-01-01T00-00-00Z.webm')),
+        false,
+        'older than 30 days: pruned',
+      );
+      await broadcastFixture(t, 'keep');
+      await new Promise((r) => setTimeout(r, 1_100)); // a new file name each second
+      await broadcastFixture(t, 'keep');
+      const left = await listRecordings(t);
+      assert.equal(left.length, 1, 'two recordings exceed 1.5 × one: the older is removed');
+      assert.equal(readdirSync(join(dataDir, 'recordings', 'keep')).length, 1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('records nothing with --record off', async () => {
+    const t = await startTestServer({ record: false });
+    try {
+      await broadcastFixture(t, 'norec');
+      assert.deepEqual(await listRecordings(t), []);
+      assert.equal(existsSync(join(t.dataDir, 'recordings')), false);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('recording after kill -9', () => {
+  it('keeps everything up to the last Cluster: the file decodes to the tone for as long as it ran', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'onair-kill9-'));
+    const child = spawn(
+      process.execPath,
+      [MAIN, '--port', '0', '--https-port', 'off', '--host', '127.0.0.1', '--data', dataDir],
+      {
+        env: { ...process.env, ONAIR_STREAM_KEY: 'kill9-key-0123456', ONAIR_LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    child.stdout?.setEncoding('utf8').on('data', (s: string) => {
+      out += s;
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_c, sig) => resolve(sig)),
+    );
+    let src: ReturnType<typeof startFfmpegSource> | null = null;
+    try {
+      const port = await waitFor(() => {
+        const m = /"msg":"listening".*?"httpPort":(\d+)|"httpPort":(\d+).*?"msg":"listening"/.exec(out);
+        return m ? Number(m[1] ?? m[2]) : null;
+      }, 15_000);
+      src = startFfmpegSource({
+        url: `icecast://source:kill9-key-0123456@127.0.0.1:${port}/k9`,
+        format: 'webm',
+        seconds: 30,
+      });
+      await waitFor(() => (out.includes('recording started') ? true : null), 10_000);
+      await new Promise((r) => setTimeout(r, 3_000));
+      child.kill('SIGKILL');
+      assert.equal(await exited, 'SIGKILL');
+      const dir = join(dataDir, 'recordings', 'k9');
+      const files = readdirSync(dir);
+      assert.equal(files.length, 1);
+      const pcm = decodeFileWithFfmpeg(join(dir, files[0] as string));
+      const seconds = pcm.samples.length / 48_000;
+      assert.ok(seconds > 2.3 && seconds < 4, `decoded ${seconds.toFixed(2)} s after about 3 s live`);
+      const { hz } = dominantHz(toFloat(pcm.samples));
+      assert.ok(Math.abs(hz - 440) < 10, `dominant ${hz} Hz`);
+    } finally {
+      src?.stop();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Polls `get` every 20 ms until it returns non-null; rejects after `timeoutMs`. */
+function waitFor<T>(get: () => T | null, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + timeoutMs;
+    const poll = setInterval(() => {
+      const v = get();
+      if (v !== null) {
+        clearInterval(poll);
+        resolve(v);
+      } else if (Date.now() > deadline) {
+        clearInterval(poll);
+        reject(new Error(`timed out after ${timeoutMs} ms`));
+      }
+    }, 20);
+  });
+}

@@ -18,7 +18,8 @@ export function Health({ progress, plannedTransport, serverBytes }: HealthProps)
   const chunks = transport === 'chunks' ? (progress?.chunksAcked ?? 0) : (progress?.chunksSent ?? 0);
   const bytesSent = progress?.bytesSent ?? 0;
   let note = '';
-  if (progress?.retrying) note = 'Connection trouble: retrying…';
+  if (progress?.retrying)
+    note = 'Reconnecting… The audio is kept and goes out as soon as the server is reached.';
   else if (progress?.fellBack)
     note = 'The streaming upload failed, so the page switched to per-chunk upload.';
   return (

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { RecordingList } from '../../src/shared/protocol.js';
 import { paths } from '../../src/shared/protocol.js';
+import { startCliServer } from '../helpers/cli.js';
 import { endSession, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
 import { assertErrorResponse } from '../helpers/errors.js';
 import { decodeFileWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
@@ -15,7 +14,6 @@ import type { TestServer } from '../helpers/server.js';
 import { startTestServer, TEST_ADMIN_TOKEN } from '../helpers/server.js';
 
 const { bytes: FIXTURE, chunks: CHUNKS } = loadFixture();
-const MAIN = fileURLToPath(new URL('../../src/server/main.js', import.meta.url));
 const ADMIN = { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_TOKEN}`).toString('base64')}` };
 
 async function listRecordings(t: TestServer): Promise<RecordingList['recordings']> {
@@ -174,36 +172,17 @@ describe('recording retention', () => {
 describe('recording after kill -9', () => {
   it('keeps everything up to the last Cluster: the file decodes to the tone for as long as it ran', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'onair-kill9-'));
-    const child = spawn(
-      process.execPath,
-      [MAIN, '--port', '0', '--https-port', 'off', '--host', '127.0.0.1', '--data', dataDir],
-      {
-        env: { ...process.env, ONAIR_STREAM_KEY: 'kill9-key-0123456', ONAIR_LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let out = '';
-    child.stdout?.setEncoding('utf8').on('data', (s: string) => {
-      out += s;
+    const cli = await startCliServer(dataDir, 'kill9-key-0123456');
+    const src = startFfmpegSource({
+      url: `icecast://source:kill9-key-0123456@127.0.0.1:${cli.port}/k9`,
+      format: 'webm',
+      seconds: 30,
     });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-      child.once('exit', (_c, sig) => resolve(sig)),
-    );
-    let src: ReturnType<typeof startFfmpegSource> | null = null;
     try {
-      const port = await waitFor(() => {
-        const m = /"msg":"listening".*?"httpPort":(\d+)|"httpPort":(\d+).*?"msg":"listening"/.exec(out);
-        return m ? Number(m[1] ?? m[2]) : null;
-      }, 15_000);
-      src = startFfmpegSource({
-        url: `icecast://source:kill9-key-0123456@127.0.0.1:${port}/k9`,
-        format: 'webm',
-        seconds: 30,
-      });
-      await waitFor(() => (out.includes('recording started') ? true : null), 10_000);
+      await cli.waitForLog('recording started', 10_000);
       await new Promise((r) => setTimeout(r, 3_000));
-      child.kill('SIGKILL');
-      assert.equal(await exited, 'SIGKILL');
+      cli.kill();
+      assert.equal((await cli.exited).signal, 'SIGKILL');
       const dir = join(dataDir, 'recordings', 'k9');
       const files = readdirSync(dir);
       assert.equal(files.length, 1);
@@ -213,26 +192,9 @@ describe('recording after kill -9', () => {
       const { hz } = dominantHz(toFloat(pcm.samples));
       assert.ok(Math.abs(hz - 440) < 10, `dominant ${hz} Hz`);
     } finally {
-      src?.stop();
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      src.stop();
+      cli.kill();
       await rm(dataDir, { recursive: true, force: true });
     }
   });
 });
-
-/** Polls `get` every 20 ms until it returns non-null; rejects after `timeoutMs`. */
-function waitFor<T>(get: () => T | null, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const deadline = Date.now() + timeoutMs;
-    const poll = setInterval(() => {
-      const v = get();
-      if (v !== null) {
-        clearInterval(poll);
-        resolve(v);
-      } else if (Date.now() > deadline) {
-        clearInterval(poll);
-        reject(new Error(`timed out after ${timeoutMs} ms`));
-      }
-    }, 20);
-  });
-}

@@ -17,6 +17,8 @@ export interface LiveOptions {
   streamKey: string;
   /** Fed by the page's status socket with this mount's bytesIn. */
   serverBytes: ServerBytes;
+  /** Microphone chosen on the page; the default one when absent. */
+  deviceId?: string;
 }
 
 export interface LiveCallbacks {
@@ -29,6 +31,8 @@ export interface LiveBroadcast {
   readonly session: IngestSession;
   /** Transport chosen at start (the progress reports a later fallback). */
   readonly transport: Transport;
+  /** The microphone being recorded (for the level meter; mute disables its track). */
+  readonly mic: MediaStream;
   /**
    * Stops the recorder (its last chunk included), waits for the upload to drain, then ends the session.
    * Never rejects: a drain or DELETE that fails is logged, and the server's idle timeout ends the broadcast.
@@ -47,7 +51,7 @@ export async function goLive(
   signal: AbortSignal,
 ): Promise<LiveBroadcast> {
   const { mount, streamKey, serverBytes } = opts;
-  const mic = await openMicrophone(signal);
+  const mic = await openMicrophone(signal, opts.deviceId);
   exposeMicStream(mic);
 
   let session: IngestSession;
@@ -132,5 +136,5 @@ export async function goLive(
     await endSession();
   };
 
-  return { session, transport, stop };
+  return { session, transport, mic, stop };
 }

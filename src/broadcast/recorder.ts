@@ -42,11 +42,16 @@ function micError(err: unknown): BroadcastError {
   );
 }
 
-/** Asks for the microphone. Rejects with a BroadcastError (MIC_DENIED, MIC_MISSING, MIC_BUSY) or the abort reason. */
-export async function openMicrophone(signal: AbortSignal): Promise<MediaStream> {
+/**
+ * Asks for the microphone (`deviceId`, or the default one). Rejects with a BroadcastError
+ * (MIC_DENIED, MIC_MISSING, MIC_BUSY) or the abort reason.
+ */
+export async function openMicrophone(signal: AbortSignal, deviceId?: string): Promise<MediaStream> {
   let stream: MediaStream;
   try {
-    stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    stream = await navigator.mediaDevices.getUserMedia({
+      audio: deviceId ? { deviceId: { exact: deviceId } } : true,
+    });
   } catch (err) {
     throw micError(err);
   }

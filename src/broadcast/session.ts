@@ -1,5 +1,5 @@
 /** Ingest session calls (claim and release a mount) and the mapping of server errors to messages for the host. */
-import type { IngestSession, ServerInfo } from '../shared/protocol.js';
+import type { IngestSession, ServerInfo, TitleUpdate } from '../shared/protocol.js';
 import { paths, SESSION_HEADER } from '../shared/protocol.js';
 import { BroadcastError } from './errors.js';
 import { REQUEST_TIMEOUT_MS, readErrorBody, unreachable, withTimeout } from './http.js';
@@ -130,5 +130,46 @@ export async function fetchServerInfo(signal: AbortSignal): Promise<ServerInfo |
     return json as ServerInfo;
   } catch {
     return null;
+  }
+}
+
+/** Sets the stream title listeners see. Resolves false when the server did not take it. */
+export async function sendTitle(
+  mount: string,
+  sessionId: string,
+  title: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    const res = await fetch(paths.ingestTitle(mount), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [SESSION_HEADER]: sessionId },
+      body: JSON.stringify({ title } satisfies TitleUpdate),
+      signal: withTimeout(signal, REQUEST_TIMEOUT_MS),
+    });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Pre-flight: is `streamKey` right? 'ok', 'wrong' (401), 'limited' (429) or 'unreachable'. */
+export async function checkKey(
+  mount: string,
+  streamKey: string,
+  signal: AbortSignal,
+): Promise<'ok' | 'wrong' | 'limited' | 'unreachable'> {
+  try {
+    const res = await fetch(paths.ingestCheck(mount), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${streamKey}` },
+      signal: withTimeout(signal, REQUEST_TIMEOUT_MS),
+    });
+    await res.arrayBuffer();
+    if (res.ok) return 'ok';
+    if (res.status === 429) return 'limited';
+    return res.status === 401 ? 'wrong' : 'unreachable';
+  } catch {
+    return 'unreachable';
   }
 }

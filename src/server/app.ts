@@ -136,6 +136,7 @@ export async function startServer(
     httpPort,
     httpsPort,
     defaultMount: DEFAULT_MOUNT,
+    lanAddresses: reachableAddresses(config.host),
   });
 
   const listenLimits: ListenLimits = {
@@ -176,6 +177,12 @@ export async function startServer(
     sendError(res, new KitError('NOT_FOUND', `Nothing at ${req.method} ${req.path}.`));
   });
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // body-parser and friends: a client error (malformed JSON, body too large) with its status.
+    const status = (err as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      sendError(res, new KitError('BAD_REQUEST', `The request body could not be read (${status}).`));
+      return;
+    }
     log.error({ err }, 'request failed');
     sendError(res, new KitError('INTERNAL', 'Something went wrong on the server.'));
   });
@@ -274,4 +281,11 @@ function listen(server: net.Server, port: number, host: string): Promise<void> {
 
 function closeServer(server: net.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** Addresses other machines can use: every LAN address when bound to all, none for loopback. */
+function reachableAddresses(host: string): string[] {
+  if (host === '0.0.0.0' || host === '::') return lanAddresses();
+  if (host === 'localhost' || host === '::1' || host.startsWith('127.')) return [];
+  return [host];
 }

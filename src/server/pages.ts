@@ -4,12 +4,15 @@ import express, { Router } from 'express';
 import type { ServerInfo } from '../shared/protocol.js';
 import { isValidMount, paths } from '../shared/protocol.js';
 
-/** Headers on every page: no sniffing, no referrer leaks, scripts and media from ourselves only. */
-export function setPageHeaders(res: Response): void {
+/**
+ * Headers on every page: no sniffing, no referrer leaks, scripts and media from ourselves only.
+ * Only the embed page may be framed by other sites.
+ */
+export function setPageHeaders(res: Response, framedBy: "'self'" | '*' = "'self'"): void {
   res.setHeader(
     'content-security-policy',
     "default-src 'self'; script-src 'self'; connect-src 'self' ws: wss:; media-src 'self' blob:; " +
-      "img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'",
+      `img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors ${framedBy}`,
   );
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'no-referrer');
@@ -19,8 +22,8 @@ export function setPageHeaders(res: Response): void {
 export function pagesRouter(options: { publicDir: string; info: () => ServerInfo }): Router {
   const { publicDir } = options;
   const router = Router();
-  const sendPage = (res: Response, file: string): void => {
-    setPageHeaders(res);
+  const sendPage = (res: Response, file: string, framedBy: "'self'" | '*' = "'self'"): void => {
+    setPageHeaders(res, framedBy);
     // root: only the file name is checked for dot segments, so an install under ~/.local works.
     res.sendFile(file, { root: publicDir });
   };
@@ -32,6 +35,13 @@ export function pagesRouter(options: { publicDir: string; info: () => ServerInfo
       return;
     }
     sendPage(res, 'index.html');
+  });
+  router.get('/embed/:mount', (req, res, next) => {
+    if (!isValidMount(String(req.params.mount))) {
+      next();
+      return;
+    }
+    sendPage(res, 'embed.html', '*');
   });
   router.get(paths.broadcastPage, (_req, res) => sendPage(res, 'broadcast.html'));
   router.get(paths.info, (_req, res) => {

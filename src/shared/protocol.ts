@@ -62,6 +62,12 @@ export const paths = {
   ingestStream: (mount: string): string => `/api/ingest/${mount}/stream`,
   /** Per-chunk fallback: POST one recorder chunk with the session and sequence headers → 200 {@link ChunkAck}. */
   ingestChunk: (mount: string): string => `/api/ingest/${mount}/chunk`,
+  /** POST {@link TitleUpdate} with the session header → 204: the stream title every listener sees. */
+  ingestTitle: (mount: string): string => `/api/ingest/${mount}/title`,
+  /** POST with `Authorization: Bearer <stream key>` → 200 {@link KeyCheck}, 401 wrong key; claims nothing. */
+  ingestCheck: (mount: string): string => `/api/ingest/${mount}/check`,
+  /** Compact listener page for an iframe on another site. */
+  embedPage: (mount: string): string => `/embed/${mount}`,
   /** GET → {@link ServerInfo}: ports and addresses, so a page can point the user to the HTTPS URL. */
   info: '/api/info',
   /** Admin (token): GET → {@link RecordingList}. */
@@ -92,6 +98,22 @@ export interface ServerInfo {
   /** Port of the HTTPS (HTTP/2) listener, or null when it is off. */
   httpsPort: number | null;
   defaultMount: string;
+  /** LAN addresses phones on the same network can reach (empty when bound to loopback only). */
+  lanAddresses: string[];
+}
+
+/** Longest stream title the broadcaster page may set. */
+export const MAX_TITLE_CHARS = 200;
+
+/** Body of `POST /api/ingest/<mount>/title`. */
+export interface TitleUpdate {
+  title: string;
+}
+
+/** Answer of `POST /api/ingest/<mount>/check`: the key is right; whether someone broadcasts there now. */
+export interface KeyCheck {
+  mount: string;
+  live: boolean;
 }
 
 /** Header naming the ingest session returned by the session POST. */

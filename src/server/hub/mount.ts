@@ -103,7 +103,8 @@ export class Mount {
     this.renditions.webm.setInit(init);
     this.state = 'live';
     this.startedAt = new Date();
-    this.title = title;
+    // A title set before the first Cluster (the broadcaster page sends it at once) is kept.
+    this.title = title ?? this.title;
     this.onChange(this, 'state');
   }
 

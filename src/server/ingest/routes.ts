@@ -3,10 +3,11 @@
  * POST (HTTP/2) or as one POST per recorder chunk with a sequence number.
  */
 import type { Request, Response } from 'express';
-import { Router } from 'express';
-import type { ChunkAck, IngestSession as IngestSessionBody } from '../../shared/protocol.js';
+import express, { Router } from 'express';
+import type { ChunkAck, IngestSession as IngestSessionBody, KeyCheck } from '../../shared/protocol.js';
 import {
   isValidMount,
+  MAX_TITLE_CHARS,
   OFFSET_HEADER,
   SEQ_HEADER,
   SESSION_HEADER,
@@ -159,6 +160,19 @@ export function ingestRouter(options: IngestRouteOptions): Router {
   const { sessions, streamKey, maxChunkBytes, log } = options;
   const router = Router();
 
+  /** Throws AUTH_RATE_LIMITED for an address with too many wrong keys, AUTH_BAD_KEY for a wrong key. */
+  const checkKey = (req: Request, mount: string): void => {
+    const ip = req.socket.remoteAddress;
+    const limited = options.authLimiter.check(ip);
+    if (limited) throw limited;
+    const key = keyFromAuthorization(req.headers.authorization);
+    if (key === null || !secretEquals(key, streamKey)) {
+      options.authLimiter.fail(ip);
+      log.warn({ mount, ip }, 'ingest rejected: wrong stream key');
+      throw new KitError('AUTH_BAD_KEY', 'The stream key is wrong.');
+    }
+  };
+
   // Only our own pages (or allowed sites) may upload from a browser; CORS stays closed here.
   router.use('/api/ingest', (req, res, next) => {
     const refused = checkOrigin(req.headers, options.allowedOrigins);
@@ -174,15 +188,7 @@ export function ingestRouter(options: IngestRouteOptions): Router {
   router.post('/api/ingest/:mount/session', (req, res) => {
     try {
       const mount = mountParam(req);
-      const ip = req.socket.remoteAddress;
-      const limited = options.authLimiter.check(ip);
-      if (limited) throw limited;
-      const key = keyFromAuthorization(req.headers.authorization);
-      if (key === null || !secretEquals(key, streamKey)) {
-        options.authLimiter.fail(ip);
-        log.warn({ mount, ip: req.socket.remoteAddress }, 'ingest rejected: wrong stream key');
-        throw new KitError('AUTH_BAD_KEY', 'The stream key is wrong.');
-      }
+      checkKey(req, mount);
       const session = sessions.create(mount, { ip: req.socket.remoteAddress });
       const body: IngestSessionBody = {
         sessionId: session.id,
@@ -191,6 +197,33 @@ export function ingestRouter(options: IngestRouteOptions): Router {
         maxChunkBytes,
       };
       res.status(201).set('cache-control', 'no-store').json(body);
+    } catch (err) {
+      fail(req, res, err, log);
+    }
+  });
+
+  // Is this the right key? (Pre-flight on the broadcaster page; claims nothing, counts wrong keys.)
+  router.post('/api/ingest/:mount/check', (req, res) => {
+    try {
+      const mount = mountParam(req);
+      checkKey(req, mount);
+      const body: KeyCheck = { mount, live: sessions.isLive(mount) };
+      res.status(200).set('cache-control', 'no-store').json(body);
+    } catch (err) {
+      fail(req, res, err, log);
+    }
+  });
+
+  // Set the stream title listeners see (the broadcaster page's title field).
+  router.post('/api/ingest/:mount/title', express.json({ limit: 4096 }), (req, res) => {
+    try {
+      const session = sessions.get(mountParam(req), sessionHeader(req));
+      const title: unknown = (req.body as Record<string, unknown> | undefined)?.title;
+      if (typeof title !== 'string' || title.length > MAX_TITLE_CHARS) {
+        throw new KitError('BAD_REQUEST', `Send {"title": "…"}, at most ${MAX_TITLE_CHARS} characters.`);
+      }
+      session.mount.setTitle(title.trim() === '' ? null : title.trim());
+      res.status(204).end();
     } catch (err) {
       fail(req, res, err, log);
     }

@@ -104,6 +104,12 @@ export class IngestSessions {
     return session;
   }
 
+  /** True while a broadcast holds `mountName`. */
+  isLive(mountName: string): boolean {
+    const s = this.byMount.get(mountName);
+    return s !== undefined && !s.ended;
+  }
+
   /** The live session of `mountName` with id `id`; AUTH_BAD_SESSION otherwise. */
   get(mountName: string, id: string | undefined): IngestSession {
     const s = this.byMount.get(mountName);

@@ -403,6 +403,29 @@ describe('Mount', () => {
   });
 });
 
+describe('Mount title', () => {
+  it('keeps a title set before the first Cluster, and forgets it when the broadcast ends', () => {
+    const { mount, changes } = makeMount();
+    mount.setTitle('Year 9 assembly');
+    mount.begin(INIT, null);
+    assert.equal(mount.snapshot().title, 'Year 9 assembly');
+    assert.deepEqual(changes, ['title', 'state']);
+    mount.setTitle(null);
+    assert.equal(mount.snapshot().title, null, 'a live title can be cleared');
+    mount.setTitle('Questions');
+    mount.end();
+    mount.begin(INIT, null);
+    assert.equal(mount.snapshot().title, null, 'the next broadcast starts without the old title');
+  });
+
+  it('prefers the title the source itself names (Ogg tags) over one set before', () => {
+    const { mount } = makeMount();
+    mount.setTitle('from the page');
+    mount.begin(INIT, 'from the source');
+    assert.equal(mount.snapshot().title, 'from the source');
+  });
+});
+
 describe('Mount Ogg output with oggFlushMs', () => {
   const FLUSH = 250;
   const OGG_INIT = new Uint8Array(8).fill(0xdd);

@@ -1,0 +1,110 @@
+/**
+ * The listener on a phone-sized screen with touch, and a listener that stalls (its main thread
+ * blocked for 3 s, as when a phone backgrounds the tab): it returns to the live edge by itself.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
+import {
+  assertHears440,
+  assertPlaying,
+  bufferedAhead,
+  STARTED,
+  waitForPlaying,
+  waitForStatus,
+} from '../helpers/listener-page.js';
+import type { TestServer } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
+
+/** The live-edge target grows by 50 ms per rebuffer up to 0.5 s (src/listen/live-edge.ts); some slack on top. */
+const WITHIN_TARGET_S = 0.8;
+
+describe('listener on a phone', () => {
+  let server: TestServer;
+  let browser: Browser;
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchChromium({ autoplay: false });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('fits a phone screen, plays after a tap and hears 440 Hz', async () => {
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 3,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const host = await (await browser.newContext()).newPage();
+    await host.goto(`${server.baseUrl}/broadcast`);
+    await host.fill('#key', server.streamKey);
+    await host.click('#golive');
+    const page = await phone.newPage();
+    await page.goto(`${server.baseUrl}/`);
+    await waitForStatus(page, STARTED);
+    // Nothing wider than the screen: no sideways scrolling on a phone.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `page is ${overflow} px wider than the phone`);
+    const tap = page.locator('#tap');
+    const box = await tap.boundingBox();
+    assert.ok(box && box.height >= 44 && box.width >= 44, 'the tap target is at least 44 × 44 px');
+    await tap.tap();
+    await waitForPlaying(page);
+    await assertPlaying(page);
+    await assertHears440(page, 2);
+    await host.click('#stop');
+    await waitForStatus(page, 'OFFLINE');
+    await phone.close();
+  });
+});
+
+describe('listener that stalls', () => {
+  let server: TestServer;
+  let browser: Browser;
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchChromium({ autoplay: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('catches up to the live edge after 3 s without its main thread', async () => {
+    const context = await browser.newContext();
+    const host = await context.newPage();
+    await host.goto(`${server.baseUrl}/broadcast`);
+    await host.fill('#key', server.streamKey);
+    await host.click('#golive');
+    const page = await context.newPage();
+    await page.goto(`${server.baseUrl}/`);
+    await waitForStatus(page, STARTED);
+    await waitForPlaying(page);
+    await page.waitForTimeout(2_000);
+    // Blocks the page for 3 s: no appends, no live-edge control; the audio runs dry, then 3 s arrive at once.
+    await page.evaluate(() => {
+      const until = Date.now() + 3_000;
+      while (Date.now() < until) {
+        // busy
+      }
+    });
+    const behind = await bufferedAhead(page);
+    let ahead = behind;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      await page.waitForTimeout(250);
+      ahead = await bufferedAhead(page);
+      if (ahead < WITHIN_TARGET_S) break;
+    }
+    assert.ok(ahead < WITHIN_TARGET_S, `still ${ahead.toFixed(2)} s behind 10 s after the stall`);
+    await assertPlaying(page);
+    await assertHears440(page, 2);
+    await host.click('#stop');
+    await waitForStatus(page, 'OFFLINE');
+    await context.close();
+  });
+});

@@ -26,7 +26,13 @@ try {
   const host = await laptop.newPage();
   await host.goto(`${server.baseUrl}/broadcast`);
   await host.fill('#key', server.streamKey);
+  await host.fill('#title', 'Year 9 assembly');
   await host.click('#golive');
+  const hostPhone = await phone.newPage();
+  await hostPhone.goto(`${server.baseUrl}/broadcast?mount=music`);
+  await hostPhone.fill('#key', server.streamKey);
+  await hostPhone.click('#test-mic');
+  await hostPhone.locator('#preflight [data-check="key"][data-result="ok"]').waitFor({ timeout: 5_000 });
   const listenerPhone = await phone.newPage();
   await listenerPhone.goto(`${server.baseUrl}/`);
   const listenerLaptop = await laptop.newPage();
@@ -35,7 +41,8 @@ try {
     await p.locator('#note', { hasText: 'Playing live.' }).waitFor({ timeout: 10_000 });
   }
   await host.waitForTimeout(3_000);
-  await host.screenshot({ path: join(out, 'broadcast-laptop.png') });
+  await host.screenshot({ path: join(out, 'broadcast-laptop.png'), fullPage: true });
+  await hostPhone.screenshot({ path: join(out, 'broadcast-phone.png'), fullPage: true });
   await listenerPhone.screenshot({ path: join(out, 'listen-phone-live.png') });
   await listenerLaptop.screenshot({ path: join(out, 'listen-laptop-live.png') });
   await host.click('#stop');

@@ -33,9 +33,12 @@ export function MicPanel(p: MicPanelProps) {
           </option>
         ))}
       </select>
+      <div class={p.muted ? 'level level--muted' : 'level'} aria-hidden="true">
+        <div class="level__bar" style={{ width: `${pct}%` }} />
+      </div>
       <meter
         id="level"
-        class={p.muted ? 'level level--muted' : 'level'}
+        class="sr-only"
         aria-label="Input level"
         min={0}
         max={1}
@@ -57,7 +60,7 @@ export function MicPanel(p: MicPanelProps) {
           <button
             id="mute"
             type="button"
-            class={p.muted ? 'mute on' : 'mute'}
+            class={p.muted ? 'secondary mute on' : 'secondary mute'}
             onClick={p.onMute}
             aria-pressed={p.muted}
           >

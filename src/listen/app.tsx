@@ -47,7 +47,8 @@ export function App() {
   };
   useMediaSession({
     active: live && autoplay.armed,
-    title: status?.title ?? `onair — ${mount ?? ''}`,
+    title: status?.title ?? `Live on ${mount ?? ''}`,
+    station: `onair · ${mount ?? ''}`,
     onPlay: listen,
     onStop: stop,
   });

@@ -80,6 +80,19 @@ describe('host page in Chromium', () => {
     await host.fill('#title', 'Questions from the room');
     await host.click('#set-title');
     await listener.locator('#title', { hasText: 'Questions from the room' }).waitFor({ timeout: 5_000 });
+    // The lock screen and notification show the same title, the station and artwork.
+    const meta = await listener.evaluate(() => {
+      const m = navigator.mediaSession.metadata;
+      return m ? { title: m.title, artist: m.artist, art: m.artwork.map((a) => a.src) } : null;
+    });
+    assert.deepEqual(meta, {
+      title: 'Questions from the room',
+      artist: 'onair · live',
+      art: [`${server.baseUrl}/icon.svg`],
+    });
+    const icon = await fetch(`${server.baseUrl}/icon.svg`);
+    assert.equal(icon.status, 200);
+    await icon.arrayBuffer();
 
     await host.click('#mute');
     await host.locator('#muted-note').waitFor({ timeout: 2_000 });

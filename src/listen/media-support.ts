@@ -3,7 +3,7 @@ import { WEBM_OPUS_MSE_MIME } from '../shared/protocol.js';
 
 export type PlaybackPath =
   | { kind: 'mse'; label: string; MediaSource: typeof MediaSource; managed: boolean }
-  | { kind: 'progressive'; label: string };
+  | { kind: 'progressive'; label: string; container: 'ogg' | 'webm' };
 
 interface MediaSourceGlobals {
   MediaSource?: typeof MediaSource;
@@ -13,7 +13,10 @@ interface MediaSourceGlobals {
 
 let detected: PlaybackPath | undefined;
 
-/** MediaSource when it takes WebM/Opus, then ManagedMediaSource, else a plain `<audio src>`. */
+/**
+ * MediaSource when it takes WebM/Opus, then ManagedMediaSource, else a plain `<audio src>` of the
+ * Ogg/Opus stream where the element says it can play it (it is what radio players take), else WebM.
+ */
 export function detectPlaybackPath(): PlaybackPath {
   if (detected) return detected;
   const g = globalThis as MediaSourceGlobals;
@@ -27,7 +30,12 @@ export function detectPlaybackPath(): PlaybackPath {
       managed: true,
     };
   } else {
-    detected = { kind: 'progressive', label: 'Plain <audio> · WebM/Opus (no MediaSource)' };
+    const probe = typeof document === 'undefined' ? null : document.createElement('audio');
+    const ogg = probe?.canPlayType('audio/ogg; codecs="opus"') ?? '';
+    detected =
+      ogg !== ''
+        ? { kind: 'progressive', label: 'Plain <audio> · Ogg/Opus (no MediaSource)', container: 'ogg' }
+        : { kind: 'progressive', label: 'Plain <audio> · WebM/Opus (no MediaSource)', container: 'webm' };
   }
   return detected;
 }

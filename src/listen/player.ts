@@ -48,7 +48,10 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
     if (!signal.aborted) opts.onEvent(event);
   };
   const path = detectPlaybackPath();
-  const url = paths.listenWebm(mount);
+  const url =
+    path.kind === 'progressive' && path.container === 'ogg'
+      ? paths.listenOgg(mount)
+      : paths.listenWebm(mount);
   let attempt = 0;
   let delayMs = RETRY_MIN_MS;
 

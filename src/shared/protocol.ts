@@ -50,6 +50,8 @@ export const paths = {
   broadcastPage: '/broadcast',
   /** Live WebM stream for MSE players (also served at `/<mount>`). */
   listenWebm: (mount: string): string => `/${mount}.webm`,
+  /** Live Ogg/Opus stream for players without MediaSource that play Ogg progressively. */
+  listenOgg: (mount: string): string => `/${mount}.ogg`,
   /** WebSocket status channel; the mount is given as `?mount=`. */
   status: '/ws',
   /**

@@ -108,3 +108,43 @@ describe('listener that stalls', () => {
     await context.close();
   });
 });
+
+describe('listener without MediaSource', () => {
+  let server: TestServer;
+  let browser: Browser;
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchChromium({ autoplay: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('falls back to a plain <audio> of the Ogg/Opus stream, says so, and hears 440 Hz', async () => {
+    const context = await browser.newContext();
+    const host = await context.newPage();
+    await host.goto(`${server.baseUrl}/broadcast`);
+    await host.fill('#key', server.streamKey);
+    await host.click('#golive');
+    const page = await context.newPage();
+    // An old iPhone's Safari: no MediaSource of any kind.
+    await page.addInitScript(() => {
+      const w = window as unknown as Record<string, unknown>;
+      delete w.MediaSource;
+      delete w.ManagedMediaSource;
+      delete w.WebKitMediaSource;
+    });
+    await page.goto(`${server.baseUrl}/`);
+    await waitForStatus(page, STARTED);
+    await waitForPlaying(page, 15_000);
+    await page.locator('#details', { hasText: 'Plain <audio> · Ogg/Opus' }).waitFor({ timeout: 2_000 });
+    const src = await page.evaluate(() => (document.querySelector('#player') as HTMLAudioElement).currentSrc);
+    assert.match(src, /\/live\.ogg$/);
+    await assertPlaying(page);
+    await assertHears440(page, 2);
+    await host.click('#stop');
+    await waitForStatus(page, 'OFFLINE');
+    await context.close();
+  });
+});

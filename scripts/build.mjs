@@ -30,7 +30,11 @@ mkdirSync(join(out, 'public'), { recursive: true });
 
 const pages = ['broadcast', 'listen'];
 const browser = {
-  entryPoints: Object.fromEntries(pages.map((p) => [p, join(root, 'src', p, 'main.tsx')])),
+  entryPoints: {
+    ...Object.fromEntries(pages.map((p) => [p, join(root, 'src', p, 'main.tsx')])),
+    // The low-latency player's AudioWorklet module, loaded by URL (src/listen/lowlat-session.ts).
+    'jitter-worklet': join(root, 'src', 'listen', 'jitter-worklet.ts'),
+  },
   bundle: true,
   format: 'esm',
   target: ['chrome105', 'firefox115', 'safari15'],

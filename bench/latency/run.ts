@@ -1,10 +1,13 @@
 /**
  * Latency bench (prints figures; not a test). Run after the build:
- *   node build/node/bench/latency/run.js [--bursts 25] [--cycles 10] [--out result.json]
+ *   node build/node/bench/latency/run.js [--bursts 50] [--cycles 10] [--out result.json]
  *     [--on-ms 150] [--period-ms 1000] [--warmup-ms 3000] [--threshold 0.05]
+ *     [--variants stream:mse:100,stream:lowlat:20,…]
  *
- * For each transport (streaming upload over HTTPS/HTTP2, per-chunk upload over plain HTTP), in real
- * Chromium with a fake microphone playing 440 Hz tone bursts:
+ * For each variant — upload transport (`stream`: streaming upload over HTTPS/HTTP2, `chunks`: per-chunk
+ * upload over plain HTTP), listener player (`mse`, or `lowlat`: WebCodecs + jitter-buffer worklet) and
+ * recorder timeslice in ms — side by side in one run, in real Chromium with a fake microphone playing
+ * 440 Hz tone bursts:
  * 1. Glass-to-glass: burst onsets seen on the broadcaster's microphone stream vs burst onsets played by
  *    an already-open listener's `<audio id="player">`. Both pages tap the audio with an AudioWorklet that
  *    finds the onset sample (first |x| > threshold after ≥ 300 ms below it) and converts its frame to
@@ -29,13 +32,18 @@ import { startTestServer, type TestServer } from '../../test/helpers/server.js';
 
 const { values } = parseArgs({
   options: {
-    bursts: { type: 'string', default: '25' },
+    bursts: { type: 'string', default: '50' },
     cycles: { type: 'string', default: '10' },
     out: { type: 'string' },
     'on-ms': { type: 'string', default: '150' },
     'period-ms': { type: 'string', default: '1000' },
     'warmup-ms': { type: 'string', default: '3000' },
     threshold: { type: 'string', default: '0.05' },
+    variants: {
+      type: 'string',
+      default:
+        'stream:mse:100,stream:lowlat:100,stream:lowlat:60,stream:lowlat:20,chunks:lowlat:20,chunks:mse:100',
+    },
   },
 });
 const BURSTS = Number(values.bursts);
@@ -62,6 +70,24 @@ const TRANSPORTS = [
   { id: 'chunks', name: 'per-chunk upload, plain HTTP', label: 'per-chunk upload', secure: false },
 ] as const;
 type TransportSpec = (typeof TRANSPORTS)[number];
+/** Targets of the low-latency player (issue 7). */
+const LOWLAT_TARGETS = { g2gP50: 200, g2gP90: 250, underrunsPerMin: 1 };
+
+/** One configuration measured: upload transport, listener player (`?player=`), recorder timeslice (`?timeslice=`). */
+interface Variant {
+  id: string;
+  transport: TransportSpec;
+  player: 'mse' | 'lowlat';
+  timeslice: number;
+}
+const VARIANTS: Variant[] = (values.variants ?? '').split(',').map((spec) => {
+  const [t, player, slice] = spec.trim().split(':');
+  const transport = TRANSPORTS.find((x) => x.id === t);
+  if (!transport || (player !== 'mse' && player !== 'lowlat') || !Number(slice)) {
+    throw new Error(`bad --variants entry "${spec}": use transport:player:timeslice, e.g. stream:lowlat:20`);
+  }
+  return { id: `${t}/${player}/${slice}ms`, transport, player, timeslice: Number(slice) };
+});
 
 // ---------------------------------------------------------------------------------------------------
 // In-page probe (runs in the browser; only its arguments cross over).
@@ -165,8 +191,14 @@ async function installProbe(args: ProbeArgs): Promise<{ sampleRate: number; stat
     source = ctx.createMediaStreamSource(stream);
   } else {
     if (!player) throw new Error('no #player');
-    source = ctx.createMediaElementSource(player);
-    source.connect(ctx.destination);
+    if (player.srcObject instanceof MediaStream) {
+      // The low-latency player feeds the element a MediaStream: tap the stream (an element source
+      // would measure silence in Chromium); the element keeps playing it.
+      source = ctx.createMediaStreamSource(player.srcObject);
+    } else {
+      source = ctx.createMediaElementSource(player);
+      source.connect(ctx.destination);
+    }
   }
   const url = URL.createObjectURL(new Blob([args.workletSource], { type: 'text/javascript' }));
   await ctx.audioWorklet.addModule(url);
@@ -199,6 +231,8 @@ async function installProbe(args: ProbeArgs): Promise<{ sampleRate: number; stat
     waiting: [],
   };
   const ahead = (): number | null => {
+    // The low-latency player reports its jitter buffer on the element.
+    if (player?.dataset.bufferMs !== undefined) return Number(player.dataset.bufferMs) / 1000;
     if (!player || player.buffered.length === 0) return null;
     return player.buffered.end(player.buffered.length - 1) - player.currentTime;
   };
@@ -374,6 +408,8 @@ interface G2GResult extends Stats {
   upstreamP50Ms: number;
   playbackRateMax: number;
   rebuffers: number;
+  /** Low-latency player: jitter-buffer underruns during the measurement, per minute. */
+  underrunsPerMin: number | null;
   listenerOutputLatencyMs: number;
   captureOutputLatencyMs: number;
   samples: number[];
@@ -409,6 +445,9 @@ interface CycleResult {
   failures: string[];
 }
 interface TransportResult {
+  variant: string;
+  player: Variant['player'];
+  timeslice: number;
   transport: TransportSpec['id'];
   name: string;
   url: string;
@@ -417,7 +456,16 @@ interface TransportResult {
   cycles: CycleResult;
 }
 
-async function measureG2G(host: Page, listener: Page, transport: TransportSpec): Promise<G2GResult> {
+/** The low-latency player's underrun count (`#player[data-underruns]`), null for MSE. */
+function underruns(page: Page): Promise<number | null> {
+  return page.evaluate(() => {
+    const v = (document.querySelector('#player') as HTMLAudioElement).dataset.underruns;
+    return v === undefined ? null : Number(v);
+  });
+}
+
+async function measureG2G(host: Page, listener: Page, variant: Variant): Promise<G2GResult> {
+  const transport = variant.transport;
   const key = await host.evaluate(() => {
     const w = window as unknown as BenchWindow;
     return w.onairDebug?.micStream.id ?? null;
@@ -440,8 +488,11 @@ async function measureG2G(host: Page, listener: Page, transport: TransportSpec):
     null,
     { timeout: 10_000 },
   );
+  // The low-latency player's MediaStream exists only now: tap it.
+  if (variant.player === 'lowlat') await listener.evaluate(installProbe, probeArgs('playout'));
   await sleep(WARMUP_MS);
   const from = await pageClock(listener);
+  const underrunsFrom = await underruns(listener);
   const deadline = Date.now() + BURSTS * PERIOD_MS + 8_000;
   const read = (page: Page): Promise<Probe> =>
     page.evaluate(() => (window as unknown as BenchWindow).__benchProbe as Probe);
@@ -454,6 +505,7 @@ async function measureG2G(host: Page, listener: Page, transport: TransportSpec):
     if (got >= BURSTS || Date.now() > deadline) break;
   }
   const to = await pageClock(listener);
+  const underrunsTo = await underruns(listener);
   await host.click('#stop');
   await waitForStatus(listener, OFFLINE);
   await host.locator('#golive:not([disabled])').waitFor({ timeout: 10_000 });
@@ -486,6 +538,10 @@ async function measureG2G(host: Page, listener: Page, transport: TransportSpec):
     upstreamP50Ms: stats(upstream).p50,
     playbackRateMax: Math.max(1, ...window_.map(([, , r]) => r)),
     rebuffers: lis.waiting.filter((t) => t >= from && t <= to).length,
+    underrunsPerMin:
+      underrunsFrom === null || underrunsTo === null
+        ? null
+        : ((underrunsTo - underrunsFrom) * 60_000) / (to - from),
     listenerOutputLatencyMs: (lis.baseLatency + lis.outputLatency) * 1000,
     captureOutputLatencyMs: (cap.baseLatency + cap.outputLatency) * 1000,
     samples: g2g.map(r1),
@@ -532,6 +588,7 @@ async function measureCycles(
   host: Page,
   listener: Page,
   nodeToHost: number,
+  variant: Variant,
 ): Promise<CycleResult> {
   const samples: CycleSample[] = [];
   const failures: string[] = [];
@@ -554,6 +611,8 @@ async function measureCycles(
         null,
         { timeout: 10_000 },
       );
+      // Each broadcast gives the low-latency player a new MediaStream: tap the new one.
+      if (variant.player === 'lowlat') await listener.evaluate(installProbe, probeArgs('playout'));
       const [h, l] = await Promise.all([marks(host), marks(listener)]);
       const t0 = h.golive[h.golive.length - 1] as number;
       const started = l.status.find(([t, text]) => t >= t0 && text === STARTED)?.[0];
@@ -592,34 +651,34 @@ async function measureCycles(
   };
 }
 
-async function runTransport(
-  browser: Browser,
-  server: TestServer,
-  transport: TransportSpec,
-): Promise<TransportResult> {
+async function runVariant(browser: Browser, server: TestServer, variant: Variant): Promise<TransportResult> {
+  const transport = variant.transport;
   const base = transport.secure ? server.httpsUrl : server.baseUrl;
   // bypassCSP: the pages' CSP (script-src 'self') would refuse the probe's blob: AudioWorklet module.
   const context: BrowserContext = await browser.newContext({ ignoreHTTPSErrors: true, bypassCSP: true });
   try {
     const listener = await context.newPage();
-    await listener.goto(`${base}/`);
+    await listener.goto(`${base}/?player=${variant.player}`);
     await waitForStatus(listener, OFFLINE);
     await listener.evaluate(installMarks, POLL_MS);
-    await listener.evaluate(installProbe, probeArgs('playout'));
+    if (variant.player === 'mse') await listener.evaluate(installProbe, probeArgs('playout'));
     const host = await context.newPage();
-    await host.goto(`${base}/broadcast`);
+    await host.goto(`${base}/broadcast?timeslice=${variant.timeslice}`);
     await host.fill('#key', server.streamKey);
     await host.evaluate(installMarks, POLL_MS);
     const [lc, hc] = await Promise.all([clockOffset(listener), clockOffset(host)]);
     const clockSkewMs = lc.offset - hc.offset;
 
-    process.stderr.write(`[${transport.id}] glass-to-glass, ${BURSTS} bursts…\n`);
-    const g2g = await measureG2G(host, listener, transport);
-    process.stderr.write(`[${transport.id}] go live cycles ×${CYCLES}…\n`);
-    const cycles = await measureCycles(server, host, listener, hc.offset);
+    process.stderr.write(`[${variant.id}] glass-to-glass, ${BURSTS} bursts…\n`);
+    const g2g = await measureG2G(host, listener, variant);
+    process.stderr.write(`[${variant.id}] go live cycles ×${CYCLES}…\n`);
+    const cycles = await measureCycles(server, host, listener, hc.offset, variant);
     return {
+      variant: variant.id,
+      player: variant.player,
+      timeslice: variant.timeslice,
       transport: transport.id,
-      name: transport.name,
+      name: `${variant.player === 'lowlat' ? 'low latency' : 'MSE'}, ${transport.id === 'stream' ? 'streaming' : 'per-chunk'}, timeslice ${variant.timeslice}`,
       url: base,
       clockSkewMs: r1(clockSkewMs),
       g2g,
@@ -633,10 +692,14 @@ async function runTransport(
 function printTransport(r: TransportResult): void {
   const g = r.g2g;
   const c = r.cycles;
+  const t = r.player === 'lowlat' ? LOWLAT_TARGETS : TARGETS;
   console.log(`\n## ${r.name} (${r.url})`);
   console.log(
-    `glass-to-glass  n=${g.n}/${g.requested}  p50 ${fmt(g.p50)} ms ${mark(g.p50 <= TARGETS.g2gP50)} (target ≤ ${TARGETS.g2gP50})` +
-      `  p90 ${fmt(g.p90)} ms ${mark(g.p90 <= TARGETS.g2gP90)} (target ≤ ${TARGETS.g2gP90})  min ${fmt(g.min)}  max ${fmt(g.max)}`,
+    `glass-to-glass  n=${g.n}/${g.requested}  p50 ${fmt(g.p50)} ms ${mark(g.p50 <= t.g2gP50)} (target ≤ ${t.g2gP50})` +
+      `  p90 ${fmt(g.p90)} ms ${mark(g.p90 <= t.g2gP90)} (target ≤ ${t.g2gP90})  min ${fmt(g.min)}  max ${fmt(g.max)}` +
+      (g.underrunsPerMin === null
+        ? ''
+        : `  underruns/min ${g.underrunsPerMin.toFixed(2)} ${mark(g.underrunsPerMin < LOWLAT_TARGETS.underrunsPerMin)} (target < ${LOWLAT_TARGETS.underrunsPerMin})`),
   );
   console.log(
     `  listener buffer ahead p50 ${fmt(g.bufferAheadP50Ms)} ms (p90 ${fmt(g.bufferAheadP90Ms)}); ` +
@@ -676,11 +739,28 @@ function printTable(results: TransportResult[]): void {
   console.log(`\n| metric | target | ${results.map((r) => r.name).join(' | ')} |`);
   console.log(`|---|---|${results.map(() => '---').join('|')}|`);
   console.log(row('G2G n', `≥ 20`, (r) => `${r.g2g.n}`));
+  const tgt = (r: TransportResult): { g2gP50: number; g2gP90: number } =>
+    r.player === 'lowlat' ? LOWLAT_TARGETS : TARGETS;
   console.log(
-    row('G2G p50', `≤ ${TARGETS.g2gP50} ms`, (r) => `${fmt(r.g2g.p50)} ${mark(r.g2g.p50 <= TARGETS.g2gP50)}`),
+    row(
+      'G2G p50',
+      `MSE ≤ ${TARGETS.g2gP50}, low latency ≤ ${LOWLAT_TARGETS.g2gP50} ms`,
+      (r) => `${fmt(r.g2g.p50)} ${mark(r.g2g.p50 <= tgt(r).g2gP50)}`,
+    ),
   );
   console.log(
-    row('G2G p90', `≤ ${TARGETS.g2gP90} ms`, (r) => `${fmt(r.g2g.p90)} ${mark(r.g2g.p90 <= TARGETS.g2gP90)}`),
+    row(
+      'G2G p90',
+      `MSE ≤ ${TARGETS.g2gP90}, low latency ≤ ${LOWLAT_TARGETS.g2gP90} ms`,
+      (r) => `${fmt(r.g2g.p90)} ${mark(r.g2g.p90 <= tgt(r).g2gP90)}`,
+    ),
+  );
+  console.log(
+    row('underruns / rebuffers per min', `low latency < ${LOWLAT_TARGETS.underrunsPerMin}`, (r) =>
+      r.g2g.underrunsPerMin === null
+        ? `${fmt((r.g2g.rebuffers * 60_000) / Math.max(1, r.g2g.requested * PERIOD_MS))} (rebuffers)`
+        : r.g2g.underrunsPerMin.toFixed(2),
+    ),
   );
   console.log(row('G2G min / max', '', (r) => `${fmt(r.g2g.min)} / ${fmt(r.g2g.max)}`));
   console.log(row('listener buffer ahead p50', '', (r) => fmt(r.g2g.bufferAheadP50Ms)));
@@ -719,7 +799,7 @@ async function main(): Promise<number> {
   const started = Date.now();
   try {
     browser = await launchChromium({ autoplay: true, fakeAudioFile: wav });
-    for (const t of TRANSPORTS) results.push(await runTransport(browser, server, t));
+    for (const v of VARIANTS) results.push(await runVariant(browser, server, v));
   } finally {
     await browser?.close();
     await server.close();

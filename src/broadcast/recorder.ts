@@ -6,6 +6,15 @@ import {
 } from '../shared/protocol.js';
 import { BroadcastError } from './errors.js';
 
+/**
+ * The recorder timeslice: RECORDER_TIMESLICE_MS, or `?timeslice=N` (20–1000) on the page URL, which
+ * the latency bench uses to compare settings.
+ */
+export function timeslice(): number {
+  const n = Number(new URLSearchParams(location.search).get('timeslice'));
+  return Number.isInteger(n) && n >= 20 && n <= 1000 ? n : RECORDER_TIMESLICE_MS;
+}
+
 /** Longest wait for the recorder's final `dataavailable` + `stop` after `stop()`. */
 export const RECORDER_STOP_TIMEOUT_MS = 3_000;
 
@@ -161,6 +170,6 @@ export function startRecorder(
     },
     { once: true },
   );
-  recorder.start(RECORDER_TIMESLICE_MS);
+  recorder.start(timeslice());
   return { stop };
 }

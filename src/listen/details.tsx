@@ -11,8 +11,13 @@ const DETAILS_TICK_MS = 500;
 export function Details({ audioRef, live }: { audioRef: RefObject<HTMLAudioElement>; live: boolean }) {
   useNow(DETAILS_TICK_MS, live);
   const audio = audioRef.current;
-  const parts = [detectPlaybackPath().label];
-  if (live && audio) {
+  const path = detectPlaybackPath();
+  const parts = [path.label];
+  if (live && audio && path.kind === 'lowlat') {
+    const d = audio.dataset;
+    if (d.bufferMs !== undefined) parts.push(`${d.bufferMs} ms buffered (target ${d.targetMs} ms)`);
+    if (d.underruns && d.underruns !== '0') parts.push(`${d.underruns} underruns`);
+  } else if (live && audio) {
     const ahead = audio.getAttribute('src') ? bufferAhead(audio) : null;
     if (ahead !== null) parts.push(latencyText(ahead));
     if (audio.playbackRate !== 1) parts.push(`catching up ×${audio.playbackRate}`);

@@ -1,7 +1,9 @@
-/** Feature detection, done once: which way this browser can play the live WebM/Opus stream. */
+/** Feature detection, done once: which way this browser can play the live stream. */
 import { WEBM_OPUS_MSE_MIME } from '../shared/protocol.js';
+import { lowLatencySupported } from './lowlat-session.js';
 
 export type PlaybackPath =
+  | { kind: 'lowlat'; label: string }
   | { kind: 'mse'; label: string; MediaSource: typeof MediaSource; managed: boolean }
   | { kind: 'progressive'; label: string; container: 'ogg' | 'webm' };
 
@@ -13,16 +15,35 @@ interface MediaSourceGlobals {
 
 let detected: PlaybackPath | undefined;
 
+/** `?player=mse` (or `progressive`) on the page URL skips the rungs above it: for comparisons and support. */
+function requested(): string | null {
+  try {
+    return new URLSearchParams(location.search).get('player');
+  } catch {
+    return null;
+  }
+}
+
+/** The low-latency player failed here (an Opus config WebCodecs refuses): use the next rung from now on. */
+export function demoteLowLatency(): void {
+  detected = undefined;
+  skipLowLatency = true;
+}
+let skipLowLatency = false;
+
 /**
- * MediaSource when it takes WebM/Opus, then ManagedMediaSource, else a plain `<audio src>` of the
+ * WebCodecs AudioDecoder + AudioWorklet (low latency), then MediaSource when it takes WebM/Opus, then ManagedMediaSource, else a plain `<audio src>` of the
  * Ogg/Opus stream where the element says it can play it (it is what radio players take), else WebM.
  */
 export function detectPlaybackPath(): PlaybackPath {
   if (detected) return detected;
   const g = globalThis as MediaSourceGlobals;
-  if (g.MediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {
+  const want = requested();
+  if (!skipLowLatency && (want === null || want === 'lowlat') && lowLatencySupported()) {
+    detected = { kind: 'lowlat', label: 'Low latency · WebCodecs Opus' };
+  } else if (want !== 'progressive' && g.MediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {
     detected = { kind: 'mse', label: 'MSE · WebM/Opus', MediaSource: g.MediaSource, managed: false };
-  } else if (g.ManagedMediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {
+  } else if (want !== 'progressive' && g.ManagedMediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {
     detected = {
       kind: 'mse',
       label: 'ManagedMediaSource · WebM/Opus',

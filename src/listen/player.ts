@@ -1,7 +1,8 @@
 /** The listener's player: plays a mount live into one `<audio>` element until aborted, reconnecting with backoff. */
 import { paths } from '../shared/protocol.js';
 import type { PauseReason } from './element.js';
-import { detectPlaybackPath } from './media-support.js';
+import { runLowLatencySession } from './lowlat-session.js';
+import { demoteLowLatency, detectPlaybackPath } from './media-support.js';
 import { runMseSession } from './mse-session.js';
 import { PlayerError } from './player-error.js';
 import { runProgressiveSession } from './progressive-session.js';
@@ -47,11 +48,7 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
   const emit = (event: PlayerEvent): void => {
     if (!signal.aborted) opts.onEvent(event);
   };
-  const path = detectPlaybackPath();
-  const url =
-    path.kind === 'progressive' && path.container === 'ogg'
-      ? paths.listenOgg(mount)
-      : paths.listenWebm(mount);
+  let path = detectPlaybackPath();
   let attempt = 0;
   let delayMs = RETRY_MIN_MS;
 
@@ -66,8 +63,16 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
     };
     let error: PlayerError | null = null;
     emit({ type: 'connecting' });
+    const url =
+      path.kind === 'lowlat'
+        ? paths.listenPackets(mount)
+        : path.kind === 'progressive' && path.container === 'ogg'
+          ? paths.listenOgg(mount)
+          : paths.listenWebm(mount);
     try {
-      if (path.kind === 'mse') {
+      if (path.kind === 'lowlat') {
+        await runLowLatencySession({ audio, url, signal, hooks });
+      } else if (path.kind === 'mse') {
         await runMseSession({
           audio,
           url,
@@ -82,6 +87,11 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
     } catch (err) {
       if (signal.aborted) return;
       error = err instanceof PlayerError ? err : new PlayerError('MEDIA', String(err), { cause: err });
+      // The low-latency player could not decode here: MSE from the next attempt on.
+      if (path.kind === 'lowlat' && error.code === 'MEDIA' && !started) {
+        demoteLowLatency();
+        path = detectPlaybackPath();
+      }
     }
     if (signal.aborted) return;
     if (started) {

@@ -50,6 +50,8 @@ export const paths = {
   broadcastPage: '/broadcast',
   /** Live WebM stream for MSE players (also served at `/<mount>`). */
   listenWebm: (mount: string): string => `/${mount}.webm`,
+  /** The low-latency player's stream: framed Opus packets ({@link PACKET_STREAM}), from the newest packet. */
+  listenPackets: (mount: string): string => `/${mount}.pkt`,
   /** Live Ogg/Opus stream for players without MediaSource that play Ogg progressively. */
   listenOgg: (mount: string): string => `/${mount}.ogg`,
   /** WebSocket status channel; the mount is given as `?mount=`. */
@@ -309,3 +311,19 @@ export function parseErrorBody(v: unknown): ErrorBody['error'] | null {
   if (typeof v.error.expectedOffset === 'number') out.expectedOffset = v.error.expectedOffset;
   return out;
 }
+
+/**
+ * The low-latency listener stream (`GET /<mount>.pkt`): Opus packets as they arrive, for WebCodecs.
+ * Header (8 bytes): magic `OPK1`, channels (u8), 0 (u8), pre-skip (u16 BE, 48 kHz samples).
+ * Then per packet (8-byte frame header + data): data length (u16 BE), pts (u32 BE, 48 kHz samples
+ * from the start of the broadcast, wrapping), samples in the packet (u16 BE), then the packet.
+ * A late joiner gets the header, then the newest packet, then every packet after it.
+ */
+export const PACKET_STREAM = {
+  contentType: 'application/vnd.onair.opus-packets',
+  magic: 'OPK1',
+  headerBytes: 8,
+  frameHeaderBytes: 8,
+  /** Opus packets are at most 120 ms; anything larger than this in a frame is corrupt. */
+  maxPacketBytes: 16_384,
+} as const;

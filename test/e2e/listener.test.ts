@@ -134,6 +134,7 @@ describe('listener without MediaSource', () => {
       delete w.MediaSource;
       delete w.ManagedMediaSource;
       delete w.WebKitMediaSource;
+      delete w.AudioDecoder;
     });
     await page.goto(`${server.baseUrl}/`);
     await waitForStatus(page, STARTED);

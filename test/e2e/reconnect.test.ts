@@ -13,6 +13,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RecordingList } from '../../src/shared/protocol.js';
 import { paths } from '../../src/shared/protocol.js';
 import { launchChromium, measurePeakHz } from '../helpers/chromium.js';
+import { bufferedAhead } from '../helpers/listener-page.js';
 import type { CutProxy } from '../helpers/proxy.js';
 import { startCutProxy } from '../helpers/proxy.js';
 import type { TestServer } from '../helpers/server.js';
@@ -237,10 +238,7 @@ describe('reconnects in Chromium: the listener', () => {
     await listener.locator('#note', { hasText: 'Playing live.' }).waitFor({ timeout: 15_000 });
     await assertPlaying440(listener);
     // Back at the live edge: little audio buffered ahead, not the gap's worth.
-    const ahead = await listener.evaluate(() => {
-      const a = document.querySelector('#player') as HTMLAudioElement;
-      return a.buffered.length ? a.buffered.end(a.buffered.length - 1) - a.currentTime : 0;
-    });
+    const ahead = await bufferedAhead(listener);
     assert.ok(ahead < 1, `${ahead.toFixed(2)} s buffered ahead after reconnecting`);
     assert.ok(!(await statusTexts(listener)).includes('OFFLINE'), 'never OFFLINE while the broadcast ran');
     await host.click('#stop');

@@ -10,6 +10,7 @@ interface PlayerGlobals {
       currentTime: number;
       paused: boolean;
       buffered: { length: number; end(i: number): number };
+      dataset: Record<string, string | undefined>;
     };
   };
 }
@@ -55,10 +56,14 @@ export async function assertHears440(page: Page, tries = 1): Promise<void> {
   assert.fail(`peak at ${peak.peakHz.toFixed(1)} Hz, ${peak.peakDb.toFixed(1)} dB`);
 }
 
-/** Seconds of audio buffered ahead of the playhead of #player (the player's share of the delay). */
+/**
+ * Seconds of audio buffered ahead of the playhead of #player (the player's share of the delay):
+ * the MSE buffer, or the low-latency player's jitter buffer (`data-buffer-ms`).
+ */
 export function bufferedAhead(page: Page): Promise<number> {
   return page.evaluate(() => {
     const a = (globalThis as unknown as PlayerGlobals).document.querySelector('#player');
+    if (a.dataset.bufferMs !== undefined) return Number(a.dataset.bufferMs) / 1000;
     return a.buffered.length ? a.buffered.end(a.buffered.length - 1) - a.currentTime : 0;
   });
 }

@@ -3,7 +3,7 @@
  * late joiner starts from) and the set of attached sinks. Knows nothing of HTTP or WebSocket.
  */
 import type { StreamState } from '../../shared/protocol.js';
-import type { Container } from './rendition.js';
+import type { Output } from './rendition.js';
 import { Rendition } from './rendition.js';
 
 /** A piece of the live byte stream; `syncPoint` marks a piece that begins at a Cluster start. */
@@ -58,7 +58,7 @@ export class Mount {
   bytesIn = 0;
   listenerPeak = 0;
   /** One rendition per output container; WebM is the one the browser pages use. */
-  readonly renditions: Readonly<Record<Container, Rendition>>;
+  readonly renditions: Readonly<Record<Output, Rendition>>;
   private readonly onChange: (mount: Mount, kind: MountChange) => void;
 
   constructor(
@@ -80,19 +80,22 @@ export class Mount {
     this.renditions = {
       webm: new Rendition('webm', burstBytes, hooks),
       ogg: new Rendition('ogg', burstBytes, hooks, oggFlushMs),
+      packets: new Rendition('packets', burstBytes, hooks),
     };
   }
 
   get listeners(): number {
-    return this.renditions.webm.listeners + this.renditions.ogg.listeners;
+    return this.renditions.webm.listeners + this.renditions.ogg.listeners + this.renditions.packets.listeners;
   }
 
   get bytesOut(): number {
-    return this.renditions.webm.bytesOut + this.renditions.ogg.bytesOut;
+    return this.renditions.webm.bytesOut + this.renditions.ogg.bytesOut + this.renditions.packets.bytesOut;
   }
 
   get slowDropped(): number {
-    return this.renditions.webm.slowDropped + this.renditions.ogg.slowDropped;
+    return (
+      this.renditions.webm.slowDropped + this.renditions.ogg.slowDropped + this.renditions.packets.slowDropped
+    );
   }
 
   /**
@@ -109,12 +112,12 @@ export class Mount {
   }
 
   /** Sets a rendition's init bytes (for example the Ogg header pages once the OpusHead is known). */
-  setInit(container: Container, init: Uint8Array): void {
+  setInit(container: Output, init: Uint8Array): void {
     this.renditions[container].setInit(init);
   }
 
   /** Relays one chunk of `container` to its sinks and keeps it for late joiners. */
-  publish(chunk: MediaChunk, container: Container = 'webm'): void {
+  publish(chunk: MediaChunk, container: Output = 'webm'): void {
     if (this.state !== 'live') return;
     this.renditions[container].publish(chunk);
   }
@@ -123,7 +126,7 @@ export class Mount {
    * Attaches a sink to `container`: it gets the init bytes, then the newest sync point's burst,
    * then live bytes. Returns false (and attaches nothing) while OFFLINE or before that init exists.
    */
-  attach(sink: Sink, container: Container = 'webm'): boolean {
+  attach(sink: Sink, container: Output = 'webm'): boolean {
     if (this.state !== 'live') return false;
     return this.renditions[container].attach(sink);
   }
@@ -132,15 +135,15 @@ export class Mount {
    * Adds a sink that is not a listener (the recorder): it gets the init bytes now and every chunk as
    * it is published; it is not counted and never dropped. It stays until {@link removeTap}.
    */
-  addTap(tap: Sink, container: Container = 'webm'): void {
+  addTap(tap: Sink, container: Output = 'webm'): void {
     this.renditions[container].addTap(tap);
   }
 
-  removeTap(tap: Sink, container: Container = 'webm'): void {
+  removeTap(tap: Sink, container: Output = 'webm'): void {
     this.renditions[container].removeTap(tap);
   }
 
-  detach(sink: Sink, container: Container = 'webm'): void {
+  detach(sink: Sink, container: Output = 'webm'): void {
     this.renditions[container].detach(sink);
   }
 
@@ -154,6 +157,7 @@ export class Mount {
     this.bytesIn = 0;
     this.renditions.webm.endAll(reason);
     this.renditions.ogg.endAll(reason);
+    this.renditions.packets.endAll(reason);
     this.onChange(this, 'state');
   }
 

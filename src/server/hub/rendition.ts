@@ -11,7 +11,10 @@
  */
 import type { MediaChunk, Sink, SinkEndReason } from './mount.js';
 
+/** What sources send. */
 export type Container = 'webm' | 'ogg';
+/** What listeners get: either container, or the framed Opus packets of the low-latency player. */
+export type Output = Container | 'packets';
 
 export interface RenditionHooks {
   /** A sink joined, left or was dropped. */
@@ -21,7 +24,7 @@ export interface RenditionHooks {
 }
 
 export class Rendition {
-  readonly container: Container;
+  readonly container: Output;
   bytesOut = 0;
   slowDropped = 0;
   private init: Uint8Array | null = null;
@@ -41,7 +44,7 @@ export class Rendition {
   private pendingSize = 0;
   private flushTimer: NodeJS.Timeout | null = null;
 
-  constructor(container: Container, burstBytes: number, hooks: RenditionHooks, flushMs = 0) {
+  constructor(container: Output, burstBytes: number, hooks: RenditionHooks, flushMs = 0) {
     this.container = container;
     this.burstBytes = burstBytes;
     this.hooks = hooks;

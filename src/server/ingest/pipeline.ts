@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { OggOpusDemuxer } from '../ogg/demuxer.js';
 import { OggOpusMuxer } from '../ogg/muxer.js';
 import type { OpusHeader, OpusPacket } from '../ogg/opus-packet.js';
+import { packetFrame, packetStreamHeader } from '../packets/packet-stream.js';
 import { WebmOpusDemuxer } from '../webm/opus-demuxer.js';
 import { WebmOpusMuxer } from '../webm/opus-muxer.js';
 import { WebmSplitter } from '../webm/splitter.js';
@@ -50,12 +51,16 @@ export class WebmPipeline implements IngestPipeline {
         this.mount.begin(chunk.bytes, null);
         this.derive(() => {
           const header = this.demuxer?.pushInit(chunk.bytes);
-          if (header) this.mount.setInit('ogg', this.ogg.header(header, { vendor: VENDOR, comments: [] }));
+          if (header) {
+            this.mount.setInit('ogg', this.ogg.header(header, { vendor: VENDOR, comments: [] }));
+            this.mount.setInit('packets', packetStreamHeader(header));
+          }
         });
       } else {
         this.mount.publish(chunk);
         this.derive(() => {
           const packets = this.demuxer?.pushMedia(chunk.bytes) ?? [];
+          if (packets.length > 0) publishPackets(this.mount, packets);
           if (packets.length > 0)
             this.mount.publish({ bytes: this.ogg.packets(packets), syncPoint: true }, 'ogg');
         });
@@ -122,6 +127,7 @@ export class OggPipeline implements IngestPipeline {
             this.mount.setTitle(title);
           }
           this.mount.setInit('ogg', this.ogg.header(header, { vendor: out.vendor, comments: out.comments }));
+          this.mount.setInit('packets', packetStreamHeader(header));
           break;
         }
         case 'packet':
@@ -139,9 +145,15 @@ export class OggPipeline implements IngestPipeline {
     if (this.pending.length === 0 || !this.webm) return;
     const packets = this.pending;
     this.pending = [];
+    publishPackets(this.mount, packets);
     this.mount.publish({ bytes: this.ogg.packets(packets), syncPoint: true }, 'ogg');
     for (const chunk of this.webm.packets(packets)) this.mount.publish(chunk, 'webm');
   }
+}
+
+/** Every packet as its own frame: the low-latency player gets each as soon as it is complete. */
+function publishPackets(mount: Mount, packets: readonly OpusPacket[]): void {
+  for (const p of packets) mount.publish({ bytes: packetFrame(p), syncPoint: true }, 'packets');
 }
 
 /** `TITLE=…` (and `ARTIST=…`) from Vorbis comments, as Icecast shows them: "Artist - Title". */

@@ -5,17 +5,24 @@
  */
 import type { Request, Response } from 'express';
 import { Router } from 'express';
-import { isValidMount, WEBM_CONTENT_TYPE } from '../../shared/protocol.js';
+import { isValidMount, PACKET_STREAM, WEBM_CONTENT_TYPE } from '../../shared/protocol.js';
 import { KitError, sendError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Mount, Sink, SinkEndReason } from '../hub/mount.js';
-import type { Container } from '../hub/rendition.js';
+import type { Container, Output } from '../hub/rendition.js';
 import type { Logger } from '../log.js';
 
-/** `/<mount>` (the source's own container), `/<mount>.webm`, `/<mount>.ogg` (also `.opus`, `.oga`). */
-const LISTEN_PATH = /^\/([a-z0-9][a-z0-9_-]{0,63})(\.webm|\.ogg|\.opus|\.oga)?$/;
+/**
+ * `/<mount>` (the source's own container), `/<mount>.webm`, `/<mount>.ogg` (also `.opus`, `.oga`),
+ * `/<mount>.pkt` (framed Opus packets for the low-latency player).
+ */
+const LISTEN_PATH = /^\/([a-z0-9][a-z0-9_-]{0,63})(\.webm|\.ogg|\.opus|\.oga|\.pkt)?$/;
 
-const CONTENT_TYPES: Readonly<Record<Container, string>> = { webm: WEBM_CONTENT_TYPE, ogg: 'audio/ogg' };
+const CONTENT_TYPES: Readonly<Record<Output, string>> = {
+  webm: WEBM_CONTENT_TYPE,
+  ogg: 'audio/ogg',
+  packets: PACKET_STREAM.contentType,
+};
 
 /** The container a source sent, from its content type. */
 export function sourceContainer(sourceType: string | undefined): Container {
@@ -55,8 +62,9 @@ export function parseListenPath(path: string): { mount: string; ext: string | un
 }
 
 /** The container `ext` names, or the source's own when there is none. */
-export function listenContainer(ext: string | undefined, mount: Mount): Container {
+export function listenContainer(ext: string | undefined, mount: Mount): Output {
   if (ext === '.webm') return 'webm';
+  if (ext === '.pkt') return 'packets';
   return ext ? 'ogg' : sourceContainer(mount.info.sourceType);
 }
 
@@ -65,7 +73,7 @@ export function offlineError(mount: string): KitError {
 }
 
 /** Response headers of a live stream: type, no caching, CORS open, and what Icecast players show. */
-export function listenHeaders(mount: Mount, container: Container): Record<string, string> {
+export function listenHeaders(mount: Mount, container: Output): Record<string, string> {
   const h: Record<string, string> = {
     'content-type': CONTENT_TYPES[container],
     'cache-control': 'no-cache, no-store',

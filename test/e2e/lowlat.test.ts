@@ -1,0 +1,92 @@
+/**
+ * The low-latency listener (WebCodecs AudioDecoder + jitter-buffer AudioWorklet) in real Chromium:
+ * it is chosen by itself, hears the broadcaster's 440 Hz, and plays for 60 s with its buffer within
+ * bounds; without AudioDecoder the page falls back to MSE.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium.js';
+import {
+  assertHears440,
+  assertPlaying,
+  bufferedAhead,
+  STARTED,
+  waitForPlaying,
+  waitForStatus,
+} from '../helpers/listener-page.js';
+import type { TestServer } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
+
+/** The jitter buffer never goes past its largest target (400 ms) plus one recorder chunk and slack. */
+const MAX_BUFFER_S = 0.7;
+
+describe('low-latency listener in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchChromium({ autoplay: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('is chosen by itself, hears 440 Hz and plays 60 s with its buffer within bounds', async () => {
+    const context = await browser.newContext();
+    const host = await context.newPage();
+    await host.goto(`${server.baseUrl}/broadcast?timeslice=20`);
+    await host.fill('#key', server.streamKey);
+    await host.click('#golive');
+    const page = await context.newPage();
+    await page.goto(`${server.baseUrl}/`);
+    await waitForStatus(page, STARTED);
+    await waitForPlaying(page);
+    await page.locator('#details', { hasText: 'Low latency · WebCodecs Opus' }).waitFor({ timeout: 2_000 });
+    await assertHears440(page, 2);
+    const buffers: number[] = [];
+    const startedAt = Date.now();
+    while (Date.now() - startedAt < 60_000) {
+      await page.waitForTimeout(1_000);
+      buffers.push(await bufferedAhead(page));
+    }
+    const max = Math.max(...buffers);
+    assert.ok(max < MAX_BUFFER_S, `buffer peaked at ${(max * 1000).toFixed(0)} ms`);
+    const lastTen = buffers.slice(-10);
+    assert.ok(
+      lastTen.every((b) => b < MAX_BUFFER_S),
+      `no growth: last 10 s ${lastTen.map((b) => (b * 1000).toFixed(0)).join(' ')} ms`,
+    );
+    await assertPlaying(page);
+    await assertHears440(page, 2);
+    const underruns = Number(await page.locator('#player').getAttribute('data-underruns'));
+    console.log(`low latency, 60 s: buffer max ${(max * 1000).toFixed(0)} ms, underruns ${underruns}`);
+    await host.click('#stop');
+    await waitForStatus(page, 'OFFLINE');
+    await context.close();
+  });
+
+  it('falls back to MSE when AudioDecoder is absent', async () => {
+    const context = await browser.newContext();
+    const host = await context.newPage();
+    await host.goto(`${server.baseUrl}/broadcast`);
+    await host.fill('#key', server.streamKey);
+    await host.click('#golive');
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      delete (window as unknown as Record<string, unknown>).AudioDecoder;
+    });
+    await page.goto(`${server.baseUrl}/`);
+    await waitForStatus(page, STARTED);
+    await waitForPlaying(page);
+    await page.locator('#details', { hasText: 'MSE · WebM/Opus' }).waitFor({ timeout: 2_000 });
+    const src = await page.evaluate(() => (document.querySelector('#player') as HTMLAudioElement).src);
+    assert.match(src, /^blob:/, 'MediaSource attached');
+    await assertPlaying(page);
+    await assertHears440(page, 2);
+    await host.click('#stop');
+    await waitForStatus(page, 'OFFLINE');
+    await context.close();
+  });
+});

@@ -1,0 +1,110 @@
+/** The low-latency stream `GET /<mount>.pkt`: header, one frame per Opus packet, a late joiner starts at the newest packet. */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { PACKET_STREAM, paths } from '../../src/shared/protocol.js';
+import {
+  FIXTURE_DIR,
+  listen,
+  loadFixture,
+  postChunk,
+  startSession,
+  watchStatus,
+} from '../helpers/clients.js';
+import type { TestServer } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
+
+const { chunks: CHUNKS } = loadFixture();
+
+interface Parsed {
+  channels: number;
+  frames: { pts: number; samples: number; bytes: number }[];
+  rest: number;
+}
+
+function parse(b: Buffer): Parsed {
+  assert.equal(b.toString('latin1', 0, 4), PACKET_STREAM.magic);
+  const out: Parsed = { channels: b.readUInt8(4), frames: [], rest: 0 };
+  let at = PACKET_STREAM.headerBytes;
+  while (b.length - at >= PACKET_STREAM.frameHeaderBytes) {
+    const n = b.readUInt16BE(at);
+    if (b.length - at < PACKET_STREAM.frameHeaderBytes + n) break;
+    out.frames.push({ pts: b.readUInt32BE(at + 2), samples: b.readUInt16BE(at + 6), bytes: n });
+    at += PACKET_STREAM.frameHeaderBytes + n;
+  }
+  out.rest = b.length - at;
+  return out;
+}
+
+/** Opus packets in the fixture, from ffprobe: what a listener from the start must get, one frame each. */
+function fixturePackets(): number {
+  const run = spawnSync(
+    'ffprobe',
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'a:0',
+      '-count_packets',
+      '-show_entries',
+      'stream=nb_read_packets',
+      '-of',
+      'csv=p=0',
+      join(FIXTURE_DIR, 'chromium-opus.webm'),
+    ],
+    { encoding: 'utf8' },
+  );
+  return Number(run.stdout.trim());
+}
+
+describe('low-latency packet stream', () => {
+  let t: TestServer;
+  before(async () => {
+    t = await startTestServer();
+  });
+  after(() => t.close());
+
+  it('sends the header, then every Opus packet as its own frame, in order', async () => {
+    const status = await watchStatus(`${t.wsUrl}pk`);
+    const { session } = await startSession(t.baseUrl, 'pk', t.streamKey);
+    assert.ok(session);
+    assert.equal((await postChunk(t.baseUrl, 'pk', session.sessionId, 0, CHUNKS[0] as Buffer)).status, 200);
+    await status.waitFor((m) => m.state === 'live');
+    const early = listen(`${t.baseUrl}${paths.listenPackets('pk')}`);
+    assert.equal((await early.headers)['content-type'], PACKET_STREAM.contentType);
+    assert.equal((await early.headers)['access-control-allow-origin'], '*');
+    for (let i = 1; i < CHUNKS.length; i++) {
+      assert.equal((await postChunk(t.baseUrl, 'pk', session.sessionId, i, CHUNKS[i] as Buffer)).status, 200);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const late = listen(`${t.baseUrl}${paths.listenPackets('pk')}`);
+    await late.waitForBytes(PACKET_STREAM.headerBytes + PACKET_STREAM.frameHeaderBytes + 1);
+    await new Promise((r) => setTimeout(r, 200));
+    const got = parse(early.received());
+    const lateGot = parse(late.received());
+    early.stop();
+    late.stop();
+    status.close();
+
+    assert.ok(got.channels === 1 || got.channels === 2, `${got.channels} channels`);
+    assert.equal(got.rest, 0, 'only whole frames');
+    // The early listener joined after chunk 0: every packet from then on, pts strictly rising, no gap.
+    for (let i = 1; i < got.frames.length; i++) {
+      const prev = got.frames[i - 1] as { pts: number; samples: number };
+      assert.equal(
+        (got.frames[i] as { pts: number }).pts,
+        prev.pts + prev.samples,
+        `packet ${i} follows packet ${i - 1}`,
+      );
+    }
+    const total = fixturePackets();
+    assert.ok(
+      got.frames.length > 0 && got.frames.length <= total,
+      `${got.frames.length} of ${total} packets`,
+    );
+    // The late joiner: the header and the newest packet only, not a Cluster's worth.
+    assert.equal(lateGot.frames.length, 1);
+    assert.deepEqual(lateGot.frames[0], got.frames[got.frames.length - 1]);
+  });
+});

@@ -11,8 +11,8 @@ import type { PageDriver } from './page-audio.js';
 
 export const WEBKIT_DRIVER = 'WebKitWebDriver';
 export const XVFB = 'Xvfb';
-/** Where Debian keeps GStreamer's plugins (what WebKitGTK plays media with). */
-export const GST_PLUGIN_DIR = '/usr/lib/x86_64-linux-gnu/gstreamer-1.0';
+/** Where Debian keeps GStreamer's plugins (what WebKitGTK plays media with), under its multiarch triplet. */
+export const GST_PLUGIN_DIR = `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/gstreamer-1.0`;
 
 /** Longest wait for one WebDriver command (the driver's own script timeout is 30 s). */
 export const WEBDRIVER_COMMAND_TIMEOUT_MS = 40_000;

@@ -23,6 +23,8 @@ export interface LaunchFirefoxOptions {
    * few seconds. Broadcasters therefore run without it (the graph then keeps real time: 12.10 s per 12.10 s).
    */
   mockAudioOutput?: boolean;
+  /** Accept the test server's self-signed certificate (WebDriver's acceptInsecureCerts). Default false. */
+  acceptInsecureCerts?: boolean;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function launchFirefox(options: LaunchFirefoxOptions = {}): Promise
     headless: true,
     timeout: 30_000,
     protocolTimeout: FIREFOX_PROTOCOL_TIMEOUT_MS,
+    acceptInsecureCerts: options.acceptInsecureCerts ?? false,
     extraPrefsFirefox: firefoxPrefs(options),
   });
 }

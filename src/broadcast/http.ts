@@ -22,7 +22,7 @@ export function withTimeout(signal: AbortSignal, timeoutMs: number): AbortSignal
 /** Error body of a failed answer, or a stand-in when the body is not the server's JSON. */
 export async function readErrorBody(
   res: Response,
-): Promise<{ code: ErrorCode | null; message: string; expectedSeq?: number }> {
+): Promise<{ code: ErrorCode | null; message: string; expectedSeq?: number; expectedOffset?: number }> {
   let json: unknown = null;
   try {
     json = await res.json();

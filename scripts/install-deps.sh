@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what onair needs, idempotently: npm packages always; with --test also the Debian packages
-# the test suite drives (chromium for e2e, ffmpeg/ffprobe and sox for fixtures). Apt runs only when a
-# command is missing; npm ci only when node_modules is missing or older than package-lock.json.
+# the test suite drives (chromium, firefox-esr, webkit2gtk-driver + xvfb + GStreamer's opusparse for
+# e2e; ffmpeg/ffprobe and sox for fixtures). Apt runs only when a command or file is missing; npm ci
+# only when node_modules is missing or older than package-lock.json.
 # Target: Debian 12 as root with node >= 20 and npm present. Nothing here needs the internet beyond the
-# Debian and npm registries (no browser downloads: Playwright drives the system Chromium).
+# Debian and npm registries (no browser downloads: Playwright and puppeteer drive the system browsers).
 #
 #   bash scripts/install-deps.sh          # server only (npm packages)
-#   bash scripts/install-deps.sh --test   # plus chromium, ffmpeg, sox
+#   bash scripts/install-deps.sh --test   # plus the browsers, ffmpeg, sox
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -69,15 +70,22 @@ say "node $(node --version), npm $(npm --version)"
 
 # --- Debian packages (tests only) ---------------------------------------------------------------------
 if [ "$with_test" -eq 1 ]; then
-  # command → Debian package (ffprobe ships in ffmpeg).
+  # command (or file) → Debian package (ffprobe ships in ffmpeg).
   missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
   command -v ffprobe >/dev/null 2>&1 || [[ " ${missing[*]-} " == *" ffmpeg "* ]] || missing+=(ffmpeg)
   command -v sox >/dev/null 2>&1 || missing+=(sox)
+  # Second and third engine (test/e2e/firefox.test.ts, webkit.test.ts). WebKitGTK has no headless
+  # mode: it runs on Xvfb. Its MSE takes WebM/Opus only with GStreamer's opusparse, which is in
+  # gstreamer1.0-plugins-bad (only a Recommends of libwebkit2gtk, so --no-install-recommends skips it).
+  command -v firefox-esr >/dev/null 2>&1 || missing+=(firefox-esr)
+  command -v WebKitWebDriver >/dev/null 2>&1 || missing+=(webkit2gtk-driver)
+  command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
+  compgen -G '/usr/lib/*/gstreamer-1.0/libgstopusparse.so' >/dev/null || missing+=(gstreamer1.0-plugins-bad)
 
   if [ "${#missing[@]}" -eq 0 ]; then
-    say "apt: chromium, ffmpeg, sox already present"
+    say "apt: chromium, firefox-esr, webkit2gtk-driver, xvfb, gstreamer1.0-plugins-bad, ffmpeg, sox already present"
   else
     if ! command -v apt-get >/dev/null 2>&1; then
       echo "install-deps: missing ${missing[*]} and no apt-get here; install them by hand" >&2
@@ -88,12 +96,16 @@ if [ "$with_test" -eq 1 ]; then
     # audio, and records the fake mic.
     apt_install "${missing[@]}"
   fi
-  for cmd in chromium ffmpeg ffprobe sox; do
+  for cmd in chromium firefox-esr WebKitWebDriver Xvfb ffmpeg ffprobe sox; do
     command -v "$cmd" >/dev/null 2>&1 || {
       echo "install-deps: $cmd still missing after install" >&2
       exit 1
     }
   done
+  compgen -G '/usr/lib/*/gstreamer-1.0/libgstopusparse.so' >/dev/null || {
+    echo "install-deps: GStreamer's opusparse still missing after install" >&2
+    exit 1
+  }
 fi
 
 # --- npm ----------------------------------------------------------------------------------------------

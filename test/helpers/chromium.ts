@@ -1,10 +1,13 @@
 // Test helper: the system Chromium (Debian's /usr/bin/chromium) driven by playwright-core, with a fake
-// microphone fed from a WAV file, plus a pure-TS tone WAV writer and an in-page FFT peak meter.
+// microphone fed from a WAV file, plus a pure-TS tone WAV writer and the in-page FFT peak meter.
 // See /work/shared/FIELD-NOTES.md §1 "Running browsers here" for why each flag is here.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { type PageDriver, type PeakMeasurement, peakInPage } from './page-audio.js';
+
+export type { PeakMeasurement } from './page-audio.js';
 
 export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -101,98 +104,18 @@ export function toneWavPath(): string {
   return standardTone;
 }
 
-export interface PeakMeasurement {
-  /** Centre frequency of the strongest FFT bin (averaged spectrum). */
-  peakHz: number;
-  /** Its level in dBFS, averaged over the samples; -200 is digital silence, below about -100 is inaudible. */
-  peakDb: number;
-}
-
-// The root tsconfig has no DOM lib (it also covers the server), so the in-page code below sees the
-// browser through these minimal shapes.
-interface PageAnalyser {
-  fftSize: number;
-  smoothingTimeConstant: number;
-  readonly frequencyBinCount: number;
-  getFloatFrequencyData(array: Float32Array): void;
-  connect(node: unknown): void;
-}
-interface PageAudioContext {
-  readonly sampleRate: number;
-  readonly destination: unknown;
-  resume(): Promise<void>;
-  createMediaElementSource(element: object): { connect(node: unknown): void };
-  createMediaStreamSource(stream: object): { connect(node: unknown): void };
-  createAnalyser(): PageAnalyser;
-}
-interface PageGraph {
-  ctx: PageAudioContext;
-  analyser: PageAnalyser;
-}
-interface PageGlobals {
-  document: { querySelector(selector: string): object | null };
-  AudioContext: new () => PageAudioContext;
-  HTMLMediaElement: abstract new () => object;
-  MediaStream: abstract new () => object;
-  __onairAnalysers?: WeakMap<object, PageGraph>;
-}
-
 /**
- * Measure what a media element in the page is playing: AudioContext + createMediaElementSource →
- * AnalyserNode (fftSize 8192) → destination, built once per element and kept on
- * `window.__onairAnalysers` (an element whose srcObject is a MediaStream is tapped with
- * createMediaStreamSource instead, since Chromium does not route it through the element source). Samples the spectrum every ~100 ms for `ms`, averages the dB values per
- * bin and returns the strongest bin. page.evaluate counts as a user gesture, so ctx.resume() succeeds.
+ * Measure what a media element in the page is playing (see peakInPage in page-audio.ts).
+ * page.evaluate counts as a user gesture, so the AudioContext may resume.
  */
 export async function measurePeakHz(page: Page, selector = 'audio', ms = 1500): Promise<PeakMeasurement> {
-  return page.evaluate(
-    async ({ selector, ms }) => {
-      // Runs in the page: only the arguments cross over, no closure from this module.
-      const SILENCE_DB = -200; // floor for -Infinity bins (digital silence)
-      const w = globalThis as unknown as PageGlobals;
-      const el = w.document.querySelector(selector);
-      if (!(el instanceof w.HTMLMediaElement))
-        throw new Error(`measurePeakHz: no media element at ${selector}`);
-      w.__onairAnalysers ??= new WeakMap();
-      let graph = w.__onairAnalysers.get(el);
-      if (!graph) {
-        const ctx = new w.AudioContext();
-        const analyser = ctx.createAnalyser();
-        analyser.fftSize = 8192;
-        analyser.smoothingTimeConstant = 0;
-        const stream = (el as { srcObject?: unknown }).srcObject;
-        if (stream instanceof w.MediaStream) {
-          // A srcObject-fed element bypasses createMediaElementSource in Chromium (it measures
-          // silence); tap the stream itself. The element keeps playing it, so no destination here.
-          ctx.createMediaStreamSource(stream).connect(analyser);
-        } else {
-          ctx.createMediaElementSource(el).connect(analyser);
-          analyser.connect(ctx.destination);
-        }
-        graph = { ctx, analyser };
-        w.__onairAnalysers.set(el, graph);
-      }
-      const { ctx, analyser } = graph;
-      await ctx.resume();
-      const bins = analyser.frequencyBinCount;
-      const sum = new Float64Array(bins);
-      const frame = new Float32Array(bins);
-      const samples = Math.max(3, Math.round(ms / 100));
-      for (let s = 0; s < samples; s++) {
-        await new Promise((resolve) => setTimeout(resolve, ms / samples));
-        analyser.getFloatFrequencyData(frame);
-        for (let i = 0; i < bins; i++) {
-          const db = frame[i] ?? Number.NEGATIVE_INFINITY;
-          sum[i] = (sum[i] ?? 0) + (Number.isFinite(db) ? Math.max(db, SILENCE_DB) : SILENCE_DB);
-        }
-      }
-      let best = 0;
-      for (let i = 1; i < bins; i++) if ((sum[i] ?? 0) > (sum[best] ?? 0)) best = i;
-      return {
-        peakHz: (best * ctx.sampleRate) / analyser.fftSize,
-        peakDb: (sum[best] ?? SILENCE_DB * samples) / samples,
-      };
-    },
-    { selector, ms },
-  );
+  return page.evaluate(peakInPage, { selector, ms });
+}
+
+/** A Playwright page as a PageDriver for the driver-neutral checks in page-audio.ts. */
+export function playwrightDriver(page: Page): PageDriver {
+  return {
+    run: async <A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> =>
+      (await page.evaluate(fn as (a: unknown) => unknown, arg as unknown)) as R,
+  };
 }

@@ -1,0 +1,183 @@
+/**
+ * Firefox ESR (puppeteer-core over WebDriver BiDi) on both sides of the product:
+ * - as a listener, it plays an Icecast source's 440 Hz by itself (OFFLINE → "The stream is started");
+ * - as a broadcaster, it goes live over the per-chunk upload (Firefox has no streaming request
+ *   bodies), over plain HTTP and over HTTPS with HTTP/2, and a Chromium listener and an Ogg listener
+ *   (ffmpeg) hear its fake microphone's tone.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Browser as PlaywrightBrowser } from 'playwright-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium, playwrightDriver } from '../helpers/chromium.js';
+import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
+import { launchFirefox, puppeteerDriver } from '../helpers/firefox.js';
+import { assertHearsTone, assertPlayheadAdvances, textInPage, waitForText } from '../helpers/page-audio.js';
+import type { TestServer } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
+
+const STARTED = 'The stream is started';
+/** Firefox's fake microphone pitch (media.navigator.audio.fake_frequency): not the 440 Hz of the other sources, so a listener that hears it hears Firefox. */
+const FIREFOX_TONE_HZ = 660;
+
+describe('Firefox ESR as a listener', () => {
+  let server: TestServer;
+  let firefox: Browser;
+  before(async () => {
+    server = await startTestServer();
+    // Mock audio output: the page's AudioContext runs, so the FFT hears what the element plays.
+    firefox = await launchFirefox({ autoplay: true, mockAudioOutput: true });
+  });
+  after(async () => {
+    await firefox?.close();
+    await server?.close();
+  });
+
+  it('goes OFFLINE → started → plays the 440 Hz source over MSE → OFFLINE', async (t) => {
+    t.diagnostic(await firefox.version());
+    const mount = 'radio';
+    const page = await firefox.newPage();
+    const tab = puppeteerDriver(page);
+    await page.goto(`${server.baseUrl}/listen/${mount}`);
+    await waitForText(tab, '#status', 'OFFLINE');
+    const src = startFfmpegSource({
+      url: `icecast://source:${server.streamKey}@127.0.0.1:${server.server.httpPort}/${mount}`,
+      format: 'ogg',
+      seconds: 30,
+    });
+    try {
+      await waitForText(tab, '#status', STARTED);
+      await waitForText(tab, '#note', 'Playing live.');
+      // ffmpeg delivers in bursts: the player may rebuffer once or twice while its live-edge target
+      // grows to fit (as in the Chromium test). Measure once that has settled.
+      await sleep(3_000);
+      const details = await tab.run(textInPage, '#details');
+      assert.match(details ?? '', /^MSE · WebM\/Opus/, `playback path: ${details}`);
+      await assertPlayheadAdvances(tab);
+      const peak = await assertHearsTone(tab, 440);
+      t.diagnostic(`${details}; peak ${peak.peakHz.toFixed(1)} Hz at ${peak.peakDb.toFixed(1)} dB`);
+    } finally {
+      src.stop();
+    }
+    await waitForText(tab, '#status', 'OFFLINE');
+    await page.close();
+  });
+});
+
+describe('Firefox ESR as a broadcaster', () => {
+  let server: TestServer;
+  let firefox: Browser;
+  let chromium: PlaywrightBrowser;
+  before(async () => {
+    server = await startTestServer();
+    // No mock audio output: its slow clock would make the fake microphone 6 % slow (see firefox.ts).
+    firefox = await launchFirefox({
+      autoplay: true,
+      fakeToneHz: FIREFOX_TONE_HZ,
+      mockAudioOutput: false,
+      acceptInsecureCerts: true,
+    });
+    chromium = await launchChromium({ autoplay: true });
+  });
+  after(async () => {
+    await chromium?.close();
+    await firefox?.close();
+    await server?.close();
+  });
+
+  it('goes live over per-chunk upload from plain http://127.0.0.1; Chromium and Ogg listeners hear its tone', async (t) => {
+    t.diagnostic(await firefox.version());
+    const host = await firefox.newPage();
+    const hostTab = puppeteerDriver(host);
+    const chunkPosts = countChunkPosts(host, 'live');
+    const listener = await chromium.newPage();
+    const listenerTab = playwrightDriver(listener);
+    await listener.goto(`${server.baseUrl}/`);
+    await waitForText(listenerTab, '#status', 'OFFLINE');
+
+    // 127.0.0.1 over plain HTTP is a secure context: getUserMedia is allowed.
+    await host.goto(`${server.baseUrl}/broadcast`);
+    await host.type('#key', server.streamKey);
+    await host.click('#golive');
+    await waitForText(hostTab, '#transport', 'per-chunk upload');
+    await waitForText(listenerTab, '#status', STARTED);
+    await waitForText(listenerTab, '#note', 'Playing live.');
+    // The Chromium player rebuffers once early on (about 0.3 s, as with a Chromium broadcaster)
+    // while its live-edge target grows. Measure after that.
+    await sleep(3_000);
+    await assertPlayheadAdvances(listenerTab);
+    const peak = await assertHearsTone(listenerTab, FIREFOX_TONE_HZ);
+    t.diagnostic(`Chromium listener: peak ${peak.peakHz.toFixed(1)} Hz at ${peak.peakDb.toFixed(1)} dB`);
+
+    // The Ogg rendition (Firefox's WebM re-paged as Ogg) carries the same tone.
+    const ogg = await decodeWithFfmpeg(`${server.baseUrl}/live.ogg`, 2, 15_000);
+    assert.equal(ogg.code, 0, `ffmpeg: ${ogg.stderr}`);
+    const tone = dominantHz(ogg.samples);
+    assert.ok(Math.abs(tone.hz - FIREFOX_TONE_HZ) < 10, `Ogg listener hears ${tone.hz} Hz`);
+    assert.ok(tone.rms > 0.01, `Ogg listener level ${tone.rms.toFixed(4)} RMS`);
+    t.diagnostic(
+      `Ogg listener: ${tone.hz} Hz at ${tone.rms.toFixed(4)} RMS; ${chunkPosts.count} chunk POSTs so far`,
+    );
+
+    // The transport: acknowledged chunk POSTs only, never a streaming upload.
+    await host.click('#stop');
+    await waitForText(listenerTab, '#status', 'OFFLINE');
+    assertChunkUploadOnly(server, 'live', chunkPosts.count);
+    await Promise.all([host.close(), listener.close()]);
+  });
+
+  it('picks the per-chunk upload over HTTPS (HTTP/2) too; an Ogg listener hears its tone', async () => {
+    const mount = 'studio';
+    const host = await firefox.newPage();
+    const hostTab = puppeteerDriver(host);
+    const chunkPosts = countChunkPosts(host, mount);
+    await host.goto(`${server.httpsUrl}/broadcast?mount=${mount}`);
+    const protocol = await host.evaluate(
+      () => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).nextHopProtocol,
+    );
+    assert.equal(protocol, 'h2', 'the page came over HTTP/2, where Chromium would stream');
+    await host.type('#key', server.streamKey);
+    await host.click('#golive');
+    await waitForText(hostTab, '#transport', 'per-chunk upload');
+    const ogg = await decodeWithFfmpeg(`${server.baseUrl}/${mount}.ogg`, 2, 15_000);
+    assert.equal(ogg.code, 0, `ffmpeg: ${ogg.stderr}`);
+    const tone = dominantHz(ogg.samples);
+    assert.ok(Math.abs(tone.hz - FIREFOX_TONE_HZ) < 10, `Ogg listener hears ${tone.hz} Hz`);
+    assert.ok(tone.rms > 0.01, `Ogg listener level ${tone.rms.toFixed(4)} RMS`);
+    await host.click('#stop');
+    await waitForLog(server, (l) => l.msg === 'ingest session ended' && l.mount === mount);
+    assertChunkUploadOnly(server, mount, chunkPosts.count);
+    await host.close();
+  });
+});
+
+/** Counts the page's POST /api/ingest/<mount>/chunk requests (puppeteer's request events over BiDi). */
+function countChunkPosts(page: Page, mount: string): { count: number } {
+  const counter = { count: 0 };
+  page.on('request', (req) => {
+    if (req.method() === 'POST' && req.url().endsWith(`/api/ingest/${mount}/chunk`)) counter.count += 1;
+  });
+  return counter;
+}
+
+async function waitForLog(
+  server: TestServer,
+  match: (line: Record<string, unknown>) => boolean,
+  timeoutMs = 5_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!server.logs.some(match)) {
+    if (Date.now() > deadline) throw new Error(`no such log line within ${timeoutMs} ms`);
+    await sleep(50);
+  }
+}
+
+/** The broadcast of `mount` came as acknowledged chunk POSTs only, never a streaming upload, and ended by Stop. */
+function assertChunkUploadOnly(server: TestServer, mount: string, chunkPosts: number): void {
+  assert.ok(chunkPosts >= 10, `${chunkPosts} chunk POSTs`);
+  assert.equal(server.logs.filter((l) => l.msg === 'upload stream opened').length, 0, 'no upload stream');
+  const ended = server.logs.find((l) => l.msg === 'ingest session ended' && l.mount === mount);
+  assert.equal(ended?.reason, 'stopped');
+  assert.ok(Number(ended?.bytesIn) > 10_000, `server took ${String(ended?.bytesIn)} bytes`);
+}

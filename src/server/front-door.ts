@@ -47,13 +47,15 @@ export function frontDoor(httpServer: Server, options: FrontDoorOptions): net.Se
         return;
       }
       const end = findHeadEnd(buf);
-      if (end < 0) {
-        if (buf.length > MAX_HEAD_BYTES) {
-          clearTimeout(timer);
-          socket.end('HTTP/1.0 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
-        }
+      // Too large whether or not its end has come in the same read (Node's own cap is the same size).
+      if (end < 0 ? buf.length > MAX_HEAD_BYTES : end > MAX_HEAD_BYTES) {
+        // Answer, then stop keeping what the peer still sends: the head timer destroys the socket.
+        socket.off('data', onData);
+        buf = Buffer.alloc(0);
+        socket.end('HTTP/1.0 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
         return;
       }
+      if (end < 0) return;
       const head = parseRequestHead(buf.subarray(0, end));
       const isSource =
         head && (head.method === 'SOURCE' || (head.method === 'PUT' && !head.path.startsWith('/api/')));

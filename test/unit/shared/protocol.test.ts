@@ -29,8 +29,11 @@ const ALL_CODES: Record<ErrorCode, true> = {
   ORIGIN_NOT_ALLOWED: true,
   MOUNT_INVALID: true,
   MOUNT_IN_USE: true,
+  MOUNT_LIMIT: true,
   LISTEN_OFFLINE: true,
   LISTEN_FULL: true,
+  STATUS_FULL: true,
+  STATUS_ADDRESS_LIMIT: true,
   INGEST_UNSUPPORTED_TYPE: true,
   INGEST_CHUNK_TOO_LARGE: true,
   INGEST_SEQUENCE_GAP: true,
@@ -43,6 +46,7 @@ const ALL_CODES: Record<ErrorCode, true> = {
   OGG_PAGE_TOO_LARGE: true,
   BAD_REQUEST: true,
   NOT_FOUND: true,
+  SERVER_CLOSING: true,
   INTERNAL: true,
 };
 

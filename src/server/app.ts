@@ -109,6 +109,7 @@ export async function startServer(
       maxInitBytes: config.maxInitBytes,
       maxElementBytes: config.maxElementBytes,
       ingestIdleTimeoutMs: config.ingestIdleTimeoutMs,
+      maxMounts: config.maxMounts,
     },
     log: log.child({ scope: 'ingest' }),
   });
@@ -126,6 +127,8 @@ export async function startServer(
     log: log.child({ scope: 'status' }),
     pingIntervalMs: config.statusPingIntervalMs,
     allowedOrigins: config.allowedOrigins,
+    maxSockets: config.maxStatusSockets,
+    maxSocketsPerIp: config.maxStatusSocketsPerIp,
   });
 
   let httpPort = 0;
@@ -203,10 +206,27 @@ export async function startServer(
   };
   const onUpgrade = (req: http.IncomingMessage, socket: Socket, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
-    if (!status.handleUpgrade(req, socket, head)) rejectUpgrade(socket, 404, 'No WebSocket here');
+    if (!status.handleUpgrade(req, socket, head)) {
+      rejectUpgrade(socket, new KitError('NOT_FOUND', `No WebSocket at ${req.url?.slice(0, 100) ?? '/'}.`));
+    }
   };
 
-  const httpServer = http.createServer(h1App);
+  // Connections the front door hands over (POST, OPTIONS, …, and every later request on a kept-alive
+  // connection) get the same deadline for their head: Node answers 408 and closes. Checked twice a
+  // second instead of Node's default every 30 s.
+  const httpServer = http.createServer(
+    {
+      headersTimeout: config.headerTimeoutMs,
+      // Bodies have their own deadlines (chunk read, ingest idle); a whole-request cap would cut long uploads.
+      requestTimeout: 0,
+      connectionsCheckingInterval: Math.min(500, config.headerTimeoutMs / 2),
+    },
+    h1App,
+  );
+  // This server never listens itself (the front door does), and Node starts the connection list its
+  // head and request timeouts are checked on only at 'listening': without this, no timeout applies.
+  // test/integration/hostile-http.test.ts holds a slow POST head to it.
+  httpServer.emit('listening');
   httpServer.on('upgrade', onUpgrade);
   // Icecast source clients and stream listeners are read off the raw socket; the rest is HTTP.
   const front = frontDoor(httpServer, {
@@ -219,6 +239,7 @@ export async function startServer(
     },
     hub,
     listen: listenLimits,
+    headerTimeoutMs: config.headerTimeoutMs,
   });
   front.on('connection', track);
   await listen(front, config.port, config.host);
@@ -227,7 +248,7 @@ export async function startServer(
   let httpsServer: http2.Http2SecureServer | null = null;
   if (tls && config.httpsPort !== null) {
     const server = http2.createSecureServer(
-      { cert: tls.cert, key: tls.key, allowHTTP1: true },
+      { cert: tls.cert, key: tls.key, allowHTTP1: true, handshakeTimeout: config.headerTimeoutMs },
       (req, res) => {
         if (req.httpVersionMajor === 2) h2App(req as unknown as Request, res as unknown as Response);
         else h1App(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
@@ -261,6 +282,8 @@ export async function startServer(
         hub.close();
         recorder?.close();
         const done = Promise.all([closeServer(front), httpsServer ? closeServer(httpsServer) : null]);
+        // Stops the head-timeout checker started above (it was never listening: the callback's error is moot).
+        httpServer.close(() => {});
         for (const s of sockets) s.destroy();
         await done;
       })();

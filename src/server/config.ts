@@ -47,12 +47,23 @@ export interface Config {
   maxListenersPerMount: number;
   /** Listeners the whole server may have (each holds a socket); more get 503. */
   maxListeners: number;
+  /** Mounts that may be live at once (browser and Icecast broadcasts together); more get 503. */
+  maxMounts: number;
   /** A broadcast that receives no bytes for this long ends (mount goes OFFLINE). */
   ingestIdleTimeoutMs: number;
   /** An Icecast source client (PUT/SOURCE) that sends nothing for this long is dropped. */
   sourceTimeoutMs: number;
   /** Status socket ping interval; a peer that misses a pong is closed. */
   statusPingIntervalMs: number;
+  /** Status sockets the whole server may hold open; more get 503. */
+  maxStatusSockets: number;
+  /** Status sockets one address may hold open; more get 429 (a school behind one NAT address needs many). */
+  maxStatusSocketsPerIp: number;
+  /**
+   * A connection must send its whole request head within this time (slowloris), on the plain HTTP
+   * port and for the TLS handshake on the HTTPS port.
+   */
+  headerTimeoutMs: number;
   /** Wrong keys from one address within authFailureWindowMs before it is refused (429) for that long. */
   authMaxFailures: number;
   authFailureWindowMs: number;
@@ -83,9 +94,14 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   // One core serves 10,000 (bench/fanout); the rest of the 20,000 file descriptors stay free.
   maxListenersPerMount: 10_000,
   maxListeners: 15_000,
+  maxMounts: 100,
   ingestIdleTimeoutMs: 5_000,
   sourceTimeoutMs: 10_000,
   statusPingIntervalMs: 30_000,
+  // A listener page holds one status socket beside its audio: as many as listeners, less the fd headroom.
+  maxStatusSockets: 15_000,
+  maxStatusSocketsPerIp: 500,
+  headerTimeoutMs: 10_000,
   authMaxFailures: 10,
   authFailureWindowMs: 60_000,
   allowedOrigins: [],
@@ -153,6 +169,7 @@ const SETTINGS: readonly Setting[] = [
     help: '',
   },
   { key: 'maxListeners', flag: 'max-listeners', env: 'ONAIR_MAX_LISTENERS', kind: 'int', help: '' },
+  { key: 'maxMounts', flag: 'max-mounts', env: 'ONAIR_MAX_MOUNTS', kind: 'int', help: '' },
   {
     key: 'ingestIdleTimeoutMs',
     flag: 'ingest-idle-timeout-ms',
@@ -195,6 +212,27 @@ const SETTINGS: readonly Setting[] = [
     kind: 'int',
     help: '',
   },
+  {
+    key: 'maxStatusSockets',
+    flag: 'max-status-sockets',
+    env: 'ONAIR_MAX_STATUS_SOCKETS',
+    kind: 'int',
+    help: '',
+  },
+  {
+    key: 'maxStatusSocketsPerIp',
+    flag: 'max-status-sockets-per-ip',
+    env: 'ONAIR_MAX_STATUS_SOCKETS_PER_IP',
+    kind: 'int',
+    help: '',
+  },
+  {
+    key: 'headerTimeoutMs',
+    flag: 'header-timeout-ms',
+    env: 'ONAIR_HEADER_TIMEOUT_MS',
+    kind: 'int',
+    help: '',
+  },
 ];
 
 const LEVELS: ReadonlySet<string> = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -218,6 +256,10 @@ export const USAGE = `Usage: onair [options]
   Limits: --max-init-bytes --max-element-bytes --max-chunk-bytes --burst-bytes
           --max-listener-buffer-bytes --max-listeners-per-mount --max-listeners --ingest-idle-timeout-ms --source-timeout-ms
           --status-ping-interval-ms --auth-max-failures --auth-failure-window-ms
+          --max-mounts (live at once, default ${DEFAULTS.maxMounts}; more get 503 MOUNT_LIMIT)
+          --max-status-sockets (default ${DEFAULTS.maxStatusSockets}; more get 503 STATUS_FULL)
+          --max-status-sockets-per-ip (default ${DEFAULTS.maxStatusSocketsPerIp}; more get 429 STATUS_ADDRESS_LIMIT)
+          --header-timeout-ms (request head or TLS handshake must arrive within, default ${DEFAULTS.headerTimeoutMs})
           --ogg-flush-ms (how long the Ogg output gathers pages per write, default 250)
   Recording: --record on|off (default on: DIR/recordings/<mount>/<start>.webm)
           --record-max-bytes (default 8 GiB) --record-max-days (default 30); 0 = no limit
@@ -333,4 +375,15 @@ function validate(c: Config): void {
   }
   if (c.burstBytes < 1024) throw new ConfigError('--burst-bytes', 'must be at least 1024');
   if (c.oggFlushMs < 0 || c.oggFlushMs > 1000) throw new ConfigError('--ogg-flush-ms', 'must be 0 to 1000');
+  if (c.maxStatusSocketsPerIp > c.maxStatusSockets) {
+    throw new ConfigError(
+      '--max-status-sockets-per-ip',
+      `must not exceed --max-status-sockets (${c.maxStatusSockets})`,
+    );
+  }
+  // Below a second, real clients on slow phone networks would be cut before their request arrives;
+  // above a minute, a slowloris holds its socket for nothing.
+  if (c.headerTimeoutMs < 1000 || c.headerTimeoutMs > 60_000) {
+    throw new ConfigError('--header-timeout-ms', 'must be 1000 to 60000');
+  }
 }

@@ -12,9 +12,6 @@ import { serveSource } from './ingest/icecast-source.js';
 import type { ListenLimits } from './outputs/listen.js';
 import { isRawListen, serveRawListener } from './outputs/raw-listen.js';
 
-/** A connection must send its request head within this time. */
-export const HEAD_TIMEOUT_MS = 10_000;
-
 /** Methods the front door may keep; anything else goes to the HTTP server as soon as it is seen. */
 const OURS: ReadonlySet<string> = new Set(['SOURCE', 'PUT', 'GET', 'HEAD']);
 
@@ -22,6 +19,8 @@ export interface FrontDoorOptions {
   source: SourceOptions;
   hub: Hub;
   listen: ListenLimits;
+  /** A connection must send its whole request head within this time, or it is destroyed (slowloris). */
+  headerTimeoutMs: number;
 }
 
 /** Returns the net.Server to listen on in front of `httpServer`. */
@@ -29,7 +28,7 @@ export function frontDoor(httpServer: Server, options: FrontDoorOptions): net.Se
   const listenOptions = { ...options.listen, hub: options.hub, log: options.source.log };
   return net.createServer((socket) => {
     let buf: Buffer = Buffer.alloc(0);
-    const timer = setTimeout(() => socket.destroy(), HEAD_TIMEOUT_MS);
+    const timer = setTimeout(() => socket.destroy(), options.headerTimeoutMs);
     const handOver = (): void => {
       clearTimeout(timer);
       socket.off('data', onData);
@@ -47,13 +46,15 @@ export function frontDoor(httpServer: Server, options: FrontDoorOptions): net.Se
         return;
       }
       const end = findHeadEnd(buf);
-      if (end < 0) {
-        if (buf.length > MAX_HEAD_BYTES) {
-          clearTimeout(timer);
-          socket.end('HTTP/1.0 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
-        }
+      // Too large whether or not its end has come in the same read (Node's own cap is the same size).
+      if (end < 0 ? buf.length > MAX_HEAD_BYTES : end > MAX_HEAD_BYTES) {
+        // Answer, then stop keeping what the peer still sends: the head timer destroys the socket.
+        socket.off('data', onData);
+        buf = Buffer.alloc(0);
+        socket.end('HTTP/1.0 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
         return;
       }
+      if (end < 0) return;
       const head = parseRequestHead(buf.subarray(0, end));
       const isSource =
         head && (head.method === 'SOURCE' || (head.method === 'PUT' && !head.path.startsWith('/api/')));

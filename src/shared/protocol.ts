@@ -227,8 +227,11 @@ export type ErrorCode =
   | 'ORIGIN_NOT_ALLOWED'
   | 'MOUNT_INVALID'
   | 'MOUNT_IN_USE'
+  | 'MOUNT_LIMIT'
   | 'LISTEN_OFFLINE'
   | 'LISTEN_FULL'
+  | 'STATUS_FULL'
+  | 'STATUS_ADDRESS_LIMIT'
   | 'INGEST_UNSUPPORTED_TYPE'
   | 'INGEST_CHUNK_TOO_LARGE'
   | 'INGEST_SEQUENCE_GAP'
@@ -242,6 +245,7 @@ export type ErrorCode =
   | 'BAD_REQUEST'
   | 'NOT_FOUND'
   | 'RECORDING_IN_PROGRESS'
+  | 'SERVER_CLOSING'
   | 'INTERNAL';
 
 export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -259,10 +263,16 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   MOUNT_INVALID: 400,
   // Another broadcaster holds the mount.
   MOUNT_IN_USE: 409,
+  // As many mounts are live as the server allows (maxMounts); a new broadcast waits for one to end.
+  MOUNT_LIMIT: 503,
   // Listener asked for a mount that is not live.
   LISTEN_OFFLINE: 404,
   // The mount or the server has as many listeners as it is allowed.
   LISTEN_FULL: 503,
+  // The server has as many status sockets open as it allows (maxStatusSockets).
+  STATUS_FULL: 503,
+  // One address has as many status sockets open as it may (maxStatusSocketsPerIp).
+  STATUS_ADDRESS_LIMIT: 429,
   // Upload Content-Type is not audio/webm.
   INGEST_UNSUPPORTED_TYPE: 415,
   // One upload chunk is larger than maxChunkBytes.
@@ -288,6 +298,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   // A recording that is still being written cannot be removed.
   RECORDING_IN_PROGRESS: 409,
+  // The server is shutting down and takes no new connections.
+  SERVER_CLOSING: 503,
   INTERNAL: 500,
 };
 

@@ -48,6 +48,7 @@ describe('Icecast status-json and metadata', () => {
     assert.equal(src.listenurl, `${t.baseUrl}/alpha`);
     assert.equal(src.listeners, 0);
     assert.equal(src.listener_peak, 0);
+    assert.equal(src.slow_listeners, 0);
     assert.equal(src.server_name, 'alpha');
     assert.equal(src.title, '');
     assert.match(String(src.stream_start_iso8601), /\+0000$/);

@@ -68,6 +68,11 @@ describe('listeners', () => {
     assert.ok(uploadMs < 20_000);
     assert.equal(t.server.hub.snapshot('live').slowDropped, 1);
     assert.equal(t.server.hub.snapshot('live').listeners, 1);
+    // What an operator sees: Icecast's slow_listeners counter in /status-json.xsl.
+    const stats = (await (await fetch(`${t.baseUrl}/status-json.xsl`)).json()) as {
+      icestats: { source: { slow_listeners: number } };
+    };
+    assert.equal(stats.icestats.source.slow_listeners, 1);
     await endSession(t.baseUrl, 'live', session.sessionId);
     await fast.done;
   });

@@ -102,6 +102,10 @@ describe('loadConfig', () => {
           '--max-listener-buffer-bytes=5000',
           '--ingest-idle-timeout-ms=6000',
           '--status-ping-interval-ms=7000',
+          '--max-mounts=8',
+          '--max-status-sockets=900',
+          '--max-status-sockets-per-ip=90',
+          '--header-timeout-ms=2500',
         ],
         {},
       );
@@ -112,6 +116,31 @@ describe('loadConfig', () => {
       assert.equal(config.maxListenerBufferBytes, 5000);
       assert.equal(config.ingestIdleTimeoutMs, 6000);
       assert.equal(config.statusPingIntervalMs, 7000);
+      assert.equal(config.maxMounts, 8);
+      assert.equal(config.maxStatusSockets, 900);
+      assert.equal(config.maxStatusSocketsPerIp, 90);
+      assert.equal(config.headerTimeoutMs, 2500);
+    });
+
+    it('has safe defaults for the mount, status-socket and header-timeout limits', () => {
+      const { config } = loadConfig([], {});
+      assert.equal(config.maxMounts, 100);
+      assert.equal(config.maxStatusSockets, 15_000);
+      assert.equal(config.maxStatusSocketsPerIp, 500);
+      assert.equal(config.headerTimeoutMs, 10_000);
+    });
+
+    it('reads the new limits from the environment', () => {
+      const { config } = loadConfig([], {
+        ONAIR_MAX_MOUNTS: '3',
+        ONAIR_MAX_STATUS_SOCKETS: '40',
+        ONAIR_MAX_STATUS_SOCKETS_PER_IP: '4',
+        ONAIR_HEADER_TIMEOUT_MS: '1000',
+      });
+      assert.deepEqual(
+        [config.maxMounts, config.maxStatusSockets, config.maxStatusSocketsPerIp, config.headerTimeoutMs],
+        [3, 40, 4, 1000],
+      );
     });
 
     it('turns HTTPS off with --https-port off', () => {
@@ -204,6 +233,20 @@ describe('loadConfig', () => {
       assertConfigError(() => loadConfig(['--port', '8443'], {}), '--https-port', '8443');
     });
 
+    it('rejects a per-address status-socket cap above the total one', () => {
+      assertConfigError(
+        () => loadConfig(['--max-status-sockets', '10', '--max-status-sockets-per-ip', '11'], {}),
+        '--max-status-sockets-per-ip',
+        '10',
+      );
+    });
+
+    it('rejects a header timeout under a second or over a minute, and zero mounts', () => {
+      assertConfigError(() => loadConfig(['--header-timeout-ms', '999'], {}), '--header-timeout-ms');
+      assertConfigError(() => loadConfig(['--header-timeout-ms', '60001'], {}), '--header-timeout-ms');
+      assertConfigError(() => loadConfig(['--max-mounts', '0'], {}), '--max-mounts');
+    });
+
     it('rejects a burst smaller than 1024 bytes', () => {
       assertConfigError(() => loadConfig(['--burst-bytes', '1023'], {}), '--burst-bytes');
     });
@@ -231,6 +274,10 @@ describe('loadConfig', () => {
         '--tls-cert',
         '--tls-key',
         '--log-level',
+        '--max-mounts',
+        '--max-status-sockets',
+        '--max-status-sockets-per-ip',
+        '--header-timeout-ms',
       ]) {
         assert.ok(USAGE.includes(flag), flag);
       }

@@ -39,6 +39,7 @@ const STATUS_TEXT: Record<number, string> = {
   429: 'Too Many Requests',
   422: 'Unprocessable Entity',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export interface SourceOptions {

@@ -20,6 +20,8 @@ export interface SessionLimits {
   maxInitBytes: number;
   maxElementBytes: number;
   ingestIdleTimeoutMs: number;
+  /** Broadcasts (mounts) that may be live at once; a new one beyond it is refused with MOUNT_LIMIT. */
+  maxMounts: number;
 }
 
 export class IngestSession {
@@ -80,7 +82,15 @@ export class IngestSessions {
     this.timer.unref();
   }
 
-  /** Claims `mountName` for a new broadcast; MOUNT_IN_USE when another session holds it. */
+  /** Broadcasts live now. */
+  get live(): number {
+    return this.byMount.size;
+  }
+
+  /**
+   * Claims `mountName` for a new broadcast; MOUNT_IN_USE when another session holds it, MOUNT_LIMIT
+   * when `maxMounts` broadcasts are live already.
+   */
   create(
     mountName: string,
     fields: Record<string, unknown> = {},
@@ -89,6 +99,13 @@ export class IngestSessions {
     const held = this.byMount.get(mountName);
     if (held && !held.ended) {
       throw new KitError('MOUNT_IN_USE', `Someone is already broadcasting on mount "${mountName}".`);
+    }
+    if (this.byMount.size >= this.limits.maxMounts) {
+      this.log.warn({ mount: mountName, live: this.byMount.size, ...fields }, 'ingest refused: mount limit');
+      throw new KitError(
+        'MOUNT_LIMIT',
+        `The server already has ${this.limits.maxMounts} live broadcasts, as many as it allows (maxMounts); try again when one ends.`,
+      );
     }
     const mount = this.hub.mount(mountName);
     mount.info = options.info ?? {};

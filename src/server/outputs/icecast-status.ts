@@ -44,6 +44,8 @@ function sourceJson(s: MountSnapshot, origin: string): Record<string, unknown> {
     server_name: s.info.name ?? s.mount,
     server_type: type,
     server_url: s.info.url ?? `${origin}/listen/${s.mount}`,
+    // Icecast's name for it: listeners dropped for falling behind, since the mount first went live.
+    slow_listeners: s.slowDropped,
     stream_start: s.startedAt ? rfc822(s.startedAt) : null,
     stream_start_iso8601: s.startedAt ? s.startedAt.toISOString().replace(/\.\d{3}Z$/, '+0000') : null,
     title: s.title ?? '',

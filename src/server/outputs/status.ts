@@ -2,13 +2,19 @@
  * Status WebSocket (`/ws?mount=<mount>`): a StatusMessage on connect, at once on every state
  * change, coalesced for listener-count changes, and once a second while live (bytes received).
  * Dead peers are found by ping/pong and closed.
+ *
+ * Clients have nothing to say: each message gets an error reply, more than MAX_CLIENT_MESSAGES in
+ * MESSAGE_WINDOW_MS closes the socket with 1008, one over MAX_CLIENT_MESSAGE_BYTES with 1009, and a
+ * malformed frame with the code `ws` picks (1002 protocol error, 1007 bad UTF-8). Sockets are capped in
+ * total (503 STATUS_FULL) and per address (429 STATUS_ADDRESS_LIMIT), before the upgrade.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
-import type { StatusMessage } from '../../shared/protocol.js';
+import type { StatusErrorMessage, StatusMessage } from '../../shared/protocol.js';
 import { isValidMount, paths } from '../../shared/protocol.js';
+import { KitError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { MountSnapshot } from '../hub/mount.js';
 import type { Logger } from '../log.js';
@@ -18,8 +24,15 @@ import { checkOrigin } from '../origin.js';
 export const COALESCE_MS = 200;
 /** While live, a message goes out this often even without a change (bytes received). */
 export const LIVE_TICK_MS = 1_000;
-/** Clients send nothing of use: tiny messages only. */
+/** Clients send nothing of use: tiny messages only (a bigger one closes the socket with 1009). */
 export const MAX_CLIENT_MESSAGE_BYTES = 1_024;
+/** More client messages than this within MESSAGE_WINDOW_MS close the socket with 1008. */
+export const MAX_CLIENT_MESSAGES = 20;
+export const MESSAGE_WINDOW_MS = 10_000;
+/** Close code for a peer over the message rate (RFC 6455: policy violation). */
+export const CLOSE_POLICY = 1008;
+/** Refused upgrades are logged once per this interval (with a count of the others). */
+const REFUSAL_LOG_INTERVAL_MS = 10_000;
 /** A peer whose unsent status backlog exceeds this is closed (status is latest-wins anyway). */
 export const MAX_BUFFERED_BYTES = 64 * 1024;
 
@@ -39,6 +52,19 @@ interface Peer {
   ws: WebSocket;
   mount: string;
   alive: boolean;
+  /** Arrival times of the client's messages within the last MESSAGE_WINDOW_MS (at most MAX_CLIENT_MESSAGES + 1). */
+  messageTimes: number[];
+}
+
+export interface StatusServerOptions {
+  hub: Hub;
+  log: Logger;
+  pingIntervalMs: number;
+  allowedOrigins: readonly string[];
+  /** Sockets the server holds at most; more upgrades get 503 STATUS_FULL. */
+  maxSockets: number;
+  /** Sockets one address holds at most; more upgrades get 429 STATUS_ADDRESS_LIMIT. */
+  maxSocketsPerIp: number;
 }
 
 export class StatusServer {
@@ -53,10 +79,19 @@ export class StatusServer {
   private closed = false;
 
   private readonly allowedOrigins: readonly string[];
+  private readonly maxSockets: number;
+  private readonly maxSocketsPerIp: number;
+  /** Sockets taken (upgrading or open), in total and per remote address; released when the socket closes. */
+  private taken = 0;
+  private readonly takenByIp = new Map<string, number>();
+  private refusalLoggedAt = 0;
+  private refusalsUnlogged = 0;
 
-  constructor(options: { hub: Hub; log: Logger; pingIntervalMs: number; allowedOrigins: readonly string[] }) {
+  constructor(options: StatusServerOptions) {
     this.hub = options.hub;
     this.allowedOrigins = options.allowedOrigins;
+    this.maxSockets = options.maxSockets;
+    this.maxSocketsPerIp = options.maxSocketsPerIp;
     this.log = options.log;
     this.unsubscribe = this.hub.onChange((snap, kind) => {
       if (kind !== 'listeners') this.sendNow(snap.mount);
@@ -77,20 +112,70 @@ export class StatusServer {
     if (url.pathname !== paths.status) return false;
     const mount = url.searchParams.get('mount') ?? '';
     if (this.closed) {
-      rejectUpgrade(socket, 503, 'Server is shutting down');
+      rejectUpgrade(socket, new KitError('SERVER_CLOSING', 'The server is shutting down.'));
       return true;
     }
     if (!isValidMount(mount)) {
-      rejectUpgrade(socket, 400, `Invalid mount "${mount.slice(0, 64)}"`);
+      rejectUpgrade(socket, new KitError('MOUNT_INVALID', `Invalid mount "${mount.slice(0, 64)}".`));
       return true;
     }
     const refused = checkOrigin(req.headers, this.allowedOrigins);
     if (refused) {
-      rejectUpgrade(socket, refused.status, refused.message);
+      rejectUpgrade(socket, refused);
       return true;
     }
+    const ip = req.socket.remoteAddress ?? '';
+    const full = this.take(ip);
+    if (full) {
+      this.logRefusal(ip, full.code);
+      rejectUpgrade(socket, full);
+      return true;
+    }
+    socket.once('close', () => this.release(ip));
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, mount));
     return true;
+  }
+
+  /** Counts one more socket for `ip`; returns the error to refuse it with when a cap is reached. */
+  private take(ip: string): KitError | null {
+    if (this.taken >= this.maxSockets) {
+      return new KitError(
+        'STATUS_FULL',
+        `The server has ${this.maxSockets} status sockets open, as many as it allows (maxStatusSockets).`,
+      );
+    }
+    const mine = this.takenByIp.get(ip) ?? 0;
+    if (mine >= this.maxSocketsPerIp) {
+      return new KitError(
+        'STATUS_ADDRESS_LIMIT',
+        `Your address has ${this.maxSocketsPerIp} status sockets open, as many as one address may (maxStatusSocketsPerIp).`,
+      );
+    }
+    this.taken++;
+    this.takenByIp.set(ip, mine + 1);
+    return null;
+  }
+
+  /** One log line per REFUSAL_LOG_INTERVAL_MS at most, counting the ones in between: a flood must not flood the log. */
+  private logRefusal(ip: string, code: string): void {
+    const now = Date.now();
+    if (now - this.refusalLoggedAt < REFUSAL_LOG_INTERVAL_MS) {
+      this.refusalsUnlogged++;
+      return;
+    }
+    this.log.warn(
+      { ip, code, open: this.taken, refusedSinceLastLine: this.refusalsUnlogged },
+      'status socket refused',
+    );
+    this.refusalLoggedAt = now;
+    this.refusalsUnlogged = 0;
+  }
+
+  private release(ip: string): void {
+    this.taken--;
+    const mine = (this.takenByIp.get(ip) ?? 1) - 1;
+    if (mine <= 0) this.takenByIp.delete(ip);
+    else this.takenByIp.set(ip, mine);
   }
 
   get connections(): number {
@@ -113,7 +198,7 @@ export class StatusServer {
   }
 
   private onConnection(ws: WebSocket, mount: string): void {
-    const peer: Peer = { ws, mount, alive: true };
+    const peer: Peer = { ws, mount, alive: true, messageTimes: [] };
     let set = this.peers.get(mount);
     if (!set) {
       set = new Set();
@@ -123,15 +208,36 @@ export class StatusServer {
     ws.on('pong', () => {
       peer.alive = true;
     });
-    ws.on('message', () => {
-      // Nothing to say to us yet; ignore (size is capped by maxPayload).
-    });
+    ws.on('message', () => this.onMessage(peer));
     ws.on('error', (err) => this.log.debug({ err: err.message, mount }, 'status socket error'));
     ws.on('close', () => {
       set.delete(peer);
       if (set.size === 0 && this.peers.get(mount) === set) this.peers.delete(mount);
     });
     this.send(peer, JSON.stringify(toStatusMessage(this.hub.snapshot(mount))));
+  }
+
+  /** A client message: there is nothing to ask, so say so, and close a peer that keeps on. */
+  private onMessage(peer: Peer): void {
+    if (peer.ws.readyState !== peer.ws.OPEN) return;
+    const now = Date.now();
+    const times = peer.messageTimes;
+    times.push(now);
+    while (times.length > 0 && (times[0] as number) <= now - MESSAGE_WINDOW_MS) times.shift();
+    if (times.length > MAX_CLIENT_MESSAGES) {
+      this.log.warn({ mount: peer.mount, messages: times.length }, 'status socket closed: too many messages');
+      peer.ws.close(
+        CLOSE_POLICY,
+        `Too many messages: more than ${MAX_CLIENT_MESSAGES} in ${MESSAGE_WINDOW_MS / 1000} s`,
+      );
+      return;
+    }
+    const reply: StatusErrorMessage = {
+      type: 'error',
+      code: 'BAD_REQUEST',
+      message: 'The status socket takes no messages; this one was ignored.',
+    };
+    this.send(peer, JSON.stringify(reply));
   }
 
   private sendSoon(mount: string): void {
@@ -177,16 +283,20 @@ export class StatusServer {
   }
 }
 
-/** Answers a refused upgrade with a plain HTTP status and closes the socket (as ws does). */
-export function rejectUpgrade(socket: Duplex, status: number, message: string): void {
+/** Answers a refused upgrade with the error's HTTP status and JSON body, and closes the socket. */
+export function rejectUpgrade(socket: Duplex, err: KitError): void {
   const reason: Record<number, string> = {
     400: 'Bad Request',
     403: 'Forbidden',
     404: 'Not Found',
+    429: 'Too Many Requests',
     503: 'Service Unavailable',
   };
+  const body = JSON.stringify(err.toBody());
+  // Once the answer is out the socket goes, whatever the peer does (as ws does for its own refusals).
+  socket.once('finish', () => socket.destroy());
   socket.end(
-    `HTTP/1.1 ${status} ${reason[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
-      `Content-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`,
+    `HTTP/1.1 ${err.status} ${reason[err.status] ?? 'Error'}\r\nConnection: close\r\n` +
+      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }

@@ -30,8 +30,11 @@ const ALL_CODES: Record<ErrorCode, true> = {
   ORIGIN_NOT_ALLOWED: true,
   MOUNT_INVALID: true,
   MOUNT_IN_USE: true,
+  MOUNT_LIMIT: true,
   LISTEN_OFFLINE: true,
   LISTEN_FULL: true,
+  STATUS_FULL: true,
+  STATUS_ADDRESS_LIMIT: true,
   INGEST_UNSUPPORTED_TYPE: true,
   INGEST_CHUNK_TOO_LARGE: true,
   INGEST_SEQUENCE_GAP: true,
@@ -45,6 +48,7 @@ const ALL_CODES: Record<ErrorCode, true> = {
   BAD_REQUEST: true,
   NOT_FOUND: true,
   RECORDING_IN_PROGRESS: true,
+  SERVER_CLOSING: true,
   INTERNAL: true,
 };
 

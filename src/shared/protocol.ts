@@ -240,6 +240,7 @@ export type ErrorCode =
   | 'BAD_REQUEST'
   | 'NOT_FOUND'
   | 'RECORDING_IN_PROGRESS'
+  | 'CLUSTER_UNAVAILABLE'
   | 'INTERNAL';
 
 export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -286,6 +287,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   NOT_FOUND: 404,
   // A recording that is still being written cannot be removed.
   RECORDING_IN_PROGRESS: 409,
+  // Clustered node whose Redis is unreachable: it cannot claim a mount for the whole cluster now.
+  CLUSTER_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 

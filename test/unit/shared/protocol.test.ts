@@ -45,6 +45,7 @@ const ALL_CODES: Record<ErrorCode, true> = {
   BAD_REQUEST: true,
   NOT_FOUND: true,
   RECORDING_IN_PROGRESS: true,
+  CLUSTER_UNAVAILABLE: true,
   INTERNAL: true,
 };
 

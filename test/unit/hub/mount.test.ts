@@ -234,11 +234,11 @@ describe('Mount', () => {
       const sink = new FakeSink();
       mount.attach(sink);
       assert.deepEqual(sink.tags, [INIT_TAG], 'the chunk published while offline was not kept');
-      assert.equal(mount.bytesOut, 0);
+      assert.equal(mount.bytesOut, INIT.byteLength);
       assert.deepEqual(changes, ['state', 'listeners']);
     });
 
-    it('sends every chunk to every attached sink and counts bytesOut', () => {
+    it('sends every chunk to every attached sink and counts bytesOut, init and burst included', () => {
       const { mount } = liveMount();
       mount.publish(chunk(1, true));
       const a = new FakeSink();
@@ -249,7 +249,7 @@ describe('Mount', () => {
       mount.publish(chunk(3, true, 70));
       assert.deepEqual(a.tags, [INIT_TAG, 1, 2, 3]);
       assert.deepEqual(b.tags, [INIT_TAG, 1, 2, 3]);
-      assert.equal(mount.bytesOut, 2 * (50 + 70));
+      assert.equal(mount.bytesOut, 2 * (INIT.byteLength + 100 + 50 + 70));
     });
 
     it('drops a sink whose write returns false, and the others keep receiving', () => {

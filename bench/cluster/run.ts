@@ -128,6 +128,7 @@ async function redisHop(
 
 interface LoadResult {
   n: number;
+  ok200: number;
   served: number;
   failed: number;
   rateP10: number;
@@ -178,7 +179,8 @@ async function main(): Promise<void> {
     for (const dir of dirs)
       nodes.push(await startCliServer(dir, KEY, ['--redis', redis.url, '--record', 'off']));
     const [a, b, c] = nodes as [CliServer, CliServer, CliServer];
-    const loadSeconds = NS.length * 2 * ((SETTLE_MS + WINDOW_MS) / 1000 + 8);
+    // Each load step: its ramp (200 listeners per 50 ms, plus connecting), settle, window, a pause.
+    const loadSeconds = NS.reduce((t, n) => t + 2 * (n / 1000 + (SETTLE_MS + WINDOW_MS) / 1000 + 15), 0);
     source = startFfmpegSource({
       url: `icecast://source:${KEY}@127.0.0.1:${a.port}/${MOUNT}`,
       format: 'webm',
@@ -204,11 +206,13 @@ async function main(): Promise<void> {
         const urls = (layout === '1 node' ? [a] : [a, b, c]).map(
           (x) => `http://127.0.0.1:${x.port}/${MOUNT}.ogg`,
         );
+        // The tone must still be on the air everywhere, or the step measures nothing.
+        await Promise.all(nodes.map((x) => waitLive(x.port, 5_000)));
         const r = await load(urls, n, procs);
         rows.push({ layout, ...r });
         console.log(
           `  ${String(n).padStart(5)} on ${layout.padEnd(7)}: served ${String(r.served).padStart(5)}/${n}` +
-            ` (failed ${r.failed}, rate p10 ${r.rateP10} B/s)  CPU ${r.cpuPct.join(' ')}  load process ${r.loadCpuPct}%`,
+            ` (answered 200: ${r.ok200}, failed ${r.failed}, rate p10 ${r.rateP10} B/s)  CPU ${r.cpuPct.join(' ')}  load process ${r.loadCpuPct}%`,
         );
         await new Promise((res) => setTimeout(res, 2_000));
       }

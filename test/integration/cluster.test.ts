@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +23,24 @@ import type { TestServer } from '../helpers/server.js';
 import { startTestServer } from '../helpers/server.js';
 
 const KEY = 'cluster-test-key-0123';
+
+/** An Icecast source's PUT head (with a first body byte) on a raw socket; resolves with the answer. */
+function rawPut(port: number, mount: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (b) => {
+      text += b.toString('latin1');
+    });
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+    socket.setTimeout(5_000, () => socket.destroy());
+    const auth = Buffer.from(`source:${KEY}`).toString('base64');
+    socket.write(
+      `PUT /${mount} HTTP/1.1\r\nAuthorization: Basic ${auth}\r\nContent-Type: audio/ogg\r\n\r\nO`,
+    );
+  });
+}
 /** The Icecast source's grace period on node A (--source-timeout-ms). */
 const GRACE_MS = 3_000;
 
@@ -73,11 +92,35 @@ describe('two nodes on redis', () => {
         assert.ok(rms > 0.05, `${name} on B: rms ${rms}`);
       }
       onA.stop();
+      // B read the mount from Redis once for its two listeners.
+      assert.deepEqual([...(b.server.cluster?.stats().relays.keys() ?? [])], [mount]);
 
-      // The mount is A's across the cluster.
+      // A title set on B (Icecast metadata through the load balancer) reaches the owner, A.
+      const auth = `Basic ${Buffer.from(`source:${KEY}`).toString('base64')}`;
+      const meta = await fetch(
+        `${b.baseUrl}/admin/metadata?mount=/${mount}&mode=updinfo&song=Relayed%20title`,
+        {
+          headers: { authorization: auth },
+        },
+      );
+      assert.equal(meta.status, 200);
+      const deadline = Date.now() + 3_000;
+      let titleOnA = '';
+      while (titleOnA !== 'Relayed title' && Date.now() < deadline) {
+        const res = await fetch(`http://127.0.0.1:${a.port}/status-json.xsl`);
+        titleOnA =
+          ((await res.json()) as { icestats: { source?: { title?: string } } }).icestats.source?.title ?? '';
+        if (titleOnA !== 'Relayed title') await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(titleOnA, 'Relayed title');
+
+      // The mount is A's across the cluster, for the page's session and for an Icecast source.
       const second = await startSession(b.baseUrl, mount, KEY);
       assert.equal(second.status, 409);
       assert.equal((second.body as { error: { code: string } }).error.code, 'MOUNT_IN_USE');
+      const answer = await rawPut(b.server.httpPort, mount);
+      assert.match(answer, /^HTTP\/1\.0 409 /);
+      assert.match(answer, /MOUNT_IN_USE/);
 
       // Node B relays but does not record; A records.
       assert.equal(existsSync(join(b.dataDir, 'recordings', mount)), false);

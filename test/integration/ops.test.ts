@@ -166,3 +166,28 @@ describe('operator endpoints, two nodes on redis', () => {
     assert.equal((await startSession(a.baseUrl, 'back', a.streamKey)).status, 201);
   });
 });
+
+describe('operator endpoints, Redis unreachable from the start', () => {
+  it('runs, says not ready, and never logs the Redis password', async () => {
+    const t = await startTestServer({ redisUrl: 'redis://:hunter2-secret@127.0.0.1:1/0' });
+    try {
+      await new Promise((r) => setTimeout(r, 1_500));
+      assert.equal((await fetch(`${t.baseUrl}/healthz`)).status, 200);
+      assert.deepEqual(await readyz(t), {
+        status: 503,
+        body: { status: 'not ready', reason: 'redis unreachable' },
+      });
+      const res = await fetch(`${t.baseUrl}/api/ingest/live/session`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.streamKey}` },
+      });
+      await assertErrorResponse(res, 'CLUSTER_UNAVAILABLE');
+      const logged = JSON.stringify(t.logs);
+      assert.ok(logged.includes('redis unreachable'), 'the outage is logged');
+      assert.ok(logged.includes('127.0.0.1:1'), 'with where Redis was looked for');
+      assert.ok(!logged.includes('hunter2'), 'but never the password');
+    } finally {
+      await t.close();
+    }
+  });
+});

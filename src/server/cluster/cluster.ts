@@ -99,10 +99,7 @@ export class Cluster implements MountClaims {
     });
     this.counts = new ListenerCounts({ hub: this.hub, client: this.cmd, node: this.node });
     this.sub = redisClient(this.url, this.log, { name: 'sub', offlineQueue: true });
-    this.sub.on('message', (_channel: string, message: string) => {
-      const [kind, mount] = message.split(' ');
-      if (kind === 'begin' && mount) this.consider(mount);
-    });
+    this.sub.on('message', (_channel: string, message: string) => this.onEvent(message));
     this.sub.subscribe(EVENTS_CHANNEL).catch((err: unknown) => {
       this.log.warn({ err: (err as Error).message }, 'redis subscribe failed; polling only');
     });
@@ -166,6 +163,25 @@ export class Cluster implements MountClaims {
     closeClient(this.cmd);
   }
 
+  /**
+   * `begin <mount>`: a broadcast began (relay it); `title <mount> <json>`: a title was set on a node
+   * that relays the mount (the owner applies it, and its relays everywhere pass it on).
+   */
+  private onEvent(message: string): void {
+    const [kind, mount, ...rest] = message.split(' ');
+    if (!mount) return;
+    if (kind === 'begin') this.consider(mount);
+    if (kind === 'title' && this.claims.holds(mount)) {
+      let title: unknown = null;
+      try {
+        title = JSON.parse(rest.join(' '));
+      } catch {
+        return;
+      }
+      if (title === null || typeof title === 'string') this.hub.find(mount)?.setTitle(title);
+    }
+  }
+
   /** Starts relaying `mount` unless this node broadcasts it or relays it already. */
   private consider(mount: string): void {
     if (this.closed || this.relays.has(mount) || this.claims.holds(mount)) return;
@@ -181,6 +197,9 @@ export class Cluster implements MountClaims {
         if (this.relays.get(mount) === r) this.relays.delete(mount);
         // A new broadcast may already be there (replaced, or begun right after the end).
         if (reason === 'replaced') setImmediate(() => this.consider(mount));
+      },
+      onTitle: (m, title) => {
+        this.cmd.publish(EVENTS_CHANNEL, `title ${m} ${JSON.stringify(title)}`).catch(() => {});
       },
     });
     this.relays.set(mount, relay);

@@ -45,6 +45,10 @@ export class Relay {
   private lastClaimCheck = Date.now();
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  /** True while this relay itself changes the local mount (so its own changes are not sent back). */
+  private applying = false;
+  private unsubscribe: (() => void) | null = null;
+  private readonly onTitle: (mount: string, title: string | null) => void;
 
   constructor(options: {
     mount: string;
@@ -53,7 +57,10 @@ export class Relay {
     cmd: Redis;
     log: Logger;
     onStop: (relay: Relay, reason: RelayEnd) => void;
+    /** Someone set the title on this node (/admin/metadata): the owner should apply it. */
+    onTitle: (mount: string, title: string | null) => void;
   }) {
+    this.onTitle = options.onTitle;
     this.mountName = options.mount;
     this.hub = options.hub;
     this.reader = options.reader;
@@ -76,9 +83,19 @@ export class Relay {
       this.meta = meta;
       const mount = this.hub.mount(this.mountName);
       mount.info = meta.info;
-      mount.begin(meta.init, meta.title, new Date(meta.startedAt));
-      if (meta.oggInit) mount.setInit('ogg', meta.oggInit);
+      this.applying = true;
+      try {
+        mount.begin(meta.init, meta.title, new Date(meta.startedAt));
+        if (meta.oggInit) mount.setInit('ogg', meta.oggInit);
+      } finally {
+        this.applying = false;
+      }
       this.mount = mount;
+      this.unsubscribe = this.hub.onChange((snap, kind) => {
+        if (kind === 'title' && !this.applying && snap.mount === this.mountName) {
+          this.onTitle(this.mountName, snap.title);
+        }
+      });
       this.lastDataAt = Date.now();
       this.timer = setInterval(() => this.check(), CHECK_INTERVAL_MS);
       this.timer.unref();
@@ -131,6 +148,7 @@ export class Relay {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.reader.disconnect(false);
+    this.unsubscribe?.();
     if (this.mount) {
       this.log.info({ mount: this.mountName, reason }, 'relay ended');
       this.mount.end('ended');
@@ -149,6 +167,15 @@ export class Relay {
     }
     this.entries++;
     if (live) this.lagMs = Math.max(0, Date.now() - entry.t);
+    this.applying = true;
+    try {
+      this.applyEntry(mount, entry);
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  private applyEntry(mount: Mount, entry: Entry): void {
     switch (entry.kind) {
       case 'begin':
         // Written again by the owner after a failed write: chunks go on from a sync point.

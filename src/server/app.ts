@@ -15,6 +15,7 @@ import type { ServerInfo } from '../shared/protocol.js';
 import { DEFAULT_MOUNT } from '../shared/protocol.js';
 import { adminRecordingsRouter } from './admin/recordings.js';
 import { AuthLimiter } from './auth-limiter.js';
+import { Cluster } from './cluster/cluster.js';
 import type { Config } from './config.js';
 import { KitError, sendError } from './errors.js';
 import { frontDoor } from './front-door.js';
@@ -23,6 +24,8 @@ import { ingestRouter } from './ingest/routes.js';
 import { IngestSessions } from './ingest/session.js';
 import { lanAddresses, machineName } from './lan.js';
 import type { Logger } from './log.js';
+import { createMetrics } from './ops/metrics.js';
+import { opsRouter } from './ops/routes.js';
 import { icecastStatusRouter } from './outputs/icecast-status.js';
 import type { ListenLimits } from './outputs/listen.js';
 import { listenRouter } from './outputs/listen.js';
@@ -51,7 +54,14 @@ export interface OnairServer {
   adminTokenCreated: boolean;
   tls: TlsMaterial | null;
   hub: Hub;
+  /** This node's part of the Redis cluster, or null without `--redis`. */
+  cluster: Cluster | null;
   close(): Promise<void>;
+  /**
+   * Stops at once without a goodbye to the cluster: claims are not released (they expire) and no
+   * end entries are written, as when the process dies. For tests of a node failing.
+   */
+  crash(): Promise<void>;
 }
 
 /** Makes an express app that runs on node:http2 compat requests (express assumes node:http's). */
@@ -103,6 +113,14 @@ export async function startServer(
     oggFlushMs: config.oggFlushMs,
     log: log.child({ scope: 'hub' }),
   });
+  const cluster = config.redisUrl
+    ? new Cluster({
+        url: config.redisUrl,
+        hub,
+        log: log.child({ scope: 'cluster' }),
+        defaultGraceMs: config.ingestIdleTimeoutMs,
+      })
+    : null;
   const sessions = new IngestSessions({
     hub,
     limits: {
@@ -112,7 +130,9 @@ export async function startServer(
       maxMounts: config.maxMounts,
     },
     log: log.child({ scope: 'ingest' }),
+    claims: cluster,
   });
+  cluster?.attach(sessions);
   const recorder = config.record
     ? new Recorder({
         hub,
@@ -120,6 +140,8 @@ export async function startServer(
         maxBytes: config.recordMaxBytes,
         maxAgeDays: config.recordMaxDays,
         log: log.child({ scope: 'recording' }),
+        // The node that takes the broadcast records it; nodes relaying it from Redis do not.
+        shouldRecord: (mount) => sessions.isLive(mount),
       })
     : null;
   const status = new StatusServer({
@@ -174,6 +196,20 @@ export async function startServer(
   );
   router.use(
     adminRecordingsRouter({ recorder, adminToken, authLimiter, log: log.child({ scope: 'admin' }) }),
+  );
+  let closing: Promise<void> | null = null;
+  router.use(
+    opsRouter({
+      registry: createMetrics({ hub, sessions, cluster, statusConnections: () => status.connections }),
+      readiness: () => {
+        if (closing) return { ready: false, reason: 'shutting down' };
+        if (cluster && !cluster.ready) return { ready: false, reason: 'redis unreachable' };
+        return { ready: true };
+      },
+      adminToken,
+      authLimiter,
+      log: log.child({ scope: 'admin' }),
+    }),
   );
   router.use(pagesRouter({ publicDir, info }));
   router.use((req: Request, res: Response) => {
@@ -263,7 +299,20 @@ export async function startServer(
   }
 
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-  let closing: Promise<void> | null = null;
+  const stop = async (goodbye: boolean): Promise<void> => {
+    status.close();
+    if (!goodbye) await cluster?.close({ release: false });
+    sessions.close();
+    hub.close();
+    recorder?.close();
+    // After the broadcasts ended: their end entries go out, then their claims are released.
+    await cluster?.close({ release: true });
+    const done = Promise.all([closeServer(front), httpsServer ? closeServer(httpsServer) : null]);
+    // Stops the head-timeout checker started above (it was never listening: the callback's error is moot).
+    httpServer.close(() => {});
+    for (const s of sockets) s.destroy();
+    await done;
+  };
   return {
     httpUrl: `http://${shownHost}:${httpPort}`,
     httpsUrl: httpsPort === null ? null : `https://${shownHost}:${httpsPort}`,
@@ -275,18 +324,13 @@ export async function startServer(
     adminTokenCreated,
     tls,
     hub,
+    cluster,
     close(): Promise<void> {
-      closing ??= (async () => {
-        status.close();
-        sessions.close();
-        hub.close();
-        recorder?.close();
-        const done = Promise.all([closeServer(front), httpsServer ? closeServer(httpsServer) : null]);
-        // Stops the head-timeout checker started above (it was never listening: the callback's error is moot).
-        httpServer.close(() => {});
-        for (const s of sockets) s.destroy();
-        await done;
-      })();
+      closing ??= stop(true);
+      return closing;
+    },
+    crash(): Promise<void> {
+      closing ??= stop(false);
       return closing;
     },
   };

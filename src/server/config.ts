@@ -69,6 +69,11 @@ export interface Config {
   authFailureWindowMs: number;
   /** Origins (besides the server's own) whose pages may upload and open the status socket. */
   allowedOrigins: readonly string[];
+  /**
+   * `redis://[user:password@]host[:port][/db]` (or `rediss://` for TLS): run as one node of a cluster
+   * that shares mounts, claims and listener counts through this Redis. null: one process, no Redis.
+   */
+  redisUrl: string | null;
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -105,6 +110,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   authMaxFailures: 10,
   authFailureWindowMs: 60_000,
   allowedOrigins: [],
+  redisUrl: null,
 });
 
 export class ConfigError extends Error {
@@ -122,7 +128,7 @@ interface Setting {
   flag: string;
   env: string;
   /** int: a positive integer; count: zero or more; bool: on|off|true|false|yes|no|1|0. */
-  kind: 'string' | 'int' | 'count' | 'bool' | 'port' | 'optionalPort' | 'level' | 'origins';
+  kind: 'string' | 'int' | 'count' | 'bool' | 'port' | 'optionalPort' | 'level' | 'origins' | 'redisUrl';
   help: string;
 }
 
@@ -192,6 +198,13 @@ const SETTINGS: readonly Setting[] = [
     help: 'comma-separated origins allowed to upload and open the status socket',
   },
   {
+    key: 'redisUrl',
+    flag: 'redis',
+    env: 'ONAIR_REDIS_URL',
+    kind: 'redisUrl',
+    help: 'Redis to share mounts with other onair nodes',
+  },
+  {
     key: 'authMaxFailures',
     flag: 'auth-max-failures',
     env: 'ONAIR_AUTH_MAX_FAILURES',
@@ -248,6 +261,9 @@ export const USAGE = `Usage: onair [options]
   --log-level LEVEL      trace|debug|info|warn|error|silent (default info, env ONAIR_LOG_LEVEL)
   --allowed-origins LIST other sites' origins allowed to upload and use the status socket
                          (comma-separated; default: only this server's own, env ONAIR_ALLOWED_ORIGINS)
+  --redis URL            run as one node of a cluster sharing mounts through this Redis,
+                         redis://[:password@]host:port[/db] or rediss:// (default: none, one process;
+                         env ONAIR_REDIS_URL, which keeps a password out of the process list)
   --help                 show this
 
   The stream key is generated on first start and kept in DIR/stream-key;
@@ -287,6 +303,19 @@ function parseValue(s: Setting, raw: string): Config[keyof Config] {
         if (!ok) throw new ConfigError(name, `"${o}" is not an origin like https://school.example`);
       }
       return list;
+    }
+    case 'redisUrl': {
+      let u: URL | null = null;
+      try {
+        u = new URL(raw);
+      } catch {
+        u = null;
+      }
+      if (!u || (u.protocol !== 'redis:' && u.protocol !== 'rediss:') || u.hostname === '') {
+        // The value may hold a password: never echo it.
+        throw new ConfigError(name, 'must be a URL like redis://host:6379 or rediss://:password@host:6380');
+      }
+      return raw;
     }
     case 'level':
       if (!LEVELS.has(raw)) throw new ConfigError(name, `must be one of ${[...LEVELS].join(', ')}`);

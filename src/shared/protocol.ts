@@ -246,6 +246,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'RECORDING_IN_PROGRESS'
   | 'SERVER_CLOSING'
+  | 'CLUSTER_UNAVAILABLE'
   | 'INTERNAL';
 
 export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -300,6 +301,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   RECORDING_IN_PROGRESS: 409,
   // The server is shutting down and takes no new connections.
   SERVER_CLOSING: 503,
+  // Clustered node whose Redis is unreachable: it cannot claim a mount for the whole cluster now.
+  CLUSTER_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 

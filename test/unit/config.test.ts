@@ -308,3 +308,22 @@ describe('loadConfig --allowed-origins', () => {
     }
   });
 });
+
+describe('loadConfig --redis', () => {
+  it('is off by default and reads redis:// or rediss:// URLs from the flag or ONAIR_REDIS_URL', () => {
+    assert.equal(loadConfig([], {}).config.redisUrl, null);
+    assert.equal(
+      loadConfig(['--redis', 'redis://10.0.0.5:6379'], {}).config.redisUrl,
+      'redis://10.0.0.5:6379',
+    );
+    const url = 'rediss://:s3cret@cache.example:6380/2';
+    assert.equal(loadConfig([], { ONAIR_REDIS_URL: url }).config.redisUrl, url);
+  });
+
+  it('rejects other URLs, naming the flag without echoing a password', () => {
+    for (const bad of ['localhost:6379', 'http://u:hunter2@x:6379', 'redis://', 'hunter2']) {
+      const err = assertConfigError(() => loadConfig(['--redis', bad], {}), '--redis', 'ONAIR_REDIS_URL');
+      assert.ok(!err.message.includes('hunter2'), err.message);
+    }
+  });
+});

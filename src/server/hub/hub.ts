@@ -3,15 +3,18 @@
  * status socket) attach to it. This is the seam a Redis bridge would sit behind.
  */
 import type { Logger } from '../log.js';
-import type { MountChange, MountSnapshot } from './mount.js';
+import type { MediaEvent, MountChange, MountSnapshot } from './mount.js';
 import { Mount } from './mount.js';
 
 export type ChangeKind = MountChange;
 export type ChangeListener = (snapshot: MountSnapshot, kind: ChangeKind) => void;
+/** Sees every init and chunk any mount's pipeline produces (the Redis bridge). */
+export type MediaListener = (mount: Mount, event: MediaEvent) => void;
 
 export class Hub {
   private readonly mounts = new Map<string, Mount>();
   private readonly changeListeners = new Set<ChangeListener>();
+  private readonly mediaListeners = new Set<MediaListener>();
   private readonly burstBytes: number;
   private readonly oggFlushMs: number;
   private readonly log: Logger;
@@ -34,6 +37,9 @@ export class Hub {
         (mount, kind) => this.emit(mount, kind),
         (mount) =>
           this.log.warn({ mount: mount.name, dropped: mount.slowDropped }, 'listener too slow, dropped'),
+        (mount, event) => {
+          for (const l of this.mediaListeners) l(mount, event);
+        },
       );
       this.mounts.set(name, m);
     }
@@ -52,6 +58,7 @@ export class Hub {
         mount: name,
         state: 'offline',
         listeners: 0,
+        localListeners: 0,
         listenerPeak: 0,
         startedAt: null,
         title: null,
@@ -61,6 +68,11 @@ export class Hub {
         slowDropped: 0,
       }
     );
+  }
+
+  /** Every mount this hub has (live or not). */
+  each(): IterableIterator<Mount> {
+    return this.mounts.values();
   }
 
   /** Listeners of every mount. */
@@ -79,10 +91,17 @@ export class Hub {
     return () => this.changeListeners.delete(listener);
   }
 
+  /** Calls `listener` with every init and chunk published, on every mount; returns the unsubscribe. */
+  onMedia(listener: MediaListener): () => void {
+    this.mediaListeners.add(listener);
+    return () => this.mediaListeners.delete(listener);
+  }
+
   /** Ends every broadcast and drops every sink. */
   close(): void {
     for (const m of this.mounts.values()) m.end('shutdown');
     this.changeListeners.clear();
+    this.mediaListeners.clear();
   }
 
   private emit(mount: Mount, kind: ChangeKind): void {

@@ -35,10 +35,21 @@ export interface StreamInfo {
 /** What changed: the state (pushed at once), the title (at once), or counters (coalesced). */
 export type MountChange = 'state' | 'title' | 'listeners';
 
+/**
+ * What a mount's pipeline produced, as it is produced: the Redis bridge forwards it to other nodes.
+ * `init` comes for every rendition that gets init bytes (WebM at {@link Mount.begin}, Ogg later).
+ */
+export type MediaEvent =
+  | { kind: 'init'; container: Output; bytes: Uint8Array }
+  | { kind: 'chunk'; container: Output; chunk: MediaChunk };
+
 export interface MountSnapshot {
   mount: string;
   state: StreamState;
+  /** Listeners of the whole cluster: this node's plus those other nodes report (see {@link Mount.setRemoteListeners}). */
   listeners: number;
+  /** Listeners attached to this node. */
+  localListeners: number;
   listenerPeak: number;
   startedAt: Date | null;
   title: string | null;
@@ -57,9 +68,12 @@ export class Mount {
   /** Bytes the broadcaster has delivered in this broadcast (set by ingest; held-back bytes included). */
   bytesIn = 0;
   listenerPeak = 0;
+  /** Listeners other nodes of a cluster serve for this mount (0 without a cluster). */
+  remoteListeners = 0;
   /** One rendition per output container; WebM is the one the browser pages use. */
   readonly renditions: Readonly<Record<Output, Rendition>>;
   private readonly onChange: (mount: Mount, kind: MountChange) => void;
+  private readonly onMedia: (mount: Mount, event: MediaEvent) => void;
 
   constructor(
     name: string,
@@ -67,12 +81,14 @@ export class Mount {
     oggFlushMs: number,
     onChange: (mount: Mount, kind: MountChange) => void,
     onSlow: (mount: Mount) => void,
+    onMedia: (mount: Mount, event: MediaEvent) => void = () => {},
   ) {
     this.name = name;
     this.onChange = onChange;
+    this.onMedia = onMedia;
     const hooks = {
       onListeners: () => {
-        this.listenerPeak = Math.max(this.listenerPeak, this.listeners);
+        this.listenerPeak = Math.max(this.listenerPeak, this.listeners + this.remoteListeners);
         this.onChange(this, 'listeners');
       },
       onSlow: () => onSlow(this),
@@ -102,24 +118,27 @@ export class Mount {
    * Goes LIVE. `init` is the WebM init segment (everything before the first Cluster); other
    * renditions get theirs with {@link setInit}.
    */
-  begin(init: Uint8Array, title: string | null): void {
+  begin(init: Uint8Array, title: string | null, startedAt: Date = new Date()): void {
     this.renditions.webm.setInit(init);
     this.state = 'live';
-    this.startedAt = new Date();
+    this.startedAt = startedAt;
     // A title set before the first Cluster (the broadcaster page sends it at once) is kept.
     this.title = title ?? this.title;
+    this.onMedia(this, { kind: 'init', container: 'webm', bytes: init });
     this.onChange(this, 'state');
   }
 
   /** Sets a rendition's init bytes (for example the Ogg header pages once the OpusHead is known). */
   setInit(container: Output, init: Uint8Array): void {
     this.renditions[container].setInit(init);
+    if (this.state === 'live') this.onMedia(this, { kind: 'init', container, bytes: init });
   }
 
   /** Relays one chunk of `container` to its sinks and keeps it for late joiners. */
   publish(chunk: MediaChunk, container: Output = 'webm'): void {
     if (this.state !== 'live') return;
     this.renditions[container].publish(chunk);
+    this.onMedia(this, { kind: 'chunk', container, chunk });
   }
 
   /**
@@ -155,6 +174,7 @@ export class Mount {
     this.title = null;
     this.info = {};
     this.bytesIn = 0;
+    this.remoteListeners = 0;
     this.renditions.webm.endAll(reason);
     this.renditions.ogg.endAll(reason);
     this.renditions.packets.endAll(reason);
@@ -167,6 +187,14 @@ export class Mount {
     this.onChange(this, 'title');
   }
 
+  /** Sets the listeners other nodes serve; status watchers hear of a change (coalesced). */
+  setRemoteListeners(n: number): void {
+    if (n === this.remoteListeners) return;
+    this.remoteListeners = n;
+    this.listenerPeak = Math.max(this.listenerPeak, this.listeners + n);
+    this.onChange(this, 'listeners');
+  }
+
   /** Tells status watchers that counters changed (coalesced like listener-count changes). */
   notify(): void {
     this.onChange(this, 'listeners');
@@ -176,7 +204,8 @@ export class Mount {
     return {
       mount: this.name,
       state: this.state,
-      listeners: this.listeners,
+      listeners: this.listeners + this.remoteListeners,
+      localListeners: this.listeners,
       listenerPeak: this.listenerPeak,
       startedAt: this.startedAt,
       title: this.title,

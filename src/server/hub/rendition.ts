@@ -25,6 +25,7 @@ export interface RenditionHooks {
 
 export class Rendition {
   readonly container: Output;
+  /** Bytes written to sinks (init and burst included), since the start. */
   bytesOut = 0;
   slowDropped = 0;
   private init: Uint8Array | null = null;
@@ -147,6 +148,7 @@ export class Rendition {
   attach(sink: Sink): boolean {
     if (this.init === null) return false;
     if (!sink.write(this.init)) return false;
+    let written = this.init.byteLength;
     if (this.burst.length === 0) {
       this.waiting.add(sink);
     } else {
@@ -156,10 +158,13 @@ export class Rendition {
       const unsent = this.burst.length - Math.min(this.burst.length, this.pending.length);
       for (let i = 0; i < unsent; i++) {
         // A sink that cannot even take the burst is over its budget already: never attach it.
-        if (!sink.write((this.burst[i] as MediaChunk).bytes)) return false;
+        const bytes = (this.burst[i] as MediaChunk).bytes;
+        if (!sink.write(bytes)) return false;
+        written += bytes.byteLength;
       }
       this.sinks.add(sink);
     }
+    this.bytesOut += written;
     this.hooks.onListeners();
     return true;
   }

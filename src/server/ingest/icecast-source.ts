@@ -127,9 +127,11 @@ export function serveSource(
     );
     return;
   }
-  let session: IngestSession;
+  const refuse = (err: unknown): void =>
+    writeError(socket, isKitError(err) ? err : new KitError('INTERNAL', 'Could not start the broadcast.'));
+  let opened: IngestSession | Promise<IngestSession>;
   try {
-    session = sessions.create(
+    opened = sessions.open(
       mount,
       { ip, transport: `icecast-${head.method.toLowerCase()}`, type },
       {
@@ -139,10 +141,37 @@ export function serveSource(
       },
     );
   } catch (err) {
-    writeError(socket, isKitError(err) ? err : new KitError('INTERNAL', 'Could not start the broadcast.'));
+    refuse(err);
     return;
   }
+  if (!(opened instanceof Promise)) {
+    stream(socket, head, rest, opened, options);
+    return;
+  }
+  // A cluster claims the mount in Redis first: hold the source's bytes until then.
+  socket.pause();
+  opened.then(
+    (session) => {
+      if (socket.destroyed) {
+        sessions.end(session, 'stopped');
+        return;
+      }
+      stream(socket, head, rest, session, options);
+      socket.resume();
+    },
+    (err: unknown) => refuse(err),
+  );
+}
 
+/** Answers `200 OK` and feeds every body byte of an accepted source into its session. */
+function stream(
+  socket: net.Socket,
+  head: RequestHead,
+  rest: Buffer,
+  session: IngestSession,
+  options: SourceOptions,
+): void {
+  const { sessions } = options;
   if (/100-continue/i.test(head.headers.expect ?? '')) socket.write('HTTP/1.1 100 Continue\r\n\r\n');
   socket.write('HTTP/1.0 200 OK\r\n\r\n');
   socket.setNoDelay(true);

@@ -185,11 +185,13 @@ export function ingestRouter(options: IngestRouteOptions): Router {
   });
 
   // Claim a mount for a new broadcast.
-  router.post('/api/ingest/:mount/session', (req, res) => {
+  router.post('/api/ingest/:mount/session', async (req, res) => {
     try {
       const mount = mountParam(req);
       checkKey(req, mount);
-      const session = sessions.create(mount, { ip: req.socket.remoteAddress });
+      const opened = sessions.open(mount, { ip: req.socket.remoteAddress });
+      // A cluster claims the mount in Redis first; a single server answers at once.
+      const session = opened instanceof Promise ? await opened : opened;
       const body: IngestSessionBody = {
         sessionId: session.id,
         mount,
@@ -299,8 +301,11 @@ export function ingestRouter(options: IngestRouteOptions): Router {
       if (session.ended) throw new KitError('AUTH_BAD_SESSION', 'This broadcast has ended.');
       // The broadcaster fell back from the streaming upload: take no more bytes from it.
       if (session.streamOpen) session.detachStream();
+      const held = session.bytesIn;
       const duplicate =
         offset === undefined ? takeBySeq(session, seq, body) : takeByOffset(session, seq, offset, body);
+      // A resend after a broken connection: some or all of it was here already.
+      if (duplicate || (offset !== undefined && offset < held)) session.noteRetry();
       const ack: ChunkAck = { ack: session.nextSeq - 1, duplicate, bytesIn: session.bytesIn };
       res.status(200).set('cache-control', 'no-store').json(ack);
     } catch (err) {

@@ -40,13 +40,22 @@ export class IngestSession {
   /** Ends the open streaming upload, if any. */
   streamAbort: (() => void) | undefined;
   private readonly pipeline: IngestPipeline;
+  private readonly totals: IngestTotals | null;
 
   /** This session ends after this long without bytes. */
   readonly idleTimeoutMs: number;
 
-  constructor(mount: Mount, limits: SessionLimits, idleTimeoutMs: number, container: Container, log: Logger) {
+  constructor(
+    mount: Mount,
+    limits: SessionLimits,
+    idleTimeoutMs: number,
+    container: Container,
+    log: Logger,
+    totals: IngestTotals | null = null,
+  ) {
     this.mount = mount;
     this.idleTimeoutMs = idleTimeoutMs;
+    this.totals = totals;
     this.pipeline = container === 'ogg' ? new OggPipeline(mount) : new WebmPipeline(mount, limits, log);
   }
 
@@ -57,7 +66,13 @@ export class IngestSession {
     this.bytesIn += bytes.byteLength;
     // What the broadcaster may resume from: every byte taken, including any the parser holds back.
     this.mount.bytesIn = this.bytesIn;
+    if (this.totals) add(this.totals.bytes, this.mount.name, bytes.byteLength);
     this.pipeline.push(bytes);
+  }
+
+  /** Counts an upload that resent bytes this session already had. */
+  noteRetry(): void {
+    if (this.totals) add(this.totals.retries, this.mount.name, 1);
   }
 
   /** Stops taking bytes from the open streaming upload (another transport takes over). */
@@ -67,17 +82,46 @@ export class IngestSession {
   }
 }
 
+/**
+ * A claim on a mount shared with other servers (the Redis cluster): `acquire` resolves once this
+ * server holds `mount` everywhere, or rejects with MOUNT_IN_USE (another server holds it) or
+ * CLUSTER_UNAVAILABLE; `release` gives it back (best effort, never throws).
+ */
+export interface MountClaims {
+  acquire(mount: string, graceMs: number): Promise<void>;
+  release(mount: string): void;
+}
+
+export interface SessionOptions {
+  idleTimeoutMs?: number;
+  info?: StreamInfo;
+  container?: Container;
+}
+
+/** Running totals per mount since start, for /metrics. */
+export interface IngestTotals {
+  /** Bytes taken from broadcasters. */
+  bytes: Map<string, number>;
+  /** Uploads that resent bytes this server already had (after a broken connection). */
+  retries: Map<string, number>;
+}
+
 export class IngestSessions {
+  readonly totals: IngestTotals = { bytes: new Map(), retries: new Map() };
   private readonly byMount = new Map<string, IngestSession>();
+  /** Mounts whose shared claim is being acquired: a second broadcaster meanwhile gets MOUNT_IN_USE. */
+  private readonly claiming = new Set<string>();
   private readonly hub: Hub;
   private readonly limits: SessionLimits;
   private readonly log: Logger;
+  private readonly claims: MountClaims | null;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(options: { hub: Hub; limits: SessionLimits; log: Logger }) {
+  constructor(options: { hub: Hub; limits: SessionLimits; log: Logger; claims?: MountClaims | null }) {
     this.hub = options.hub;
     this.limits = options.limits;
     this.log = options.log;
+    this.claims = options.claims ?? null;
     this.timer = setInterval(() => this.endIdle(), IDLE_CHECK_INTERVAL_MS);
     this.timer.unref();
   }
@@ -88,25 +132,57 @@ export class IngestSessions {
   }
 
   /**
-   * Claims `mountName` for a new broadcast; MOUNT_IN_USE when another session holds it, MOUNT_LIMIT
-   * when `maxMounts` broadcasts are live already.
+   * Starts a broadcast on `mountName`: at once (synchronously) on a single server, after claiming
+   * the mount across the cluster when there are shared claims. MOUNT_IN_USE when someone holds it.
+   */
+  open(
+    mountName: string,
+    fields: Record<string, unknown> = {},
+    options: SessionOptions = {},
+  ): IngestSession | Promise<IngestSession> {
+    if (!this.claims) return this.create(mountName, fields, options);
+    this.refuseIfHeld(mountName);
+    // Before claiming cluster-wide: a claim this node cannot use would block the mount elsewhere.
+    this.refuseIfFull(mountName, fields);
+    const claims = this.claims;
+    this.claiming.add(mountName);
+    const graceMs = options.idleTimeoutMs ?? this.limits.ingestIdleTimeoutMs;
+    return claims.acquire(mountName, graceMs).then(
+      () => {
+        this.claiming.delete(mountName);
+        return this.create(mountName, fields, options);
+      },
+      (err: unknown) => {
+        this.claiming.delete(mountName);
+        throw err;
+      },
+    );
+  }
+
+  /** MOUNT_LIMIT when `maxMounts` broadcasts are live already. */
+  private refuseIfFull(mountName: string, fields: Record<string, unknown>): void {
+    if (this.byMount.size < this.limits.maxMounts) return;
+    this.log.warn({ mount: mountName, live: this.byMount.size, ...fields }, 'ingest refused: mount limit');
+    throw new KitError(
+      'MOUNT_LIMIT',
+      `The server already has ${this.limits.maxMounts} live broadcasts, as many as it allows (maxMounts); try again when one ends.`,
+    );
+  }
+
+  /**
+   * Claims `mountName` on this server for a new broadcast; MOUNT_IN_USE when another session holds it,
+   * MOUNT_LIMIT when `maxMounts` broadcasts are live already.
    */
   create(
     mountName: string,
     fields: Record<string, unknown> = {},
-    options: { idleTimeoutMs?: number; info?: StreamInfo; container?: Container } = {},
+    options: SessionOptions = {},
   ): IngestSession {
     const held = this.byMount.get(mountName);
     if (held && !held.ended) {
       throw new KitError('MOUNT_IN_USE', `Someone is already broadcasting on mount "${mountName}".`);
     }
-    if (this.byMount.size >= this.limits.maxMounts) {
-      this.log.warn({ mount: mountName, live: this.byMount.size, ...fields }, 'ingest refused: mount limit');
-      throw new KitError(
-        'MOUNT_LIMIT',
-        `The server already has ${this.limits.maxMounts} live broadcasts, as many as it allows (maxMounts); try again when one ends.`,
-      );
-    }
+    this.refuseIfFull(mountName, fields);
     const mount = this.hub.mount(mountName);
     mount.info = options.info ?? {};
     const session = new IngestSession(
@@ -115,10 +191,29 @@ export class IngestSessions {
       options.idleTimeoutMs ?? this.limits.ingestIdleTimeoutMs,
       options.container ?? 'webm',
       this.log,
+      this.totals,
     );
     this.byMount.set(mountName, session);
     this.log.info({ mount: mountName, session: session.id.slice(0, 6), ...fields }, 'ingest session started');
     return session;
+  }
+
+  private refuseIfHeld(mountName: string): void {
+    const held = this.byMount.get(mountName);
+    if ((held && !held.ended) || this.claiming.has(mountName)) {
+      throw new KitError('MOUNT_IN_USE', `Someone is already broadcasting on mount "${mountName}".`);
+    }
+  }
+
+  /** Ends the broadcast on `mountName`, if this server has one (its shared claim was lost). */
+  endMount(mountName: string, reason: EndReason, error?: KitError): void {
+    const s = this.byMount.get(mountName);
+    if (s) this.end(s, reason, error);
+  }
+
+  /** Each broadcast on this server: its mount and when its last bytes came (ms). */
+  lastData(): Array<[string, number]> {
+    return [...this.byMount.values()].filter((s) => !s.ended).map((s) => [s.mount.name, s.lastDataAt]);
   }
 
   /** True while a broadcast holds `mountName`. */
@@ -145,6 +240,7 @@ export class IngestSessions {
     session.ended = true;
     if (this.byMount.get(session.mount.name) === session) this.byMount.delete(session.mount.name);
     session.mount.end(reason === 'shutdown' ? 'shutdown' : 'ended');
+    this.claims?.release(session.mount.name);
     session.onEnd?.();
     const fields = {
       mount: session.mount.name,
@@ -169,4 +265,8 @@ export class IngestSessions {
       if (now - s.lastDataAt > s.idleTimeoutMs) this.end(s, 'idle');
     }
   }
+}
+
+function add(map: Map<string, number>, key: string, n: number): void {
+  map.set(key, (map.get(key) ?? 0) + n);
 }

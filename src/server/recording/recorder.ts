@@ -38,6 +38,8 @@ export interface RecorderOptions {
   /** Finished recordings older than this many days are removed. 0: no age limit. */
   maxAgeDays: number;
   log: Logger;
+  /** Whether to record a mount that goes live (default: every one). */
+  shouldRecord?: (mount: string) => boolean;
 }
 
 /** One recording being written: a tap on the mount's WebM rendition. */
@@ -102,8 +104,9 @@ export class Recorder {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.unsubscribe = this.hub.onChange((snapshot, kind) => {
       if (kind !== 'state') return;
-      if (snapshot.state === 'live') this.start(snapshot.mount);
-      else this.stop(snapshot.mount);
+      if (snapshot.state === 'live') {
+        if (options.shouldRecord?.(snapshot.mount) ?? true) this.start(snapshot.mount);
+      } else this.stop(snapshot.mount);
     });
     this.timer = setInterval(() => this.prune(), PRUNE_INTERVAL_MS);
     this.timer.unref();

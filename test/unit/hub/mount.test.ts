@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
-import type { MediaChunk, MountChange, Sink, SinkEndReason } from '../../../src/server/hub/mount.js';
+import type {
+  MediaChunk,
+  MediaEvent,
+  MountChange,
+  Sink,
+  SinkEndReason,
+} from '../../../src/server/hub/mount.js';
 import { Mount } from '../../../src/server/hub/mount.js';
 
 /** An in-memory sink: records what it gets; `budget` is how many more writes it accepts. */
@@ -228,11 +234,11 @@ describe('Mount', () => {
       const sink = new FakeSink();
       mount.attach(sink);
       assert.deepEqual(sink.tags, [INIT_TAG], 'the chunk published while offline was not kept');
-      assert.equal(mount.bytesOut, 0);
+      assert.equal(mount.bytesOut, INIT.byteLength);
       assert.deepEqual(changes, ['state', 'listeners']);
     });
 
-    it('sends every chunk to every attached sink and counts bytesOut', () => {
+    it('sends every chunk to every attached sink and counts bytesOut, init and burst included', () => {
       const { mount } = liveMount();
       mount.publish(chunk(1, true));
       const a = new FakeSink();
@@ -243,7 +249,7 @@ describe('Mount', () => {
       mount.publish(chunk(3, true, 70));
       assert.deepEqual(a.tags, [INIT_TAG, 1, 2, 3]);
       assert.deepEqual(b.tags, [INIT_TAG, 1, 2, 3]);
-      assert.equal(mount.bytesOut, 2 * (50 + 70));
+      assert.equal(mount.bytesOut, 2 * (INIT.byteLength + 100 + 50 + 70));
     });
 
     it('drops a sink whose write returns false, and the others keep receiving', () => {
@@ -542,5 +548,50 @@ describe('Mount Ogg output with oggFlushMs', () => {
     mount.publish(chunk(3, true, 30 * 1024), 'ogg');
     assert.equal(sink.writes.length, 2, 'flushed at 70 KiB pending');
     assert.equal(sink.writes[1]?.byteLength, 100 + 70 * 1024);
+  });
+});
+
+describe('Mount media events and remote listeners', () => {
+  it('reports every init and chunk as it is produced, after going live', () => {
+    const events: MediaEvent[] = [];
+    const changes: MountChange[] = [];
+    const mount = new Mount(
+      'live',
+      1024,
+      0,
+      (_m, kind) => changes.push(kind),
+      () => {},
+      (_m, e) => events.push(e),
+    );
+    mount.setInit('ogg', INIT);
+    mount.publish(chunk(1, true));
+    assert.deepEqual(events, [], 'nothing while offline');
+    mount.begin(INIT, null);
+    const ogg = new Uint8Array([0x4f]);
+    mount.setInit('ogg', ogg);
+    const c = chunk(2, true);
+    mount.publish(c, 'ogg');
+    assert.deepEqual(events, [
+      { kind: 'init', container: 'webm', bytes: INIT },
+      { kind: 'init', container: 'ogg', bytes: ogg },
+      { kind: 'chunk', container: 'ogg', chunk: c },
+    ]);
+    assert.equal(changes.at(0), 'state', 'the WebM init is reported before the state change');
+  });
+
+  it('counts other nodes’ listeners in the snapshot and the peak, not in its own limit', () => {
+    const { mount, changes } = liveMount();
+    mount.attach(new FakeSink());
+    mount.setRemoteListeners(4);
+    assert.equal(mount.listeners, 1);
+    const snap = mount.snapshot();
+    assert.equal(snap.listeners, 5);
+    assert.equal(snap.localListeners, 1);
+    assert.equal(snap.listenerPeak, 5);
+    assert.equal(changes.filter((c) => c === 'listeners').length, 2);
+    mount.setRemoteListeners(4);
+    assert.equal(changes.filter((c) => c === 'listeners').length, 2, 'no change, no event');
+    mount.end();
+    assert.equal(mount.snapshot().listeners, 0, 'remote counts go with the broadcast');
   });
 });

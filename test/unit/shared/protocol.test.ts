@@ -49,6 +49,7 @@ const ALL_CODES: Record<ErrorCode, true> = {
   NOT_FOUND: true,
   RECORDING_IN_PROGRESS: true,
   SERVER_CLOSING: true,
+  CLUSTER_UNAVAILABLE: true,
   INTERNAL: true,
 };
 

@@ -1,0 +1,165 @@
+/**
+ * Two onair nodes on one real redis-server: node A is the real CLI in a child process (so it can be
+ * SIGKILLed), node B runs in this process. ffmpeg broadcasts a 440 Hz tone to A; listeners on B
+ * decode it, B's status counts A's listeners too, B refuses a second broadcaster for the mount
+ * (409), and when A dies, B ends the mount within the broadcast's grace period and the claim
+ * expires so B can take the mount.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CLAIM_TTL_MS } from '../../src/server/cluster/claims.js';
+import type { CliServer } from '../helpers/cli.js';
+import { startCliServer } from '../helpers/cli.js';
+import { listen, startSession, watchStatus } from '../helpers/clients.js';
+import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
+import type { TestRedis } from '../helpers/redis.js';
+import { startRedis } from '../helpers/redis.js';
+import type { TestServer } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
+
+const KEY = 'cluster-test-key-0123';
+
+/** An Icecast source's PUT head (with a first body byte) on a raw socket; resolves with the answer. */
+function rawPut(port: number, mount: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (b) => {
+      text += b.toString('latin1');
+    });
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+    socket.setTimeout(5_000, () => socket.destroy());
+    const auth = Buffer.from(`source:${KEY}`).toString('base64');
+    socket.write(
+      `PUT /${mount} HTTP/1.1\r\nAuthorization: Basic ${auth}\r\nContent-Type: audio/ogg\r\n\r\nO`,
+    );
+  });
+}
+/** The Icecast source's grace period on node A (--source-timeout-ms). */
+const GRACE_MS = 3_000;
+
+describe('two nodes on redis', () => {
+  let redis: TestRedis;
+  let aDir: string;
+  let a: CliServer;
+  let b: TestServer;
+
+  before(async () => {
+    redis = await startRedis();
+    aDir = await mkdtemp(join(tmpdir(), 'onair-node-a-'));
+    a = await startCliServer(aDir, KEY, ['--redis', redis.url, '--source-timeout-ms', String(GRACE_MS)]);
+    b = await startTestServer({ redisUrl: redis.url, streamKey: KEY });
+  });
+  after(async () => {
+    a?.kill();
+    await b?.close();
+    await redis?.stop();
+    await rm(aDir, { recursive: true, force: true });
+  });
+
+  it('relays A’s broadcast to B’s listeners, counts both nodes, refuses a second broadcaster, ends when A dies', async () => {
+    const mount = 'tone';
+    const statusB = await watchStatus(`${b.wsUrl}${mount}`);
+    const src = startFfmpegSource({
+      url: `icecast://source:${KEY}@127.0.0.1:${a.port}/${mount}`,
+      format: 'webm',
+      seconds: 60,
+    });
+    try {
+      await statusB.waitFor((m) => m.state === 'live', 10_000);
+
+      // One listener on A, two on B (WebM and the Ogg remux, both relayed).
+      const onA = listen(`http://127.0.0.1:${a.port}/${mount}.ogg`);
+      assert.equal(await onA.status, 200);
+      const [webm, ogg] = await Promise.all([
+        decodeWithFfmpeg(`${b.baseUrl}/${mount}.webm`, 2),
+        decodeWithFfmpeg(`${b.baseUrl}/${mount}.ogg`, 2),
+        statusB.waitFor((m) => m.state === 'live' && m.listeners === 3, 5_000),
+      ]);
+      for (const [name, decoded] of [
+        ['webm', webm],
+        ['ogg', ogg],
+      ] as const) {
+        assert.equal(decoded.code, 0, `${name}: ${decoded.stderr}`);
+        const { hz, rms } = dominantHz(decoded.samples);
+        assert.ok(Math.abs(hz - 440) <= 6, `${name} on B: dominant ${hz} Hz`);
+        assert.ok(rms > 0.05, `${name} on B: rms ${rms}`);
+      }
+      onA.stop();
+      // The low-latency output on B: made there from the relayed WebM, one frame per Opus packet.
+      const pkt = listen(`${b.baseUrl}/${mount}.pkt`);
+      const got = await pkt.waitForBytes(8 + 8 + 1 + 400, 5_000);
+      pkt.stop();
+      assert.equal(got.toString('latin1', 0, 4), 'OPK1');
+      let at = 8;
+      let frames = 0;
+      while (got.length - at >= 8 && got.length - at >= 8 + got.readUInt16BE(at)) {
+        at += 8 + got.readUInt16BE(at);
+        frames++;
+      }
+      assert.ok(frames >= 2, `${frames} packets from B's low-latency output`);
+      // B read the mount from Redis once for its two listeners.
+      assert.deepEqual([...(b.server.cluster?.stats().relays.keys() ?? [])], [mount]);
+
+      // A title set on B (Icecast metadata through the load balancer) reaches the owner, A.
+      const auth = `Basic ${Buffer.from(`source:${KEY}`).toString('base64')}`;
+      const meta = await fetch(
+        `${b.baseUrl}/admin/metadata?mount=/${mount}&mode=updinfo&song=Relayed%20title`,
+        {
+          headers: { authorization: auth },
+        },
+      );
+      assert.equal(meta.status, 200);
+      const deadline = Date.now() + 3_000;
+      let titleOnA = '';
+      while (titleOnA !== 'Relayed title' && Date.now() < deadline) {
+        const res = await fetch(`http://127.0.0.1:${a.port}/status-json.xsl`);
+        titleOnA =
+          ((await res.json()) as { icestats: { source?: { title?: string } } }).icestats.source?.title ?? '';
+        if (titleOnA !== 'Relayed title') await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(titleOnA, 'Relayed title');
+
+      // The mount is A's across the cluster, for the page's session and for an Icecast source.
+      const second = await startSession(b.baseUrl, mount, KEY);
+      assert.equal(second.status, 409);
+      assert.equal((second.body as { error: { code: string } }).error.code, 'MOUNT_IN_USE');
+      const answer = await rawPut(b.server.httpPort, mount);
+      assert.match(answer, /^HTTP\/1\.0 409 /);
+      assert.match(answer, /MOUNT_IN_USE/);
+
+      // Node B relays but does not record; A records.
+      assert.equal(existsSync(join(b.dataDir, 'recordings', mount)), false);
+
+      const killedAt = Date.now();
+      const seen = statusB.messages.length;
+      a.kill();
+      await statusB.waitFor(
+        (m) => m.state === 'offline' && statusB.messages.indexOf(m) >= seen,
+        GRACE_MS + 3_000,
+      );
+      const endedMs = Date.now() - killedAt;
+      // The grace period, plus the relay's 250 ms check and a status push.
+      assert.ok(endedMs <= GRACE_MS + 1_000, `B ended the mount ${endedMs} ms after A died`);
+
+      // A's claim expires: a broadcaster on B gets the mount.
+      let claimed = await startSession(b.baseUrl, mount, KEY);
+      while (claimed.status === 409 && Date.now() - killedAt < CLAIM_TTL_MS + 3_000) {
+        await new Promise((r) => setTimeout(r, 250));
+        claimed = await startSession(b.baseUrl, mount, KEY);
+      }
+      assert.equal(claimed.status, 201, JSON.stringify(claimed.body));
+      const tookMs = Date.now() - killedAt;
+      assert.ok(tookMs <= CLAIM_TTL_MS + 1_000, `claim free ${tookMs} ms after A died`);
+    } finally {
+      src.stop();
+      statusB.close();
+    }
+  });
+});

@@ -31,7 +31,7 @@ data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
 # Logs at warn: a benchmark measures the relay, not the logger.
 # The V8 flag npm start and bin/onair.js use (see bin/onair.js); NODE_FLAGS overrides it.
-node_flags=${NODE_FLAGS---max-semi-space-size=1}
+node_flags=${NODE_FLAGS---max-semi-space-size=1 --optimize-for-size}
 cmd="env ONAIR_STREAM_KEY=$key ONAIR_LOG_LEVEL=warn node $node_flags $root/build/node/src/server/main.js --port $port --https-port off --host 127.0.0.1 --data $data"
 targets=()
 [ -n "${NO_ICECAST:-}" ] || targets+=(--target icecast)

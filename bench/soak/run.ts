@@ -222,6 +222,7 @@ async function main(): Promise<void> {
     process.execPath,
     [
       '--max-semi-space-size=1',
+      '--optimize-for-size',
       join(root, 'build/node/src/server/main.js'),
       '--port',
       String(port),

@@ -5,7 +5,7 @@ import { exposeMicStream } from './debug.js';
 import { BroadcastError, toBroadcastError } from './errors.js';
 import { REQUEST_TIMEOUT_MS } from './http.js';
 import type { RecorderHandle } from './recorder.js';
-import { openMicrophone, startRecorder, stopTracks } from './recorder.js';
+import { openMicrophone, startRecorder, stopTracks, timeslice } from './recorder.js';
 import type { ServerBytes } from './server-bytes.js';
 import { closeSession, closeSessionOnUnload, openSession } from './session.js';
 import { StreamUploader } from './stream-uploader.js';
@@ -106,7 +106,12 @@ export async function goLive(
       : new ChunkUploader({ mount, session, firstSeq: session.nextSeq }, uploaderCallbacks, media.signal);
   let recorder: RecorderHandle;
   try {
-    recorder = startRecorder(mic, { onChunk: (bytes) => uploader.push(bytes), onError: fail }, media.signal);
+    recorder = startRecorder(
+      mic,
+      { onChunk: (bytes) => uploader.push(bytes), onError: fail },
+      media.signal,
+      timeslice(transport),
+    );
   } catch (err) {
     ended = true;
     release();

@@ -1,4 +1,6 @@
 /** Microphone capture and MediaRecorder (WebM/Opus): delivers every recorded chunk's bytes, in order. */
+
+import type { Transport } from '../shared/protocol.js';
 import {
   RECORDER_BITS_PER_SECOND,
   RECORDER_TIMESLICE_MS,
@@ -7,12 +9,12 @@ import {
 import { BroadcastError } from './errors.js';
 
 /**
- * The recorder timeslice: RECORDER_TIMESLICE_MS, or `?timeslice=N` (20–1000) on the page URL, which
- * the latency bench uses to compare settings.
+ * The recorder timeslice for `transport` (RECORDER_TIMESLICE_MS), or `?timeslice=N` (20–1000) on the
+ * page URL, which the latency bench uses to compare settings.
  */
-export function timeslice(): number {
+export function timeslice(transport: Transport): number {
   const n = Number(new URLSearchParams(location.search).get('timeslice'));
-  return Number.isInteger(n) && n >= 20 && n <= 1000 ? n : RECORDER_TIMESLICE_MS;
+  return Number.isInteger(n) && n >= 20 && n <= 1000 ? n : RECORDER_TIMESLICE_MS[transport];
 }
 
 /** Longest wait for the recorder's final `dataavailable` + `stop` after `stop()`. */
@@ -88,7 +90,7 @@ export interface RecorderHandle {
 }
 
 /**
- * Records `stream` and hands each chunk (every ≈120 ms) to `onChunk`. `blob.arrayBuffer()` is started at
+ * Records `stream` and hands each chunk (every `timesliceMs`, rounded up to Chromium's 60 ms blocks) to `onChunk`. `blob.arrayBuffer()` is started at
  * once for each chunk, but deliveries are chained so they stay in order. Aborting `signal` stops the
  * recorder without delivering further chunks and stops the microphone tracks.
  */
@@ -96,6 +98,7 @@ export function startRecorder(
   stream: MediaStream,
   cb: RecorderCallbacks,
   signal: AbortSignal,
+  timesliceMs: number,
 ): RecorderHandle {
   const recorder = new MediaRecorder(stream, {
     mimeType: WEBM_OPUS_RECORDER_MIME,
@@ -170,6 +173,6 @@ export function startRecorder(
     },
     { once: true },
   );
-  recorder.start(timeslice());
+  recorder.start(timesliceMs);
   return { stop };
 }

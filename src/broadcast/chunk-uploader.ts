@@ -126,7 +126,7 @@ export class ChunkUploader implements Uploader {
     let delayMs = RETRY_MIN_MS;
     try {
       while (this.#queue.length > 0 && !this.#error && !this.#signal.aborted) {
-        const head = this.#queue[0] as QueuedChunk;
+        const head = this.#batch();
         const outcome = await this.#post(head);
         if (outcome.kind === 'failed') {
           this.#fail(outcome.error);
@@ -153,6 +153,35 @@ export class ChunkUploader implements Uploader {
       this.#running = false;
       this.#wakeIdle();
     }
+  }
+
+  /**
+   * What the next POST carries: the queue head, and when more is waiting (after a blip, or on a
+   * connection whose round trip is longer than a chunk), the chunks after it too, up to
+   * maxChunkBytes. One request per chunk could never catch up once the round trip exceeds the chunk
+   * period; one request for the backlog does. The offsets are contiguous, so the bytes go as one body.
+   */
+  #batch(): QueuedChunk {
+    const head = this.#queue[0] as QueuedChunk;
+    const max = this.#opts.session.maxChunkBytes;
+    let size = head.bytes.byteLength;
+    let n = 1;
+    while (n < this.#queue.length) {
+      const next = this.#queue[n] as QueuedChunk;
+      if (size + next.bytes.byteLength > max || next.offset !== head.offset + size) break;
+      size += next.bytes.byteLength;
+      n++;
+    }
+    if (n === 1) return head;
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const c = (this.#queue[i] as QueuedChunk).bytes;
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
+    const last = this.#queue[n - 1] as QueuedChunk;
+    return { seq: last.seq, offset: head.offset, bytes };
   }
 
   /** One POST of `chunk`. Network errors, timeouts and 5xx come back as `retry`; fatal answers fail the upload. */

@@ -145,6 +145,12 @@ describe('Firefox ESR as a broadcaster', () => {
     await host.type('#key', server.streamKey);
     await host.click('#golive');
     await waitForText(hostTab, '#transport', 'per-chunk upload');
+    // The label shows the planned transport before the first chunk: wait for the mount to be live.
+    const liveBy = Date.now() + 10_000;
+    while (server.server.hub.find(mount)?.state !== 'live') {
+      assert.ok(Date.now() < liveBy, 'the mount went live within 10 s');
+      await sleep(50);
+    }
     const ogg = await decodeWithFfmpeg(`${server.baseUrl}/${mount}.ogg`, 2, 15_000);
     assert.equal(ogg.code, 0, `ffmpeg: ${ogg.stderr}`);
     const tone = dominantHz(ogg.samples);

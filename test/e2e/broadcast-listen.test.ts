@@ -5,48 +5,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, measurePeakHz } from '../helpers/chromium.js';
+import { launchChromium } from '../helpers/chromium.js';
 import { startFfmpegSource } from '../helpers/ffmpeg.js';
+import {
+  assertHears440,
+  assertPlaying,
+  STARTED,
+  waitForPlaying,
+  waitForStatus,
+} from '../helpers/listener-page.js';
 import type { TestServer } from '../helpers/server.js';
 import { startTestServer } from '../helpers/server.js';
 
-const STARTED = 'The stream is started';
-
 async function statusText(page: Page): Promise<string> {
   return ((await page.locator('#status').textContent()) ?? '').trim();
-}
-
-async function waitForStatus(page: Page, text: string, timeoutMs = 10_000): Promise<void> {
-  await page.locator('#status', { hasText: new RegExp(`^\\s*${text}\\s*$`) }).waitFor({ timeout: timeoutMs });
-}
-
-/** Waits until the listener page says it is playing (its own 'playing' state, not just "started"). */
-async function waitForPlaying(page: Page, timeoutMs = 10_000): Promise<void> {
-  await page.locator('#note', { hasText: 'Playing live.' }).waitFor({ timeout: timeoutMs });
-}
-
-/** Asserts the listener's audio element is playing: currentTime advances about in real time. */
-async function assertPlaying(page: Page): Promise<void> {
-  const read = (): Promise<{ t: number; paused: boolean }> =>
-    page.evaluate(() => {
-      const a = document.querySelector('#player') as HTMLAudioElement;
-      return { t: a.currentTime, paused: a.paused };
-    });
-  const a = await read();
-  await page.waitForTimeout(1_000);
-  const b = await read();
-  assert.equal(b.paused, false, 'audio element is not paused');
-  const advanced = b.t - a.t;
-  assert.ok(advanced > 0.7 && advanced < 1.5, `currentTime advanced ${advanced.toFixed(3)} s in 1 s`);
-}
-
-async function assertHears440(page: Page): Promise<void> {
-  const peak = await measurePeakHz(page, '#player', 1_500);
-  assert.ok(
-    Math.abs(peak.peakHz - 440) < 25,
-    `peak at ${peak.peakHz.toFixed(1)} Hz (${peak.peakDb.toFixed(1)} dB)`,
-  );
-  assert.ok(peak.peakDb > -60, `peak level ${peak.peakDb.toFixed(1)} dB is audible`);
 }
 
 async function goLive(page: Page, key: string): Promise<void> {

@@ -10,6 +10,7 @@ import {
   assertHears440,
   assertPlaying,
   bufferedAhead,
+  goLiveIn,
   STARTED,
   waitForPlaying,
   waitForStatus,
@@ -39,10 +40,7 @@ describe('listener on a phone', () => {
       isMobile: true,
       hasTouch: true,
     });
-    const host = await (await browser.newContext()).newPage();
-    await host.goto(`${server.baseUrl}/broadcast`);
-    await host.fill('#key', server.streamKey);
-    await host.click('#golive');
+    const host = await goLiveIn(await browser.newContext(), server.baseUrl, server.streamKey);
     const page = await phone.newPage();
     await page.goto(`${server.baseUrl}/`);
     await waitForStatus(page, STARTED);
@@ -76,10 +74,7 @@ describe('listener that stalls', () => {
 
   it('catches up to the live edge after 3 s without its main thread', async () => {
     const context = await browser.newContext();
-    const host = await context.newPage();
-    await host.goto(`${server.baseUrl}/broadcast`);
-    await host.fill('#key', server.streamKey);
-    await host.click('#golive');
+    const host = await goLiveIn(context, server.baseUrl, server.streamKey);
     const page = await context.newPage();
     await page.goto(`${server.baseUrl}/`);
     await waitForStatus(page, STARTED);
@@ -123,10 +118,7 @@ describe('listener without MediaSource', () => {
 
   it('falls back to a plain <audio> of the Ogg/Opus stream, says so, and hears 440 Hz', async () => {
     const context = await browser.newContext();
-    const host = await context.newPage();
-    await host.goto(`${server.baseUrl}/broadcast`);
-    await host.fill('#key', server.streamKey);
-    await host.click('#golive');
+    const host = await goLiveIn(context, server.baseUrl, server.streamKey);
     const page = await context.newPage();
     // An old iPhone's Safari: no MediaSource of any kind.
     await page.addInitScript(() => {

@@ -11,6 +11,7 @@ import {
   assertHears440,
   assertPlaying,
   bufferedAhead,
+  goLiveIn,
   STARTED,
   waitForPlaying,
   waitForStatus,
@@ -35,10 +36,7 @@ describe('low-latency listener in Chromium', () => {
 
   it('is chosen by itself, hears 440 Hz and plays 60 s with its buffer within bounds', async () => {
     const context = await browser.newContext();
-    const host = await context.newPage();
-    await host.goto(`${server.baseUrl}/broadcast?timeslice=20`);
-    await host.fill('#key', server.streamKey);
-    await host.click('#golive');
+    const host = await goLiveIn(context, server.baseUrl, server.streamKey, '/broadcast?timeslice=20');
     const page = await context.newPage();
     await page.goto(`${server.baseUrl}/`);
     await waitForStatus(page, STARTED);
@@ -69,10 +67,7 @@ describe('low-latency listener in Chromium', () => {
 
   it('falls back to MSE when AudioDecoder is absent', async () => {
     const context = await browser.newContext();
-    const host = await context.newPage();
-    await host.goto(`${server.baseUrl}/broadcast`);
-    await host.fill('#key', server.streamKey);
-    await host.click('#golive');
+    const host = await goLiveIn(context, server.baseUrl, server.streamKey);
     const page = await context.newPage();
     await page.addInitScript(() => {
       delete (window as unknown as Record<string, unknown>).AudioDecoder;

@@ -1,6 +1,6 @@
 /** What a person checks on the listener page, in Chromium: the badge text, playing, and the 440 Hz tone. */
 import assert from 'node:assert/strict';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { measurePeakHz } from './chromium.js';
 
 /** The little of the page's DOM these checks read (this module is compiled without the DOM library). */
@@ -66,4 +66,18 @@ export function bufferedAhead(page: Page): Promise<number> {
     if (a.dataset.bufferMs !== undefined) return Number(a.dataset.bufferMs) / 1000;
     return a.buffered.length ? a.buffered.end(a.buffered.length - 1) - a.currentTime : 0;
   });
+}
+
+/** Opens the broadcaster page (`path`, e.g. `/broadcast?timeslice=20`) in `context` and goes live. */
+export async function goLiveIn(
+  context: BrowserContext,
+  baseUrl: string,
+  streamKey: string,
+  path = '/broadcast',
+): Promise<Page> {
+  const host = await context.newPage();
+  await host.goto(`${baseUrl}${path}`);
+  await host.fill('#key', streamKey);
+  await host.click('#golive');
+  return host;
 }

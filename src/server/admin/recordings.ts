@@ -3,7 +3,7 @@
  * `GET /admin/api/recordings` lists them, `GET /admin/api/recordings/<mount>/<name>` downloads one,
  * `DELETE` of the same path removes a finished one. CORS stays closed: no other site's page may read them.
  */
-import type { NextFunction, Request, Response } from 'express';
+import type { Request, Response } from 'express';
 import { Router } from 'express';
 import type { RecordingList } from '../../shared/protocol.js';
 import { paths } from '../../shared/protocol.js';
@@ -11,45 +11,13 @@ import type { AuthLimiter } from '../auth-limiter.js';
 import { KitError, sendError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Recorder } from '../recording/recorder.js';
-import { basicCredentials, secretEquals } from '../secrets.js';
+import { requireAdmin } from './auth.js';
 
 export interface AdminRecordingsOptions {
   recorder: Recorder | null;
   adminToken: string;
   authLimiter: AuthLimiter;
   log: Logger;
-}
-
-/** The admin token from `Authorization`, Basic with user `admin` or Bearer; null when absent. */
-function adminTokenOf(header: string | undefined): string | null {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(header?.trim() ?? '');
-  if (bearer?.[1]) return bearer[1];
-  const creds = basicCredentials(header);
-  return creds?.user === 'admin' ? creds.password : null;
-}
-
-/** Middleware: 429 for an address with too many wrong tokens, 401 (with a challenge) for a wrong one. */
-export function requireAdmin(options: Omit<AdminRecordingsOptions, 'recorder'>) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    const ip = req.socket.remoteAddress;
-    const limited = options.authLimiter.check(ip);
-    if (limited) {
-      sendError(res, limited);
-      return;
-    }
-    const token = adminTokenOf(req.headers.authorization);
-    if (token === null || !secretEquals(token, options.adminToken)) {
-      options.authLimiter.fail(ip);
-      options.log.warn({ ip, path: req.path }, 'admin request rejected: wrong token');
-      res.setHeader('www-authenticate', 'Basic realm="onair admin"');
-      sendError(
-        res,
-        new KitError('AUTH_BAD_TOKEN', 'Admin token missing or wrong: use admin:<admin token>.'),
-      );
-      return;
-    }
-    next();
-  };
 }
 
 export function adminRecordingsRouter(options: AdminRecordingsOptions): Router {

@@ -188,11 +188,10 @@ export class Recorder {
 
   /** Removes finished recordings past the age limit, then the oldest past the byte budget. */
   private prune(): void {
-    const finished = this.list()
-      .filter((r) => !r.live)
-      .reverse(); // oldest first
+    const all = this.list();
+    const finished = all.filter((r) => !r.live).reverse(); // oldest first
     const now = Date.now();
-    let total = this.list().reduce((n, r) => n + r.bytes, 0);
+    let total = all.reduce((n, r) => n + r.bytes, 0);
     for (const r of finished) {
       const tooOld = this.maxAgeMs > 0 && now - Date.parse(r.startedAt) > this.maxAgeMs;
       const overBudget = this.maxBytes > 0 && total > this.maxBytes;

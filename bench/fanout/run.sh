@@ -5,10 +5,20 @@
 # Prints the harness's summary (CPU % per 1000 listeners, RSS per listener, starving listeners,
 # time to first byte, join burst).
 #
-#   bash bench/fanout/run.sh                       # N = 100 1000 2000 5000 10000, Ogg
+# The server is started as a service file starts it: `node build/node/src/server/main.js`, no V8 flags
+# on the command line (the process sets its own; NODE_FLAGS adds some, to compare).
+#
+#   bash bench/fanout/run.sh                       # N = 100 1000 2000 5000 10000, Ogg (radio players)
 #   bash bench/fanout/run.sh --ns "1000 2000" --format webm
+#   bash bench/fanout/run.sh --browser             # what phones get, see below
 #   NO_ICECAST=1 bash bench/fanout/run.sh          # onair only
-#   NODE_FLAGS= bash bench/fanout/run.sh           # without the V8 flag npm start uses
+#
+# --browser: the browser-listener mode. The feed is WebM (like a browser host); onair is measured
+# twice, each listener of `/live.pkt` (the low-latency rung) or `/live.webm` (MSE) holding its status
+# WebSocket too (with-status-sockets.sh keeps one open per listener the server reports), next to
+# Icecast's listeners of the same feed. N defaults to 2000 5000 9900: with two sockets per listener the
+# container's 20,000 file descriptors end just below 10,000. The status sockets' own figures (opened,
+# refused, messages per socket per second) are in status-sockets-*.jsonl beside the summary.
 # Extra options go to run-sweep.sh. Output: ${TMPDIR:-/tmp}/fanout/<timestamp>/summary.md
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,17 +39,41 @@ key=fanout-bench-key-0123
 port=18200
 data=$(mktemp -d)
 trap 'rm -rf "$data"' EXIT
-# Logs at warn: a benchmark measures the relay, not the logger.
-# The V8 flag npm start and bin/onair.js use (see bin/onair.js); NODE_FLAGS overrides it.
-node_flags=${NODE_FLAGS---max-semi-space-size=1 --optimize-for-size}
-cmd="env ONAIR_STREAM_KEY=$key ONAIR_LOG_LEVEL=warn node $node_flags $root/build/node/src/server/main.js --port $port --https-port off --host 127.0.0.1 --data $data"
+# Logs at warn: a benchmark measures the relay, not the logger. Every listener comes from 127.0.0.1, so
+# the per-address status-socket cap (500 by default) is lifted.
+cmd="env ONAIR_STREAM_KEY=$key ONAIR_LOG_LEVEL=warn node ${NODE_FLAGS:-} $root/build/node/src/server/main.js --port $port --https-port off --host 127.0.0.1 --data $data --max-status-sockets 20000 --max-status-sockets-per-ip 20000"
+source_url=http://source:$key@127.0.0.1:$port/live
+
+browser=0
+has_ns=0
+out=${TMPDIR:-/tmp}/fanout/$(date +%Y%m%d-%H%M%S)
+args=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --browser) browser=1 ;;
+    --out) out=$2; shift ;;
+    --ns) has_ns=1; args+=("$1") ;;
+    *) args+=("$1") ;;
+  esac
+  shift
+done
+mkdir -p "$out"
+args+=(--out "$out")
+
 targets=()
 [ -n "${NO_ICECAST:-}" ] || targets+=(--target icecast)
-targets+=(--target "onair|$cmd|http://source:$key@127.0.0.1:$port/live|http://127.0.0.1:$port/live")
+if [ "$browser" -eq 1 ]; then
+  ws=ws://127.0.0.1:$port/ws?mount=live
+  for ext in pkt webm; do
+    with="bash $root/bench/fanout/with-status-sockets.sh '$ws' $out/status-sockets-$ext.jsonl"
+    # Bare packets (8-byte frame headers, no container) run at 105 % of the Opus bitrate: 0.95 is fair.
+    targets+=(--target "onair-$ext+ws|$with $cmd|$source_url|http://127.0.0.1:$port/live.$ext|0.95")
+  done
+  [ "$has_ns" -eq 1 ] || args=(--ns "2000 5000 9900" "${args[@]}")
+  args=(--format webm "${args[@]}")
+else
+  targets+=(--target "onair|$cmd|$source_url|http://127.0.0.1:$port/live")
+  [ "$has_ns" -eq 1 ] || args=(--ns "100 1000 2000 5000 10000" "${args[@]}")
+fi
 [ -z "${WITH_NAIVE:-}" ] || targets+=(--target naive)
-
-has_ns=0
-for a in "$@"; do [ "$a" = "--ns" ] && has_ns=1; done
-ns=()
-[ "$has_ns" -eq 1 ] || ns=(--ns "100 1000 2000 5000 10000")
-exec bash "$harness" "${ns[@]}" "${targets[@]}" "$@"
+exec bash "$harness" "${targets[@]}" "${args[@]}"

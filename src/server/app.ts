@@ -336,10 +336,17 @@ export async function startServer(
   };
 }
 
+/**
+ * Connections the kernel may hold for us before we accept them. Node's default (511) overflows when
+ * a hall joins at a thousand a second while the process is busy: the kernel then drops SYNs and the
+ * phones wait a whole retransmit (1 s, then 3 s). The kernel caps it at net.core.somaxconn.
+ */
+const LISTEN_BACKLOG = 4096;
+
 function listen(server: net.Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });

@@ -1,4 +1,6 @@
-/** CLI entry (`onair`): config → server → banner; SIGINT/SIGTERM close it. The only file touching process.*. */
+/** CLI entry (`onair`): config → server → banner; SIGINT/SIGTERM close it. The only file touching process.* (and heap.ts, its flags). */
+// First: the heap settings must hold before anything else allocates.
+import './heap.js';
 import { DEFAULT_MOUNT, paths } from '../shared/protocol.js';
 import type { OnairServer } from './app.js';
 import { startServer } from './app.js';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PACKET_STREAM, paths } from '../../src/shared/protocol.js';
 import {
+  endSession,
   FIXTURE_DIR,
   listen,
   loadFixture,
@@ -106,5 +107,46 @@ describe('low-latency packet stream', () => {
     // The late joiner: the header and the newest packet only, not a Cluster's worth.
     assert.equal(lateGot.frames.length, 1);
     assert.deepEqual(lateGot.frames[0], got.frames[got.frames.length - 1]);
+  });
+
+  it('gives each of 300 listeners every packet from its join on, in order, once', async () => {
+    const n = 300;
+    const { session } = await startSession(t.baseUrl, 'many', t.streamKey);
+    assert.ok(session);
+    assert.equal((await postChunk(t.baseUrl, 'many', session.sessionId, 0, CHUNKS[0] as Buffer)).status, 200);
+    const url = `${t.baseUrl}${paths.listenPackets('many')}`;
+    const listeners = Array.from({ length: n }, () => listen(url));
+    // All of them in before the rest of the broadcast: they start at the same packet.
+    const statuses = await Promise.all(listeners.map((l) => l.status));
+    assert.deepEqual(new Set(statuses), new Set([200]));
+    await Promise.all(listeners.map((l) => l.waitForBytes(PACKET_STREAM.headerBytes)));
+    for (let i = 1; i < CHUNKS.length; i++) {
+      assert.equal(
+        (await postChunk(t.baseUrl, 'many', session.sessionId, i, CHUNKS[i] as Buffer)).status,
+        200,
+      );
+    }
+    // The end of the broadcast ends every stream: what each got is then complete.
+    assert.equal(await endSession(t.baseUrl, 'many', session.sessionId), 200);
+    const bodies = await Promise.all(listeners.map((l) => l.done));
+    const total = fixturePackets();
+    const first = parse(bodies[0] as Buffer);
+    assert.equal(first.rest, 0, 'only whole frames');
+    for (let i = 1; i < first.frames.length; i++) {
+      const prev = first.frames[i - 1] as { pts: number; samples: number };
+      assert.equal((first.frames[i] as { pts: number }).pts, prev.pts + prev.samples, `packet ${i} follows`);
+    }
+    // The fixture's packets are 20 ms (960 samples) from pts 0: the first frame's index plus the
+    // frames received is every packet of the recording, so none is missing at the end either.
+    const startIndex = (first.frames[0] as { pts: number }).pts / 960;
+    assert.equal(
+      startIndex + first.frames.length,
+      total,
+      `from packet ${startIndex}, ${first.frames.length} of ${total}`,
+    );
+    // Every listener got exactly the same bytes.
+    bodies.forEach((b, i) => {
+      assert.ok(b.equals(bodies[0] as Buffer), `listener ${i} got the same stream`);
+    });
   });
 });

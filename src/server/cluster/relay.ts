@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import type { Hub } from '../hub/hub.js';
 import type { Mount } from '../hub/mount.js';
 import type { Logger } from '../log.js';
-import { packetFrame, packetStreamHeader } from '../packets/packet-stream.js';
+import { packetStreamHeader, publishPackets } from '../packets/packet-stream.js';
 import { WebmOpusDemuxer } from '../webm/opus-demuxer.js';
 import type { Entry, Meta } from './entries.js';
 import { compareIds, decodeEntry, decodeMeta } from './entries.js';
@@ -200,9 +200,7 @@ export class Relay {
         if (entry.container === 'webm' && (this.packetsFrom || entry.chunk.syncPoint)) {
           this.packetsFrom = true;
           this.derivePackets(mount, () => {
-            for (const p of this.packets?.pushMedia(entry.chunk.bytes) ?? []) {
-              mount.publish({ bytes: packetFrame(p), syncPoint: true }, 'packets');
-            }
+            publishPackets(mount, this.packets?.pushMedia(entry.chunk.bytes) ?? []);
           });
         }
         break;

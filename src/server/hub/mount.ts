@@ -10,6 +10,11 @@ import { Rendition } from './rendition.js';
 export interface MediaChunk {
   bytes: Uint8Array;
   syncPoint: boolean;
+  /**
+   * With `syncPoint`: where in `bytes` a late joiner starts when that is not the beginning, for a
+   * chunk that holds several sync points (the packet stream's frames of one push: the newest one).
+   */
+  joinAt?: number;
 }
 
 /** Something that receives a mount's bytes: an HTTP listener, later a recorder or a Redis bridge. */

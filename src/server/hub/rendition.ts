@@ -74,12 +74,15 @@ export class Rendition {
     // Sockets take Buffers as they are but wrap every other Uint8Array in a new Buffer per write:
     // wrap it once here, not once per listener.
     const bytes = asBuffer(input.bytes);
-    const chunk = bytes === input.bytes ? input : { bytes, syncPoint: input.syncPoint };
+    const chunk: MediaChunk = bytes === input.bytes ? input : { bytes, syncPoint: input.syncPoint };
     const n = bytes.byteLength;
     if (chunk.syncPoint) {
+      // Late joiners start at the newest sync point in the chunk (its start, or `joinAt`).
+      const from = input.joinAt ? { bytes: bytes.subarray(input.joinAt), syncPoint: true } : chunk;
+      const size = from.bytes.byteLength;
       // A sync chunk larger than the cap cannot be kept: late joiners wait for the next one.
-      this.burst = n <= this.burstBytes ? [chunk] : [];
-      this.burstSize = n <= this.burstBytes ? n : 0;
+      this.burst = size <= this.burstBytes ? [from] : [];
+      this.burstSize = size <= this.burstBytes ? size : 0;
       // Sinks that wait start exactly here: what is still pending predates them.
       if (this.waiting.size > 0) this.flush();
       for (const sink of this.waiting) {

@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import { OggOpusDemuxer } from '../ogg/demuxer.js';
 import { OggOpusMuxer } from '../ogg/muxer.js';
 import type { OpusHeader, OpusPacket } from '../ogg/opus-packet.js';
-import { packetFrame, packetStreamHeader } from '../packets/packet-stream.js';
+import { packetStreamHeader, publishPackets } from '../packets/packet-stream.js';
 import { WebmOpusDemuxer } from '../webm/opus-demuxer.js';
 import { WebmOpusMuxer } from '../webm/opus-muxer.js';
 import { WebmSplitter } from '../webm/splitter.js';
@@ -46,8 +46,11 @@ export class WebmPipeline implements IngestPipeline {
   }
 
   push(bytes: Uint8Array): void {
+    // The packets this push completes go to the low-latency output together, once it is read.
+    const packets: OpusPacket[] = [];
     for (const chunk of this.splitter.push(bytes)) {
       if (chunk.kind === 'init') {
+        publishPackets(this.mount, packets.splice(0));
         this.mount.begin(chunk.bytes, null);
         this.derive(() => {
           const header = this.demuxer?.pushInit(chunk.bytes);
@@ -59,13 +62,14 @@ export class WebmPipeline implements IngestPipeline {
       } else {
         this.mount.publish(chunk);
         this.derive(() => {
-          const packets = this.demuxer?.pushMedia(chunk.bytes) ?? [];
-          if (packets.length > 0) publishPackets(this.mount, packets);
-          if (packets.length > 0)
-            this.mount.publish({ bytes: this.ogg.packets(packets), syncPoint: true }, 'ogg');
+          const more = this.demuxer?.pushMedia(chunk.bytes) ?? [];
+          if (more.length === 0) return;
+          for (const p of more) packets.push(p);
+          this.mount.publish({ bytes: this.ogg.packets(more), syncPoint: true }, 'ogg');
         });
       }
     }
+    publishPackets(this.mount, packets);
   }
 
   /**
@@ -134,11 +138,11 @@ export class OggPipeline implements IngestPipeline {
           this.pending.push(out.packet);
           break;
         case 'page':
-          // Packets go out page by page, as the source paged them: low latency, whole pages.
-          this.flush();
           break;
       }
     }
+    // What this push completed goes out now, in one chunk per output: whole pages, no added latency.
+    this.flush();
   }
 
   private flush(): void {
@@ -149,11 +153,6 @@ export class OggPipeline implements IngestPipeline {
     this.mount.publish({ bytes: this.ogg.packets(packets), syncPoint: true }, 'ogg');
     for (const chunk of this.webm.packets(packets)) this.mount.publish(chunk, 'webm');
   }
-}
-
-/** Every packet as its own frame: the low-latency player gets each as soon as it is complete. */
-function publishPackets(mount: Mount, packets: readonly OpusPacket[]): void {
-  for (const p of packets) mount.publish({ bytes: packetFrame(p), syncPoint: true }, 'packets');
 }
 
 /** `TITLE=…` (and `ARTIST=…`) from Vorbis comments, as Icecast shows them: "Artist - Title". */

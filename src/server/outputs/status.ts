@@ -1,7 +1,8 @@
 /**
- * Status WebSocket (`/ws?mount=<mount>`): a StatusMessage on connect, at once on every state
- * change, coalesced for listener-count changes, and once a second while live (bytes received).
- * Dead peers are found by ping/pong and closed.
+ * Status WebSocket (`/ws?mount=<mount>`): a StatusMessage on connect, at once on every state or title
+ * change, and coalesced for listener-count changes; nothing while nothing changes. Each message is
+ * serialised and encoded once for every socket of its mount. Dead peers are found by ping/pong (one
+ * timer for all sockets) and closed.
  *
  * Clients have nothing to say: each message gets an error reply, more than MAX_CLIENT_MESSAGES in
  * MESSAGE_WINDOW_MS closes the socket with 1008, one over MAX_CLIENT_MESSAGE_BYTES with 1009, and a
@@ -20,10 +21,20 @@ import type { MountSnapshot } from '../hub/mount.js';
 import type { Logger } from '../log.js';
 import { checkOrigin } from '../origin.js';
 
-/** Listener-count changes within this window go out as one message. */
+/** Listener-count changes within this window go out as one message (a small audience)... */
 export const COALESCE_MS = 200;
-/** While live, a message goes out this often even without a change (bytes received). */
-export const LIVE_TICK_MS = 1_000;
+/**
+ * ...widened by this much per socket of the mount, up to MAX_COALESCE_MS: while a hall joins at a
+ * thousand a second, counts go out a few times a second at most, so count messages cost at most
+ * about 5,000 socket writes a second however many watch.
+ */
+export const COALESCE_MS_PER_SOCKET = 0.2;
+export const MAX_COALESCE_MS = 2_000;
+
+/** The coalescing window for a mount watched by `sockets` status sockets. */
+export function coalesceMs(sockets: number): number {
+  return Math.min(MAX_COALESCE_MS, COALESCE_MS + sockets * COALESCE_MS_PER_SOCKET);
+}
 /** Clients send nothing of use: tiny messages only (a bigger one closes the socket with 1009). */
 export const MAX_CLIENT_MESSAGE_BYTES = 1_024;
 /** More client messages than this within MESSAGE_WINDOW_MS close the socket with 1008. */
@@ -74,7 +85,6 @@ export class StatusServer {
   private readonly hub: Hub;
   private readonly log: Logger;
   private readonly pingTimer: NodeJS.Timeout;
-  private readonly tickTimer: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
   private closed = false;
 
@@ -99,11 +109,6 @@ export class StatusServer {
     });
     this.pingTimer = setInterval(() => this.heartbeat(), options.pingIntervalMs);
     this.pingTimer.unref();
-    this.tickTimer = setInterval(() => {
-      for (const mount of this.peers.keys())
-        if (this.hub.snapshot(mount).state === 'live') this.sendNow(mount);
-    }, LIVE_TICK_MS);
-    this.tickTimer.unref();
   }
 
   /** Handles an HTTP upgrade; returns false when the path is not ours (caller rejects it). */
@@ -189,7 +194,6 @@ export class StatusServer {
     this.closed = true;
     this.unsubscribe();
     clearInterval(this.pingTimer);
-    clearInterval(this.tickTimer);
     for (const t of this.pending.values()) clearTimeout(t);
     this.pending.clear();
     for (const set of this.peers.values()) for (const p of set) p.ws.close(1001, 'server shutting down');
@@ -214,7 +218,7 @@ export class StatusServer {
       set.delete(peer);
       if (set.size === 0 && this.peers.get(mount) === set) this.peers.delete(mount);
     });
-    this.send(peer, JSON.stringify(toStatusMessage(this.hub.snapshot(mount))));
+    this.send(peer, encode(toStatusMessage(this.hub.snapshot(mount))));
   }
 
   /** A client message: there is nothing to ask, so say so, and close a peer that keeps on. */
@@ -237,14 +241,16 @@ export class StatusServer {
       code: 'BAD_REQUEST',
       message: 'The status socket takes no messages; this one was ignored.',
     };
-    this.send(peer, JSON.stringify(reply));
+    this.send(peer, encode(reply));
   }
 
   private sendSoon(mount: string): void {
-    if (this.pending.has(mount) || !this.peers.has(mount)) return;
+    if (this.pending.has(mount)) return;
+    const set = this.peers.get(mount);
+    if (!set) return;
     this.pending.set(
       mount,
-      setTimeout(() => this.sendNow(mount), COALESCE_MS),
+      setTimeout(() => this.sendNow(mount), coalesceMs(set.size)),
     );
   }
 
@@ -256,17 +262,18 @@ export class StatusServer {
     }
     const set = this.peers.get(mount);
     if (!set || set.size === 0) return;
-    const text = JSON.stringify(toStatusMessage(this.hub.snapshot(mount)));
-    for (const p of set) this.send(p, text);
+    // Serialised and encoded once; each socket only frames and writes it.
+    const message = encode(toStatusMessage(this.hub.snapshot(mount)));
+    for (const p of set) this.send(p, message);
   }
 
-  private send(peer: Peer, text: string): void {
+  private send(peer: Peer, message: Buffer): void {
     if (peer.ws.readyState !== peer.ws.OPEN) return;
     if (peer.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       peer.ws.terminate();
       return;
     }
-    peer.ws.send(text);
+    peer.ws.send(message, TEXT_FRAME);
   }
 
   private heartbeat(): void {
@@ -282,6 +289,14 @@ export class StatusServer {
     }
   }
 }
+
+/** A message as UTF-8 bytes: `ws` sends a Buffer as it is, but encodes a string anew for every socket. */
+function encode(message: StatusMessage | StatusErrorMessage): Buffer {
+  return Buffer.from(JSON.stringify(message));
+}
+
+/** Send options: the bytes are a text frame (JSON), never compressed. */
+const TEXT_FRAME = { binary: false, compress: false } as const;
 
 /** Answers a refused upgrade with the error's HTTP status and JSON body, and closes the socket. */
 export function rejectUpgrade(socket: Duplex, err: KitError): void {

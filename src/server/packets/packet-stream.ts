@@ -1,8 +1,12 @@
 /**
  * The low-latency player's stream ({@link PACKET_STREAM}): one header, then one frame per Opus
- * packet. Each frame is published on its own, so a late joiner starts at the newest packet.
+ * packet. The packets that one source push completes go out together, as one buffer made once and
+ * written to every listener: one write per push instead of one per packet, and no added latency (the
+ * last of them is no older than the push). A late joiner still starts at the newest packet
+ * ({@link MediaChunk.joinAt}).
  */
 import { PACKET_STREAM } from '../../shared/protocol.js';
+import type { MediaChunk, Mount } from '../hub/mount.js';
 import type { OpusHeader, OpusPacket } from '../ogg/opus-packet.js';
 
 export function packetStreamHeader(header: OpusHeader): Buffer {
@@ -13,13 +17,34 @@ export function packetStreamHeader(header: OpusHeader): Buffer {
   return b;
 }
 
-/** One frame: header and packet in one buffer (made once, written to every low-latency listener). */
+/** One frame: header and packet in one buffer. */
 export function packetFrame(packet: OpusPacket): Buffer {
-  const n = packet.data.byteLength;
-  const b = Buffer.allocUnsafe(PACKET_STREAM.frameHeaderBytes + n);
-  b.writeUInt16BE(n, 0);
-  b.writeUInt32BE(packet.pts >>> 0, 2);
-  b.writeUInt16BE(Math.min(0xffff, packet.samples), 6);
-  b.set(packet.data, PACKET_STREAM.frameHeaderBytes);
-  return b;
+  return packetFrames([packet]).bytes as Buffer;
+}
+
+/**
+ * `packets` (at least one) framed one after another in one buffer: a sync chunk whose late joiners
+ * start at the last frame.
+ */
+export function packetFrames(packets: readonly OpusPacket[]): MediaChunk {
+  let size = 0;
+  for (const p of packets) size += PACKET_STREAM.frameHeaderBytes + p.data.byteLength;
+  const b = Buffer.allocUnsafe(size);
+  let at = 0;
+  let last = 0;
+  for (const p of packets) {
+    const n = p.data.byteLength;
+    last = at;
+    b.writeUInt16BE(n, at);
+    b.writeUInt32BE(p.pts >>> 0, at + 2);
+    b.writeUInt16BE(Math.min(0xffff, p.samples), at + 6);
+    b.set(p.data, at + PACKET_STREAM.frameHeaderBytes);
+    at += PACKET_STREAM.frameHeaderBytes + n;
+  }
+  return last === 0 ? { bytes: b, syncPoint: true } : { bytes: b, syncPoint: true, joinAt: last };
+}
+
+/** Publishes the packets one push (or one relayed chunk) completed as one chunk; none: nothing. */
+export function publishPackets(mount: Mount, packets: readonly OpusPacket[]): void {
+  if (packets.length > 0) mount.publish(packetFrames(packets), 'packets');
 }

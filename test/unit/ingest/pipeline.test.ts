@@ -1,0 +1,173 @@
+/**
+ * The low-latency output's batching: the Opus packets one source push completes go to every listener
+ * as one buffer (one write per push, not per packet), a late joiner still starts at the newest packet,
+ * and a new broadcast never hands out packets of the last one.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { Sink } from '../../../src/server/hub/mount.js';
+import { Mount } from '../../../src/server/hub/mount.js';
+import { OggPipeline, WebmPipeline } from '../../../src/server/ingest/pipeline.js';
+import { createLogger } from '../../../src/server/log.js';
+import { WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
+import { WebmSplitter } from '../../../src/server/webm/splitter.js';
+import { PACKET_STREAM } from '../../../src/shared/protocol.js';
+import { FIXTURE_DIR, loadFixture } from '../../helpers/clients.js';
+
+const LIMITS = { maxInitBytes: 128 * 1024, maxElementBytes: 1024 * 1024 };
+const { chunks: CHUNKS } = loadFixture();
+
+class RecordingSink implements Sink {
+  readonly writes: Uint8Array[] = [];
+  write(bytes: Uint8Array): boolean {
+    this.writes.push(bytes);
+    return true;
+  }
+  end(): void {}
+}
+
+interface Frame {
+  pts: number;
+  samples: number;
+  bytes: number;
+}
+
+/** The frames in one packet-stream write (which must hold whole frames only). */
+function frames(b: Uint8Array): Frame[] {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const out: Frame[] = [];
+  let at = 0;
+  while (at < buf.length) {
+    const n = buf.readUInt16BE(at);
+    out.push({ pts: buf.readUInt32BE(at + 2), samples: buf.readUInt16BE(at + 6), bytes: n });
+    at += PACKET_STREAM.frameHeaderBytes + n;
+  }
+  assert.equal(at, buf.length, 'whole frames only');
+  return out;
+}
+
+function newMount(): Mount {
+  return new Mount(
+    'live',
+    64 * 1024,
+    0,
+    () => {},
+    () => {},
+  );
+}
+
+/** How many Opus packets each fixture chunk completes (an independent splitter + demuxer pass). */
+function packetsPerChunk(): number[] {
+  const splitter = new WebmSplitter(LIMITS);
+  const demuxer = new WebmOpusDemuxer();
+  return CHUNKS.map((c) => {
+    let n = 0;
+    for (const out of splitter.push(c)) {
+      if (out.kind === 'init') demuxer.pushInit(out.bytes);
+      else n += demuxer.pushMedia(out.bytes).length;
+    }
+    return n;
+  });
+}
+
+describe('low-latency output batching', () => {
+  it('sends the packets of one WebM push as one buffer, the same for every listener', () => {
+    const mount = newMount();
+    const pipeline = new WebmPipeline(mount, LIMITS, createLogger('silent'));
+    const expected = packetsPerChunk();
+    pipeline.push(CHUNKS[0] as Buffer);
+    const a = new RecordingSink();
+    const b = new RecordingSink();
+    assert.ok(mount.attach(a, 'packets'));
+    assert.ok(mount.attach(b, 'packets'));
+    const joinedWith = a.writes.length;
+    let pushesWithPackets = 0;
+    for (let i = 1; i < CHUNKS.length; i++) {
+      const before = a.writes.length;
+      pipeline.push(CHUNKS[i] as Buffer);
+      const k = expected[i] as number;
+      if (k === 0) {
+        assert.equal(a.writes.length, before, `push ${i} completes no packet: no write`);
+        continue;
+      }
+      pushesWithPackets++;
+      assert.equal(a.writes.length, before + 1, `push ${i}: one write for its ${k} packets`);
+      assert.equal(frames(a.writes[before] as Uint8Array).length, k);
+      assert.strictEqual(a.writes[before], b.writes[before], 'made once, shared');
+    }
+    assert.ok(pushesWithPackets > 10, `${pushesWithPackets} pushes carried packets`);
+    assert.ok(
+      expected.some((k) => k > 1),
+      'the fixture has pushes of several packets (a browser chunk holds 3)',
+    );
+    // Every packet from the join on, in order, once.
+    const got = a.writes.slice(joinedWith).flatMap(frames);
+    assert.equal(
+      got.length,
+      expected.slice(1).reduce((x, y) => x + y, 0),
+    );
+    for (let i = 1; i < got.length; i++) {
+      const prev = got[i - 1] as Frame;
+      assert.equal((got[i] as Frame).pts, prev.pts + prev.samples, `packet ${i} follows ${i - 1}`);
+    }
+  });
+
+  it('sends the packets of several Ogg pages in one push as one buffer', () => {
+    const mount = newMount();
+    const pipeline = new OggPipeline(mount);
+    const ogg = readFileSync(join(FIXTURE_DIR, 'ffmpeg-opus.ogg'));
+    // The headers and a first page make the mount live; the rest comes in one push of many pages.
+    pipeline.push(ogg.subarray(0, 4096));
+    const sink = new RecordingSink();
+    assert.ok(mount.attach(sink, 'packets'));
+    const before = sink.writes.length;
+    pipeline.push(ogg.subarray(4096));
+    assert.equal(sink.writes.length, before + 1, 'one write for the whole push');
+    const got = frames(sink.writes[before] as Uint8Array);
+    assert.ok(got.length > 20, `${got.length} packets in it`);
+  });
+
+  it('starts a late joiner at the newest packet of the last push, not at the push’s first', () => {
+    const mount = newMount();
+    const pipeline = new WebmPipeline(mount, LIMITS, createLogger('silent'));
+    const expected = packetsPerChunk();
+    const last = expected.findIndex((k, i) => i > 0 && k > 1);
+    for (let i = 0; i <= last; i++) pipeline.push(CHUNKS[i] as Buffer);
+    const early = new RecordingSink();
+    const late = new RecordingSink();
+    // `early` attached before the push, so it holds that push's whole write to compare with.
+    const fresh = newMount();
+    const p2 = new WebmPipeline(fresh, LIMITS, createLogger('silent'));
+    for (let i = 0; i < last; i++) p2.push(CHUNKS[i] as Buffer);
+    assert.ok(fresh.attach(early, 'packets'));
+    p2.push(CHUNKS[last] as Buffer);
+    assert.ok(mount.attach(late, 'packets'));
+    assert.equal(late.writes.length, 2, 'the header, then the burst');
+    const burst = frames(late.writes[1] as Uint8Array);
+    const whole = frames(early.writes[early.writes.length - 1] as Uint8Array);
+    assert.equal(whole.length, expected[last]);
+    assert.deepEqual(burst, [whole[whole.length - 1]], 'only the newest packet');
+  });
+
+  it('gives a listener of the next broadcast nothing of the last one', () => {
+    const mount = newMount();
+    const pipeline = new WebmPipeline(mount, LIMITS, createLogger('silent'));
+    for (const c of CHUNKS.slice(0, 10)) pipeline.push(c);
+    mount.end();
+    // The next broadcast's first push, and the same push on a mount that never had another broadcast.
+    new WebmPipeline(mount, LIMITS, createLogger('silent')).push(CHUNKS[0] as Buffer);
+    const clean = newMount();
+    new WebmPipeline(clean, LIMITS, createLogger('silent')).push(CHUNKS[0] as Buffer);
+    const sink = new RecordingSink();
+    const reference = new RecordingSink();
+    assert.ok(mount.attach(sink, 'packets'));
+    assert.ok(clean.attach(reference, 'packets'));
+    assert.equal(sink.writes.length, reference.writes.length);
+    sink.writes.forEach((w, i) => {
+      assert.deepEqual(Buffer.from(w), Buffer.from(reference.writes[i] as Uint8Array), `write ${i}`);
+    });
+    assert.ok(sink.writes.length <= 2, 'the header, then at most the newest packet');
+  });
+});

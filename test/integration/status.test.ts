@@ -52,6 +52,29 @@ describe('status socket', () => {
     status.close();
   });
 
+  it('pushes nothing while nothing changes, and a changed count within the coalescing window', async () => {
+    const status = await watchStatus(`${t.wsUrl}quiet`);
+    const { session } = await startSession(t.baseUrl, 'quiet', t.streamKey);
+    assert.ok(session);
+    for (let i = 0; i < 3; i++) await postChunk(t.baseUrl, 'quiet', session.sessionId, i, CHUNKS[i] as Buffer);
+    await status.waitFor((m) => m.state === 'live');
+    const seen = status.messages.length;
+    // Audio keeps coming for two seconds (bytes in grow) but nothing a page shows changes: no message.
+    for (let i = 3; i < 30; i++) {
+      await postChunk(t.baseUrl, 'quiet', session.sessionId, i, CHUNKS[i] as Buffer);
+      await new Promise((r) => setTimeout(r, 70));
+    }
+    assert.equal(status.messages.length, seen, JSON.stringify(status.messages.slice(seen)));
+    // A listener joins: the count goes out once the window (200 ms for one socket) has passed.
+    const t0 = Date.now();
+    const l = listen(`${t.baseUrl}/quiet.pkt`);
+    await status.waitFor((m) => m.listeners === 1);
+    assert.ok(Date.now() - t0 < 1_000, `count pushed after ${Date.now() - t0} ms`);
+    l.stop();
+    await endSession(t.baseUrl, 'quiet', session.sessionId);
+    status.close();
+  });
+
   it('keeps each mount separate', async () => {
     const one = await watchStatus(`${t.wsUrl}one`);
     const two = await watchStatus(`${t.wsUrl}two`);

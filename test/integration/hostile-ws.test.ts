@@ -10,6 +10,7 @@ import { WebSocket } from 'ws';
 import { MAX_CLIENT_MESSAGE_BYTES, MAX_CLIENT_MESSAGES } from '../../src/server/outputs/status.js';
 import { parseServerMessage } from '../../src/shared/protocol.js';
 import { mulberry32, randomBytes } from '../helpers/bytes.js';
+import { listen } from '../helpers/clients.js';
 import type { Victim } from '../helpers/hostile.js';
 import { hostileCases, rawWebSocket, startVictim, wsFrame } from '../helpers/hostile.js';
 import type { TestServer } from '../helpers/server.js';
@@ -35,6 +36,8 @@ interface Client {
   closed: Promise<{ code: number; reason: string }>;
   /** Resolves once `n` more messages than now have arrived. */
   more(n: number, timeoutMs?: number): Promise<string[]>;
+  /** Resolves once the status sent on connect has arrived (it may have before this is called). */
+  greeted(timeoutMs?: number): Promise<void>;
 }
 
 async function openClient(url: string): Promise<Client> {
@@ -53,10 +56,13 @@ async function openClient(url: string): Promise<Client> {
     ws.once('open', () => resolve());
     ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
   });
-  return {
+  const client: Client = {
     ws,
     texts,
     closed,
+    async greeted(timeoutMs = 3_000) {
+      if (texts.length === 0) await client.more(1, timeoutMs);
+    },
     more(n, timeoutMs = 3_000) {
       const target = texts.length + n;
       return new Promise((resolve, reject) => {
@@ -74,6 +80,7 @@ async function openClient(url: string): Promise<Client> {
       });
     },
   };
+  return client;
 }
 
 describe('hostile status-socket clients', () => {
@@ -239,7 +246,7 @@ describe('hostile status-socket clients', () => {
         async () => {
           const c = await openClient(`${t.wsUrl}victim`);
           try {
-            await c.more(1);
+            await c.greeted();
             const reply = c.more(1);
             c.ws.send(message);
             const [text] = await reply;
@@ -248,8 +255,11 @@ describe('hostile status-socket clients', () => {
               code: 'BAD_REQUEST',
               message: 'The status socket takes no messages; this one was ignored.',
             });
-            // Still open, still told about the live broadcast (a tick every second).
-            const [next] = await c.more(1, 2_500);
+            // Still open, still told about the live broadcast: a listener joining changes its count.
+            const update = c.more(1, 2_500);
+            const joiner = listen(`${t.baseUrl}/victim.webm`);
+            const [next] = await update;
+            joiner.stop();
             assert.equal(parseServerMessage(String(next))?.type, 'status');
             assert.equal(c.ws.readyState, WebSocket.OPEN);
           } finally {
@@ -263,7 +273,7 @@ describe('hostile status-socket clients', () => {
       `takes a message of exactly ${MAX_CLIENT_MESSAGE_BYTES} bytes, closes on one byte more with 1009`,
       async () => {
         const c = await openClient(`${t.wsUrl}victim`);
-        await c.more(1);
+        await c.greeted();
         const reply = c.more(1);
         c.ws.send('a'.repeat(MAX_CLIENT_MESSAGE_BYTES));
         assert.equal(parseServerMessage(String((await reply)[0]))?.type, 'error');
@@ -276,7 +286,7 @@ describe('hostile status-socket clients', () => {
       `closes a socket with 1008 on message number ${MAX_CLIENT_MESSAGES + 1} within 10 s`,
       async () => {
         const c = await openClient(`${t.wsUrl}victim`);
-        await c.more(1);
+        await c.greeted();
         const errors = (): number => c.texts.filter((x) => parseServerMessage(x)?.type === 'error').length;
         for (let i = 0; i < MAX_CLIENT_MESSAGES + 5; i++) c.ws.send(`{"n":${i}}`);
         const close = await c.closed;
@@ -289,7 +299,7 @@ describe('hostile status-socket clients', () => {
 
     hostile('keeps a socket that sends a message every 600 ms (under the rate)', async () => {
       const c = await openClient(`${t.wsUrl}victim`);
-      await c.more(1);
+      await c.greeted();
       // 10 messages over 6 s: under 20 in 10 s.
       for (let i = 0; i < 10; i++) {
         c.ws.send('ping');

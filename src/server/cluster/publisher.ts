@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Hub } from '../hub/hub.js';
-import type { MediaEvent, Mount, MountSnapshot } from '../hub/mount.js';
-import type { Container } from '../hub/rendition.js';
+import type { Mount } from '../hub/mount.js';
+import type { Container, MediaEvent, MountSnapshot } from '../hub/types.js';
 import type { Logger } from '../log.js';
 import { META_TTL_MS } from './claims.js';
 import type { Entry, Field } from './entries.js';

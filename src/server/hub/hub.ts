@@ -3,8 +3,8 @@
  * status socket) attach to it. This is the seam a Redis bridge would sit behind.
  */
 import type { Logger } from '../log.js';
-import type { MediaEvent, MountChange, MountSnapshot } from './mount.js';
 import { Mount } from './mount.js';
+import type { MediaEvent, MountChange, MountSnapshot } from './types.js';
 
 export type ChangeKind = MountChange;
 export type ChangeListener = (snapshot: MountSnapshot, kind: ChangeKind) => void;
@@ -30,17 +30,17 @@ export class Hub {
   mount(name: string): Mount {
     let m = this.mounts.get(name);
     if (!m) {
-      m = new Mount(
+      m = new Mount({
         name,
-        this.burstBytes,
-        this.oggFlushMs,
-        (mount, kind) => this.emit(mount, kind),
-        (mount) =>
+        burstBytes: this.burstBytes,
+        oggFlushMs: this.oggFlushMs,
+        onChange: (mount, kind) => this.emit(mount, kind),
+        onSlow: (mount) =>
           this.log.warn({ mount: mount.name, dropped: mount.slowDropped }, 'listener too slow, dropped'),
-        (mount, event) => {
+        onMedia: (mount, event) => {
           for (const l of this.mediaListeners) l(mount, event);
         },
-      );
+      });
       this.mounts.set(name, m);
     }
     return m;

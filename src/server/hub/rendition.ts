@@ -9,12 +9,7 @@
  * VLC, mpv and radio apps); the WebM output for the low-latency browser player writes each chunk
  * as it comes.
  */
-import type { MediaChunk, Sink, SinkEndReason } from './mount.js';
-
-/** What sources send. */
-export type Container = 'webm' | 'ogg';
-/** What listeners get: either container, or the framed Opus packets of the low-latency player. */
-export type Output = Container | 'packets';
+import type { MediaChunk, Output, Sink, SinkEndReason } from './types.js';
 
 export interface RenditionHooks {
   /** A sink joined, left or was dropped. */

@@ -6,7 +6,8 @@
  * ({@link MediaChunk.joinAt}).
  */
 import { PACKET_STREAM } from '../../shared/protocol.js';
-import type { MediaChunk, Mount } from '../hub/mount.js';
+import type { Mount } from '../hub/mount.js';
+import type { MediaChunk } from '../hub/types.js';
 import type { OpusHeader, OpusPacket } from '../ogg/opus-packet.js';
 
 export function packetStreamHeader(header: OpusHeader): Buffer {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Sink } from '../../../src/server/hub/mount.js';
 import { Mount } from '../../../src/server/hub/mount.js';
+import type { Sink } from '../../../src/server/hub/types.js';
 import { OggPipeline, WebmPipeline } from '../../../src/server/ingest/pipeline.js';
 import { createLogger } from '../../../src/server/log.js';
 import { WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
@@ -49,13 +49,7 @@ function frames(b: Uint8Array): Frame[] {
 }
 
 function newMount(): Mount {
-  return new Mount(
-    'live',
-    64 * 1024,
-    0,
-    () => {},
-    () => {},
-  );
+  return new Mount({ name: 'live', burstBytes: 64 * 1024, onChange: () => {} });
 }
 
 /** How many Opus packets each fixture chunk completes (an independent splitter + demuxer pass). */
@@ -75,7 +69,7 @@ function packetsPerChunk(): number[] {
 describe('low-latency output batching', () => {
   it('sends the packets of one WebM push as one buffer, the same for every listener', () => {
     const mount = newMount();
-    const pipeline = new WebmPipeline(mount, LIMITS, createLogger('silent'));
+    const pipeline = new WebmPipeline(mount, { limits: LIMITS, log: createLogger('silent') });
     const expected = packetsPerChunk();
     pipeline.push(CHUNKS[0] as Buffer);
     const a = new RecordingSink();
@@ -131,7 +125,7 @@ describe('low-latency output batching', () => {
 
   it('starts a late joiner at the newest packet of the last push, not at the push’s first', () => {
     const mount = newMount();
-    const pipeline = new WebmPipeline(mount, LIMITS, createLogger('silent'));
+    const pipeline = new WebmPipeline(mount, { limits: LIMITS, log: createLogger('silent') });
     const expected = packetsPerChunk();
     const last = expected.findIndex((k, i) => i > 0 && k > 1);
     for (let i = 0; i <= last; i++) pipeline.push(CHUNKS[i] as Buffer);
@@ -139,7 +133,7 @@ describe('low-latency output batching', () => {
     const late = new RecordingSink();
     // `early` attached before the push, so it holds that push's whole write to compare with.
     const fresh = newMount();
-    const p2 = new WebmPipeline(fresh, LIMITS, createLogger('silent'));
+    const p2 = new WebmPipeline(fresh, { limits: LIMITS, log: createLogger('silent') });
     for (let i = 0; i < last; i++) p2.push(CHUNKS[i] as Buffer);
     assert.ok(fresh.attach(early, 'packets'));
     p2.push(CHUNKS[last] as Buffer);
@@ -153,13 +147,13 @@ describe('low-latency output batching', () => {
 
   it('gives a listener of the next broadcast nothing of the last one', () => {
     const mount = newMount();
-    const pipeline = new WebmPipeline(mount, LIMITS, createLogger('silent'));
+    const pipeline = new WebmPipeline(mount, { limits: LIMITS, log: createLogger('silent') });
     for (const c of CHUNKS.slice(0, 10)) pipeline.push(c);
     mount.end();
     // The next broadcast's first push, and the same push on a mount that never had another broadcast.
-    new WebmPipeline(mount, LIMITS, createLogger('silent')).push(CHUNKS[0] as Buffer);
+    new WebmPipeline(mount, { limits: LIMITS, log: createLogger('silent') }).push(CHUNKS[0] as Buffer);
     const clean = newMount();
-    new WebmPipeline(clean, LIMITS, createLogger('silent')).push(CHUNKS[0] as Buffer);
+    new WebmPipeline(clean, { limits: LIMITS, log: createLogger('silent') }).push(CHUNKS[0] as Buffer);
     const sink = new RecordingSink();
     const reference = new RecordingSink();
     assert.ok(mount.attach(sink, 'packets'));

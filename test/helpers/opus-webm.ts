@@ -3,7 +3,7 @@
  * helpers that run real files through WebmSplitter and WebmOpusDemuxer, and ffmpeg decoding.
  */
 import { existsSync } from 'node:fs';
-import type { OpusHeader, OpusPacket } from '../../src/server/ogg/opus-packet.js';
+import type { OpusHeader, OpusPacket } from '../../src/server/opus/opus-packet.js';
 import {
   ID_BLOCK_GROUP,
   ID_CLUSTER,

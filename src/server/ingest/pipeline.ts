@@ -15,7 +15,7 @@ import type { Container, MediaChunk, MountOrigin, StreamInfo } from '../hub/type
 import type { Logger } from '../log.js';
 import { OggOpusDemuxer } from '../ogg/demuxer.js';
 import { OggOpusMuxer } from '../ogg/muxer.js';
-import type { OpusHeader, OpusPacket } from '../ogg/opus-packet.js';
+import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
 import { packetStreamHeader, publishPackets } from '../packets/packet-stream.js';
 import { WebmOpusDemuxer } from '../webm/opus-demuxer.js';
 import { WebmOpusMuxer } from '../webm/opus-muxer.js';

@@ -8,7 +8,7 @@
 import { PACKET_STREAM } from '../../shared/protocol.js';
 import type { Mount } from '../hub/mount.js';
 import type { MediaChunk } from '../hub/types.js';
-import type { OpusHeader, OpusPacket } from '../ogg/opus-packet.js';
+import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
 
 export function packetStreamHeader(header: OpusHeader): Buffer {
   const b = Buffer.alloc(PACKET_STREAM.headerBytes);

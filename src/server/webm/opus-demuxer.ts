@@ -3,8 +3,8 @@
  * returns each packet as soon as its block is complete, with a sample-exact pts for Ogg granule positions.
  */
 import { KitError } from '../errors.js';
-import type { OpusHeader, OpusPacket } from '../ogg/opus-packet.js';
-import { makeOpusHead, opusPacketSamples, parseOpusHead } from '../ogg/opus-packet.js';
+import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
+import { makeOpusHead, opusPacketSamples, parseOpusHead } from '../opus/opus-packet.js';
 import type { ElementHeader, NeedMore } from './ebml.js';
 import {
   describeId,

@@ -2,7 +2,7 @@
  * Opus packets → live WebM for MSE listeners: an init segment Chromium accepts as `audio/webm; codecs="opus"`,
  * then Clusters of unknown size, each opening a chunk marked as a sync point.
  */
-import type { OpusHeader, OpusPacket } from '../ogg/opus-packet.js';
+import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
 import { ID_EBML, ID_INFO, ID_SEGMENT, ID_SIMPLE_BLOCK, ID_TIMECODE, ID_TRACKS } from './ebml.js';
 
 /** Default audio per Cluster: a late joiner starts at a Cluster, so this bounds how stale its start is. */

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { OpusHeader, OpusPacket } from '../../../src/server/ogg/opus-packet.js';
-import { parseOpusHead } from '../../../src/server/ogg/opus-packet.js';
+import type { OpusHeader, OpusPacket } from '../../../src/server/opus/opus-packet.js';
+import { parseOpusHead } from '../../../src/server/opus/opus-packet.js';
 import {
   ID_CLUSTER,
   ID_EBML,

@@ -12,7 +12,7 @@ import {
   ID_SIMPLE_BLOCK,
   ID_TIMECODE,
   ID_TRACKS,
-} from '../../src/server/webm/ebml.js';
+} from '../../src/server/webm/ids.js';
 import { WebmOpusDemuxer } from '../../src/server/webm/opus-demuxer.js';
 import type { WebmChunk } from '../../src/server/webm/splitter.js';
 import { WebmSplitter } from '../../src/server/webm/splitter.js';

@@ -6,27 +6,31 @@ import { KitError } from '../errors.js';
 import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
 import { makeOpusHead, opusPacketSamples, parseOpusHead } from '../opus/opus-packet.js';
 import type { ElementHeader, NeedMore } from './ebml.js';
+import { MAX_HEADER_LENGTH, NEED_MORE, readElementHeader, readVint, UNKNOWN_SIZE } from './ebml.js';
 import {
   describeId,
-  ID_ATTACHMENTS,
+  ID_AUDIO,
+  ID_BLOCK,
   ID_BLOCK_GROUP,
-  ID_CHAPTERS,
+  ID_CHANNELS,
   ID_CLUSTER,
-  ID_CUES,
+  ID_CODEC_DELAY,
+  ID_CODEC_ID,
+  ID_CODEC_PRIVATE,
+  ID_CONTENT_ENCODINGS,
   ID_EBML,
   ID_INFO,
-  ID_SEEK_HEAD,
+  ID_SAMPLING_FREQUENCY,
   ID_SEGMENT,
   ID_SIMPLE_BLOCK,
-  ID_TAGS,
   ID_TIMECODE,
+  ID_TIMECODE_SCALE,
+  ID_TRACK_ENTRY,
+  ID_TRACK_NUMBER,
+  ID_TRACK_TYPE,
   ID_TRACKS,
-  MAX_HEADER_LENGTH,
-  NEED_MORE,
-  readElementHeader,
-  readVint,
-  UNKNOWN_SIZE,
-} from './ebml.js';
+  isSegmentLevel,
+} from './ids.js';
 
 /** Largest Block or SimpleBlock of the Opus track the demuxer holds while it arrives (WEBM_ELEMENT_TOO_LARGE). */
 export const DEFAULT_MAX_BLOCK_BYTES = 1024 * 1024;
@@ -39,21 +43,6 @@ export interface WebmOpusDemuxerOptions {
   /** Cap on a Block or SimpleBlock of the Opus track, the only elements held across pushes. */
   maxBlockBytes: number;
 }
-
-// Inside the init segment.
-const ID_TIMECODE_SCALE = 0x2ad7b1;
-const ID_TRACK_ENTRY = 0xae;
-const ID_TRACK_NUMBER = 0xd7;
-const ID_TRACK_TYPE = 0x83;
-const ID_CODEC_ID = 0x86;
-const ID_CODEC_PRIVATE = 0x63a2;
-const ID_CODEC_DELAY = 0x56aa;
-const ID_CONTENT_ENCODINGS = 0x6d80;
-const ID_AUDIO = 0xe1;
-const ID_SAMPLING_FREQUENCY = 0xb5;
-const ID_CHANNELS = 0x9f;
-// Inside a BlockGroup.
-const ID_BLOCK = 0xa1;
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 /** Where packets go between pushes: nowhere (a push sets its own list). */
@@ -82,22 +71,6 @@ interface AudioTrack {
 
 function corrupt(message: string, cause?: unknown): KitError {
   return new KitError('WEBM_CORRUPT', message, cause === undefined ? {} : { cause });
-}
-
-function isSegmentLevel(id: number): boolean {
-  switch (id) {
-    case ID_CLUSTER:
-    case ID_CUES:
-    case ID_TAGS:
-    case ID_SEEK_HEAD:
-    case ID_INFO:
-    case ID_TRACKS:
-    case ID_CHAPTERS:
-    case ID_ATTACHMENTS:
-      return true;
-    default:
-      return false;
-  }
 }
 
 /** A child element of a whole (non-streamed) buffer: its ID and where its data lies. */

@@ -4,33 +4,16 @@
  */
 import { KitError } from '../errors.js';
 import type { ElementHeader } from './ebml.js';
+import { MAX_HEADER_LENGTH, NEED_MORE, readElementHeader, readId, UNKNOWN_SIZE } from './ebml.js';
 import {
+  CLUSTER_ID_BYTES,
   describeId,
-  ID_ATTACHMENTS,
-  ID_BLOCK_GROUP,
-  ID_CHAPTERS,
   ID_CLUSTER,
-  ID_CRC32,
-  ID_CUES,
   ID_EBML,
-  ID_ENCRYPTED_BLOCK,
-  ID_INFO,
-  ID_POSITION,
-  ID_PREV_SIZE,
-  ID_SEEK_HEAD,
   ID_SEGMENT,
-  ID_SILENT_TRACKS,
-  ID_SIMPLE_BLOCK,
-  ID_TAGS,
-  ID_TIMECODE,
-  ID_TRACKS,
-  ID_VOID,
-  MAX_HEADER_LENGTH,
-  NEED_MORE,
-  readElementHeader,
-  readId,
-  UNKNOWN_SIZE,
-} from './ebml.js';
+  isClusterChild,
+  isSegmentChild,
+} from './ids.js';
 
 export const DEFAULT_MAX_INIT_BYTES = 128 * 1024;
 export const DEFAULT_MAX_ELEMENT_BYTES = 4 * 1024 * 1024;
@@ -53,44 +36,8 @@ export interface WebmChunk {
 /** What the splitter expects at the next element boundary. */
 type State = 'ebml-header' | 'segment-header' | 'segment' | 'cluster' | 'after-segment';
 
-const CLUSTER_ID_BYTES = [0x1f, 0x43, 0xb6, 0x75] as const;
 const EMPTY: Uint8Array = new Uint8Array(0);
 const INITIAL_INIT_CAPACITY = 4096;
-
-function isSegmentChild(id: number): boolean {
-  switch (id) {
-    case ID_SEEK_HEAD:
-    case ID_INFO:
-    case ID_TRACKS:
-    case ID_CLUSTER:
-    case ID_CUES:
-    case ID_ATTACHMENTS:
-    case ID_CHAPTERS:
-    case ID_TAGS:
-    case ID_VOID:
-    case ID_CRC32:
-      return true;
-    default:
-      return false;
-  }
-}
-
-function isClusterChild(id: number): boolean {
-  switch (id) {
-    case ID_TIMECODE:
-    case ID_SIMPLE_BLOCK:
-    case ID_BLOCK_GROUP:
-    case ID_VOID:
-    case ID_CRC32:
-    case ID_SILENT_TRACKS:
-    case ID_POSITION:
-    case ID_PREV_SIZE:
-    case ID_ENCRYPTED_BLOCK:
-      return true;
-    default:
-      return false;
-  }
-}
 
 /** True when the first `length` bytes of `buf` (fewer than 4) could begin a Cluster ID. */
 function isClusterIdPrefix(buf: Uint8Array, length: number): boolean {

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  describeId,
-  hexId,
-  ID_CLUSTER,
-  ID_EBML,
-  ID_SEGMENT,
-  ID_SIMPLE_BLOCK,
   MAX_HEADER_LENGTH,
   NEED_MORE,
   readElementHeader,
@@ -14,6 +8,14 @@ import {
   readVint,
   UNKNOWN_SIZE,
 } from '../../../src/server/webm/ebml.js';
+import {
+  describeId,
+  hexId,
+  ID_CLUSTER,
+  ID_EBML,
+  ID_SEGMENT,
+  ID_SIMPLE_BLOCK,
+} from '../../../src/server/webm/ids.js';
 import { bytes, concatBytes } from '../../helpers/bytes.js';
 import { assertKitError } from '../../helpers/errors.js';
 import { encodeId, encodeSize, unknownSize } from '../../helpers/webm.js';

@@ -120,3 +120,56 @@ export function readElementHeader(buf: Uint8Array, pos: number, base = 0): Eleme
   if (size === NEED_MORE) return NEED_MORE;
   return { id: id.value, size: size.value, headerLength: id.length + size.length };
 }
+
+/**
+ * An element header cut by the end of a push, kept until a later push completes it: the one place the
+ * splitter and the demuxer hold header bytes across pushes (at most {@link MAX_HEADER_LENGTH}).
+ */
+export class HeaderCarry {
+  readonly #bytes = new Uint8Array(MAX_HEADER_LENGTH);
+  #length = 0;
+  #offset = 0;
+
+  /** Bytes held; 0 when no header is cut. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Stream offset of the held header's first byte. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /** The held bytes: a view, valid until the next {@link hold}, {@link resume} or {@link clear}. */
+  get bytes(): Uint8Array {
+    return this.#bytes.subarray(0, this.#length);
+  }
+
+  /**
+   * Keeps `buf[pos..]`, a header readElementHeader found short (so fewer than MAX_HEADER_LENGTH bytes),
+   * as the start of the header at stream offset `offset`.
+   */
+  hold(buf: Uint8Array, pos: number, offset: number): void {
+    this.#bytes.set(buf.subarray(pos), 0);
+    this.#length = buf.length - pos;
+    this.#offset = offset;
+  }
+
+  // Appends the first bytes of `buf` to the held ones (only as many as a header can take) and reads the header.
+  // Returns NEED_MORE when all of `buf` went in and the header is still short: the bytes stay held.
+  // Throws WEBM_CORRUPT on a corrupt ID or size, as readElementHeader does. Else returns the header; its data
+  // starts at `headerLength - before` in `buf` (`before`: the held length before this call). The bytes stay
+  // held, all of the header and maybe more, until clear().
+  resume(buf: Uint8Array): ElementHeader | NeedMore {
+    const before = this.#length;
+    const take = Math.min(MAX_HEADER_LENGTH - before, buf.length);
+    this.#bytes.set(buf.subarray(0, take), before);
+    this.#length = before + take;
+    return readElementHeader(this.bytes, 0, this.#offset);
+  }
+
+  /** Forgets the held bytes. */
+  clear(): void {
+    this.#length = 0;
+  }
+}

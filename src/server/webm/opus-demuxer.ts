@@ -6,7 +6,7 @@ import { KitError } from '../errors.js';
 import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
 import { makeOpusHead, opusPacketSamples, parseOpusHead } from '../opus/opus-packet.js';
 import type { ElementHeader, NeedMore } from './ebml.js';
-import { MAX_HEADER_LENGTH, NEED_MORE, readElementHeader, readVint, UNKNOWN_SIZE } from './ebml.js';
+import { HeaderCarry, NEED_MORE, readElementHeader, readVint, UNKNOWN_SIZE } from './ebml.js';
 import {
   describeId,
   ID_AUDIO,
@@ -226,9 +226,7 @@ export class WebmOpusDemuxer {
   #clusterTimecode: number | null = null;
 
   // An element header cut by the end of a push.
-  readonly #held = new Uint8Array(MAX_HEADER_LENGTH);
-  #heldLength = 0;
-  #heldOffset = 0;
+  readonly #carry = new HeaderCarry();
 
   // The element being read: its offset and the data bytes left, plus what arrived in earlier pushes.
   #elementOffset = 0;
@@ -394,7 +392,7 @@ export class WebmOpusDemuxer {
 
   #parse(): void {
     const cur = this.#cur;
-    if (this.#heldLength > 0 && !this.#resumeHeader()) return;
+    if (this.#carry.length > 0 && !this.#resumeHeader()) return;
     while (this.#pos < cur.length) {
       switch (this.#step) {
         case 'skip': {
@@ -415,9 +413,7 @@ export class WebmOpusDemuxer {
           this.#closeEndedParents(offset);
           const header = readElementHeader(cur, pos, this.#base);
           if (header === NEED_MORE) {
-            this.#held.set(cur.subarray(pos), 0);
-            this.#heldLength = cur.length - pos;
-            this.#heldOffset = offset;
+            this.#carry.hold(cur, pos, offset);
             this.#pos = cur.length;
             return;
           }
@@ -451,19 +447,18 @@ export class WebmOpusDemuxer {
   /** Completes the held element header with this push's first bytes; false when it is still short. */
   #resumeHeader(): boolean {
     const cur = this.#cur;
-    const before = this.#heldLength;
-    const take = Math.min(MAX_HEADER_LENGTH - before, cur.length);
-    this.#held.set(cur.subarray(0, take), before);
-    const header = readElementHeader(this.#held.subarray(0, before + take), 0, this.#heldOffset);
+    const carry = this.#carry;
+    const before = carry.length;
+    const header = carry.resume(cur);
     if (header === NEED_MORE) {
-      this.#heldLength = before + take;
       this.#pos = cur.length;
       return false;
     }
-    this.#heldLength = 0;
-    this.#closeEndedParents(this.#heldOffset);
+    const offset = carry.offset;
+    carry.clear();
+    this.#closeEndedParents(offset);
     this.#pos = header.headerLength - before;
-    this.#startElement(header, this.#heldOffset);
+    this.#startElement(header, offset);
     return true;
   }
 

@@ -4,7 +4,7 @@
  */
 import { KitError } from '../errors.js';
 import type { ElementHeader } from './ebml.js';
-import { MAX_HEADER_LENGTH, NEED_MORE, readElementHeader, readId, UNKNOWN_SIZE } from './ebml.js';
+import { HeaderCarry, NEED_MORE, readElementHeader, readId, UNKNOWN_SIZE } from './ebml.js';
 import {
   CLUSTER_ID_BYTES,
   describeId,
@@ -87,9 +87,7 @@ export class WebmSplitter {
   #initSegment: Uint8Array | null = null;
 
   // An element header cut by the end of a push, kept until the next push completes it.
-  readonly #held = new Uint8Array(MAX_HEADER_LENGTH);
-  #heldLength = 0;
-  #heldOffset = 0;
+  readonly #carry = new HeaderCarry();
   /** The held header's element was already checked and acted on: its ID was complete. */
   #heldStarted = false;
   /** Held bytes from earlier pushes not emitted yet, because they may begin a Cluster. */
@@ -155,7 +153,7 @@ export class WebmSplitter {
     const cur = this.#cur;
     const len = cur.length;
     let pos = 0;
-    if (this.#heldLength > 0) {
+    if (this.#carry.length > 0) {
       pos = this.#resumeHeader();
       if (pos < 0) return;
     }
@@ -189,16 +187,14 @@ export class WebmSplitter {
   #holdHeader(pos: number, offset: number): void {
     const cur = this.#cur;
     const length = cur.length - pos;
-    this.#held.set(cur.subarray(pos), 0);
-    this.#heldLength = length;
-    this.#heldOffset = offset;
+    this.#carry.hold(cur, pos, offset);
     this.#heldStarted = false;
-    const id = readId(this.#held.subarray(0, length), 0, offset);
+    const id = readId(this.#carry.bytes, 0, offset);
     if (id !== NEED_MORE) {
       // The ID is whole: a Cluster starts its chunk here, and the size follows in the next push.
       this.#startElement(id.value, pos, offset);
       this.#heldStarted = true;
-    } else if (isClusterIdPrefix(this.#held, length)) {
+    } else if (isClusterIdPrefix(this.#carry.bytes, length)) {
       // Maybe a Cluster: its first bytes must open the next sync chunk, so they wait.
       this.#emit(pos);
       this.#pendingLength = length;
@@ -210,24 +206,19 @@ export class WebmSplitter {
   /** Completes the held header with the start of this push; returns where parsing continues, or -1. */
   #resumeHeader(): number {
     const cur = this.#cur;
-    const held = this.#held;
-    const before = this.#heldLength;
-    const take = Math.min(MAX_HEADER_LENGTH - before, cur.length);
-    held.set(cur.subarray(0, take), before);
-    const filled = before + take;
-    const view = held.subarray(0, filled);
-    const header = readElementHeader(view, 0, this.#heldOffset);
+    const carry = this.#carry;
+    const before = carry.length;
+    const header = carry.resume(cur);
     if (header === NEED_MORE) {
       // The whole push went into the header (12 bytes always complete one).
-      this.#heldLength = filled;
       if (!this.#heldStarted) {
-        const id = readId(view, 0, this.#heldOffset);
+        const id = readId(carry.bytes, 0, carry.offset);
         if (id !== NEED_MORE) {
-          this.#startElement(id.value, -1, this.#heldOffset);
+          this.#startElement(id.value, -1, carry.offset);
           this.#heldStarted = true;
         } else if (this.#pendingLength > 0) {
           // Still a cut ID that began like a Cluster's: this push's bytes join the held ones.
-          this.#pendingLength = filled;
+          this.#pendingLength = carry.length;
           this.#emitFrom = cur.length;
           return -1;
         }
@@ -235,10 +226,11 @@ export class WebmSplitter {
       this.#emit(cur.length);
       return -1;
     }
-    if (!this.#heldStarted) this.#startElement(header.id, -1, this.#heldOffset);
-    this.#heldLength = 0;
+    const offset = carry.offset;
+    if (!this.#heldStarted) this.#startElement(header.id, -1, offset);
+    carry.clear();
     this.#heldStarted = false;
-    this.#enterElement(header, this.#heldOffset);
+    this.#enterElement(header, offset);
     return header.headerLength - before;
   }
 
@@ -409,7 +401,7 @@ export class WebmSplitter {
 
   /** Emits the held-back bytes of earlier pushes, as their own chunk (they are a copy already). */
   #releasePending(syncPoint: boolean): void {
-    const bytes = this.#held.slice(0, this.#pendingLength);
+    const bytes = this.#carry.bytes.slice(0, this.#pendingLength);
     this.#pendingLength = 0;
     if (this.#initSegment === null) this.#appendInit(bytes);
     else this.#out.push({ kind: 'media', bytes, syncPoint });

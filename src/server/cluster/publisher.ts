@@ -82,7 +82,7 @@ export class Publisher {
 
   private onMedia(mount: Mount, event: MediaEvent): void {
     if (!this.owns(mount.name)) return;
-    // The low-latency output is derived again from the WebM on each relaying node (see relay.ts):
+    // The packets output is derived again from the WebM on each relaying node (see relay.ts):
     // one Redis entry per Opus packet would multiply the stream's entries for nothing.
     if (event.container === 'packets') return;
     const container = event.container;

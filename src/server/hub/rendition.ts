@@ -6,7 +6,7 @@
  * With `flushMs` > 0 the chunks are gathered for up to that long and written as one buffer (made
  * once, shared by every sink). The kernel's cost is per write, so this divides the fan-out's CPU by
  * the number of chunks gathered. It suits players that buffer seconds anyway (the Ogg output for
- * VLC, mpv and radio apps); the WebM output for the low-latency browser player writes each chunk
+ * VLC, mpv and radio apps); the WebM and packets outputs for the browser players write each chunk
  * as it comes.
  */
 import type { MediaChunk, Output, Sink, SinkEndReason } from './types.js';

@@ -8,8 +8,9 @@ import type { StreamState } from '../../shared/protocol.js';
 export type Container = 'webm' | 'ogg';
 
 /**
- * What listeners get: either container, or `packets`: the framed Opus packets of the low-latency
- * player (`GET /<mount>.pkt`, format `PACKET_STREAM` in protocol.ts, made by `packets/`).
+ * What listeners get: either container, or the packets output: framed Opus packets for the
+ * low-latency player (made by `packets/`, served at `GET /<mount>.pkt`, format `PACKET_STREAM` in
+ * protocol.ts). Server side this output is called `packets` everywhere.
  */
 export type Output = Container | 'packets';
 

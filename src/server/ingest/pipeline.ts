@@ -16,7 +16,7 @@ import type { Logger } from '../log.js';
 import { OggOpusDemuxer } from '../ogg/demuxer.js';
 import { OggOpusMuxer } from '../ogg/muxer.js';
 import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
-import { packetStreamHeader, publishPackets } from '../packets/packet-stream.js';
+import { packetsHeader, publishPackets } from '../packets/frames.js';
 import { WebmOpusDemuxer } from '../webm/opus-demuxer.js';
 import { WebmOpusMuxer } from '../webm/opus-muxer.js';
 import { WebmSplitter } from '../webm/splitter.js';
@@ -100,7 +100,7 @@ export class WebmPipeline implements IngestPipeline {
       const header = this.demuxer?.pushInit(init);
       if (!header) return;
       if (this.ogg) this.mount.setInit('ogg', this.ogg.header(header, { vendor: VENDOR, comments: [] }));
-      this.mount.setInit('packets', packetStreamHeader(header));
+      this.mount.setInit('packets', packetsHeader(header));
     });
   }
 
@@ -203,7 +203,7 @@ export class OggPipeline implements IngestPipeline {
             this.mount.setTitle(title);
           }
           this.mount.setInit('ogg', this.ogg.header(header, { vendor: out.vendor, comments: out.comments }));
-          this.mount.setInit('packets', packetStreamHeader(header));
+          this.mount.setInit('packets', packetsHeader(header));
           break;
         }
         case 'packet':

@@ -1,5 +1,5 @@
 /**
- * The low-latency output's batching: the Opus packets one source push completes go to every listener
+ * The packets output's batching: the Opus packets one source push completes go to every listener
  * as one buffer (one write per push, not per packet), a late joiner still starts at the newest packet,
  * and a new broadcast never hands out packets of the last one.
  */
@@ -34,7 +34,7 @@ interface Frame {
   bytes: number;
 }
 
-/** The frames in one packet-stream write (which must hold whole frames only). */
+/** The frames in one packets-output write (which must hold whole frames only). */
 function frames(b: Uint8Array): Frame[] {
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const out: Frame[] = [];
@@ -66,7 +66,7 @@ function packetsPerChunk(): number[] {
   });
 }
 
-describe('low-latency output batching', () => {
+describe('packets output batching', () => {
   it('sends the packets of one WebM push as one buffer, the same for every listener', () => {
     const mount = newMount();
     const pipeline = new WebmPipeline(mount, { limits: LIMITS, log: createLogger('silent') });

@@ -4,7 +4,8 @@
  */
 import { KitError } from '../errors.js';
 import type { ElementHeader } from './ebml.js';
-import { HeaderCarry, NEED_MORE, readElementHeader, readId, UNKNOWN_SIZE } from './ebml.js';
+import { NEED_MORE, readId, UNKNOWN_SIZE } from './ebml.js';
+import { EbmlReader } from './ebml-reader.js';
 import {
   CLUSTER_ID_BYTES,
   describeId,
@@ -71,8 +72,6 @@ export class WebmSplitter {
   #state: State = 'ebml-header';
   #bytesIn = 0;
   #failure: unknown = null;
-  /** Body bytes still to pass over before the next element boundary. */
-  #skip = 0;
   #segmentStart = -1;
   /** Stream offset where the Segment ends; Infinity while its size is unknown. */
   #segmentEnd = Number.POSITIVE_INFINITY;
@@ -86,14 +85,14 @@ export class WebmSplitter {
   #initLength = 0;
   #initSegment: Uint8Array | null = null;
 
-  // An element header cut by the end of a push, kept until the next push completes it.
-  readonly #carry = new HeaderCarry();
-  /** The held header's element was already checked and acted on: its ID was complete. */
+  /** Element headers and bodies, read across pushes; a header cut by the end of a push is carried. */
+  readonly #reader = new EbmlReader();
+  /** The cut header's element was already checked and acted on: its ID was complete. */
   #heldStarted = false;
   /** Held bytes from earlier pushes not emitted yet, because they may begin a Cluster. */
   #pendingLength = 0;
 
-  // The push being parsed: chunks are cut from `#cur` between `#emitFrom` and the parse position.
+  // The push being parsed: chunks are cut from `#cur` (the reader's push) between `#emitFrom` and the parse position.
   #cur = EMPTY;
   #out: WebmChunk[] = [];
   #emitFrom = 0;
@@ -134,104 +133,90 @@ export class WebmSplitter {
     const base = this.#bytesIn;
     this.#bytesIn += bytes.length;
     this.#cur = bytes;
+    this.#reader.begin(bytes, base);
     this.#out = out;
     this.#emitFrom = 0;
     this.#openSync = false;
     try {
-      this.#parse(base);
+      this.#parse();
     } catch (err) {
       this.#failure = err;
       throw err;
     } finally {
       this.#cur = EMPTY;
+      this.#reader.end();
       this.#out = [];
     }
     return out;
   }
 
-  #parse(base: number): void {
-    const cur = this.#cur;
-    const len = cur.length;
-    let pos = 0;
-    if (this.#carry.length > 0) {
-      pos = this.#resumeHeader();
-      if (pos < 0) return;
-    }
-    while (pos < len) {
-      if (this.#skip > 0) {
-        const available = len - pos;
-        if (this.#skip >= available) {
-          this.#skip -= available;
-          break;
-        }
-        pos += this.#skip;
-        this.#skip = 0;
-      }
-      // An element boundary: close whatever known-size parent ends here.
-      const offset = base + pos;
-      if (offset === this.#clusterEnd) this.#leaveCluster();
-      if (offset === this.#segmentEnd) this.#state = 'after-segment';
-      const header = readElementHeader(cur, pos, base);
+  #parse(): void {
+    const reader = this.#reader;
+    for (;;) {
+      const resuming = reader.cut;
+      const header = reader.next();
       if (header === NEED_MORE) {
-        this.#holdHeader(pos, offset);
+        if (!reader.cut) break;
+        if (resuming) this.#stillCut();
+        else this.#cutHeader(reader.start, reader.offset);
         return;
       }
-      this.#startElement(header.id, pos, offset);
+      const offset = reader.offset;
+      if (resuming) {
+        if (!this.#heldStarted) this.#startElement(header.id, -1, offset);
+        this.#heldStarted = false;
+      } else {
+        this.#closeParentsAt(offset);
+        this.#startElement(header.id, reader.start, offset);
+      }
       this.#enterElement(header, offset);
-      pos += header.headerLength;
     }
-    this.#emit(len);
+    this.#emit(this.#cur.length);
   }
 
-  /** Keeps the cut header at `pos` (the rest of this push) for the next push, and emits what may go. */
-  #holdHeader(pos: number, offset: number): void {
+  /** At an element boundary: closes whatever known-size parent ends there. */
+  #closeParentsAt(offset: number): void {
+    if (offset === this.#clusterEnd) this.#leaveCluster();
+    if (offset === this.#segmentEnd) this.#state = 'after-segment';
+  }
+
+  /** The push ended inside the header at `pos` (carried to the next push): emits what may go. */
+  #cutHeader(pos: number, offset: number): void {
+    this.#closeParentsAt(offset);
     const cur = this.#cur;
-    const length = cur.length - pos;
-    this.#carry.hold(cur, pos, offset);
+    const carried = this.#reader.carry.bytes;
     this.#heldStarted = false;
-    const id = readId(this.#carry.bytes, 0, offset);
+    const id = readId(carried, 0, offset);
     if (id !== NEED_MORE) {
       // The ID is whole: a Cluster starts its chunk here, and the size follows in the next push.
       this.#startElement(id.value, pos, offset);
       this.#heldStarted = true;
-    } else if (isClusterIdPrefix(this.#carry.bytes, length)) {
+    } else if (isClusterIdPrefix(carried, carried.length)) {
       // Maybe a Cluster: its first bytes must open the next sync chunk, so they wait.
       this.#emit(pos);
-      this.#pendingLength = length;
+      this.#pendingLength = carried.length;
       return;
     }
     this.#emit(cur.length);
   }
 
-  /** Completes the held header with the start of this push; returns where parsing continues, or -1. */
-  #resumeHeader(): number {
+  /** The whole push went into the carried header (12 bytes always complete one), still short. */
+  #stillCut(): void {
     const cur = this.#cur;
-    const carry = this.#carry;
-    const before = carry.length;
-    const header = carry.resume(cur);
-    if (header === NEED_MORE) {
-      // The whole push went into the header (12 bytes always complete one).
-      if (!this.#heldStarted) {
-        const id = readId(carry.bytes, 0, carry.offset);
-        if (id !== NEED_MORE) {
-          this.#startElement(id.value, -1, carry.offset);
-          this.#heldStarted = true;
-        } else if (this.#pendingLength > 0) {
-          // Still a cut ID that began like a Cluster's: this push's bytes join the held ones.
-          this.#pendingLength = carry.length;
-          this.#emitFrom = cur.length;
-          return -1;
-        }
+    const carry = this.#reader.carry;
+    if (!this.#heldStarted) {
+      const id = readId(carry.bytes, 0, carry.offset);
+      if (id !== NEED_MORE) {
+        this.#startElement(id.value, -1, carry.offset);
+        this.#heldStarted = true;
+      } else if (this.#pendingLength > 0) {
+        // Still a cut ID that began like a Cluster's: this push's bytes join the held ones.
+        this.#pendingLength = carry.length;
+        this.#emitFrom = cur.length;
+        return;
       }
-      this.#emit(cur.length);
-      return -1;
     }
-    const offset = carry.offset;
-    if (!this.#heldStarted) this.#startElement(header.id, -1, offset);
-    carry.clear();
-    this.#heldStarted = false;
-    this.#enterElement(header, offset);
-    return header.headerLength - before;
+    this.#emit(cur.length);
   }
 
   /**
@@ -365,7 +350,7 @@ export class WebmSplitter {
       const parentStart = parent === 'Cluster' ? this.#clusterStart : this.#segmentStart;
       throw this.#overrun(header, offset, parent, parentStart, parentEnd);
     }
-    this.#skip = size;
+    this.#reader.skip(size);
   }
 
   /** Before the first Cluster, an element reaching past `maxInitBytes` makes the init segment too large. */
@@ -401,7 +386,7 @@ export class WebmSplitter {
 
   /** Emits the held-back bytes of earlier pushes, as their own chunk (they are a copy already). */
   #releasePending(syncPoint: boolean): void {
-    const bytes = this.#carry.bytes.slice(0, this.#pendingLength);
+    const bytes = this.#reader.carry.bytes.slice(0, this.#pendingLength);
     this.#pendingLength = 0;
     if (this.#initSegment === null) this.#appendInit(bytes);
     else this.#out.push({ kind: 'media', bytes, syncPoint });

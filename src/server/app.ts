@@ -111,6 +111,8 @@ export async function startServer(
   const hub = new Hub({
     burstBytes: config.burstBytes,
     oggFlushMs: config.oggFlushMs,
+    packetCoalesceMs: config.packetCoalesceMs,
+    packetCoalesceLoad: config.packetCoalesceLoadPct / 100,
     log: log.child({ scope: 'hub' }),
   });
   const cluster = config.redisUrl

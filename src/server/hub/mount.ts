@@ -29,6 +29,8 @@ export interface MountOptions {
   onSlow?: (mount: Mount) => void;
   /** Every init and chunk, as it is published (the Redis bridge). */
   onMedia?: (mount: Mount, event: MediaEvent) => void;
+  /** The packets output's write window now (the hub's adaptive one); 0 (at once) by default. */
+  packetsFlushMs?: () => number;
 }
 
 export class Mount {
@@ -65,7 +67,7 @@ export class Mount {
     this.renditions = {
       webm: new Rendition('webm', burstBytes, hooks),
       ogg: new Rendition('ogg', burstBytes, hooks, options.oggFlushMs ?? 0),
-      packets: new Rendition('packets', burstBytes, hooks),
+      packets: new Rendition('packets', burstBytes, hooks, options.packetsFlushMs ?? 0),
     };
   }
 

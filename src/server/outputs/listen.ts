@@ -14,7 +14,7 @@ import type { Logger } from '../log.js';
 
 /**
  * `/<mount>` (the source's own container), `/<mount>.webm`, `/<mount>.ogg` (also `.opus`, `.oga`),
- * `/<mount>.pkt` (the packets output: framed Opus packets for the low-latency player).
+ * `/<mount>.pkt` (framed Opus packets for the low-latency player).
  */
 const LISTEN_PATH = /^\/([a-z0-9][a-z0-9_-]{0,63})(\.webm|\.ogg|\.opus|\.oga|\.pkt)?$/;
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Mount } from '../../../src/server/hub/mount.js';
-import type { Sink } from '../../../src/server/hub/types.js';
+import type { MediaChunk, Sink } from '../../../src/server/hub/types.js';
 import { OggPipeline, WebmPipeline } from '../../../src/server/ingest/pipeline.js';
 import { createLogger } from '../../../src/server/log.js';
 import { WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
@@ -163,5 +163,78 @@ describe('packets output batching', () => {
       assert.deepEqual(Buffer.from(w), Buffer.from(reference.writes[i] as Uint8Array), `write ${i}`);
     });
     assert.ok(sink.writes.length <= 2, 'the header, then at most the newest packet');
+  });
+});
+
+describe('one pipeline, whatever the source', () => {
+  it('a local WebM source: the mount goes live with its info and origin, and counts every byte taken', () => {
+    const mount = newMount();
+    const info = { name: 'Room 4', sourceType: 'audio/webm' };
+    const pipeline = new WebmPipeline(mount, { limits: LIMITS, log: createLogger('silent'), info });
+    let taken = 0;
+    for (const c of CHUNKS.slice(0, 5)) {
+      pipeline.push(c);
+      taken += c.length;
+      assert.equal(mount.bytesIn, taken, 'held-back bytes count too');
+    }
+    assert.equal(mount.state, 'live');
+    assert.equal(mount.origin, 'local');
+    assert.deepEqual(mount.info, info);
+    assert.ok(mount.renditions.ogg.ready, 'the Ogg output is made here');
+    mount.end();
+    assert.equal(mount.origin, null);
+    assert.deepEqual(mount.info, {});
+  });
+
+  it('a relay: the owner’s WebM chunks make the same packets, from the first Cluster start it gets', () => {
+    // The owner's node: every WebM chunk and packets write, as the publisher would see them.
+    const webm: MediaChunk[] = [];
+    const owner = new Mount({
+      name: 'live',
+      burstBytes: 64 * 1024,
+      onChange: () => {},
+      onMedia: (_m, e) => {
+        if (e.kind === 'chunk' && e.container === 'webm') webm.push(e.chunk);
+      },
+    });
+    const ownerSink = new RecordingSink();
+    const local = new WebmPipeline(owner, { limits: LIMITS, log: createLogger('silent') });
+    for (const c of CHUNKS) {
+      local.push(c);
+      if (owner.state === 'live' && ownerSink.writes.length === 0)
+        assert.ok(owner.attach(ownerSink, 'packets'));
+    }
+    const init = new WebmSplitter(LIMITS).push(Buffer.concat(CHUNKS))[0];
+    assert.ok(init?.kind === 'init');
+
+    // The relaying node joins mid-Cluster: history starts one chunk before the second sync point.
+    const second = webm.findIndex((c, i) => i > 0 && c.syncPoint);
+    assert.ok(second > 1);
+    const relayed = newMount();
+    const relay = new WebmPipeline(relayed, {
+      log: createLogger('silent'),
+      info: { name: 'R' },
+      relay: true,
+    });
+    relay.begin(init.bytes, 'Show', new Date(0));
+    assert.equal(relayed.origin, 'relay');
+    assert.equal(relayed.title, 'Show');
+    assert.deepEqual(relayed.info, { name: 'R' });
+    assert.ok(!relayed.renditions.ogg.ready, 'the Ogg output comes relayed, not made here');
+    const sink = new RecordingSink();
+    assert.ok(relayed.attach(sink, 'packets'));
+    const framesBefore = sink.writes.length;
+    for (let i = second - 1; i < webm.length; i++) relay.media('webm', webm[i] as MediaChunk, 1000 + i);
+    assert.equal(relayed.bytesIn, 1000 + webm.length - 1, 'the owner’s count');
+
+    const got = sink.writes.slice(framesBefore).flatMap(frames);
+    const all = ownerSink.writes.slice(1).flatMap(frames);
+    assert.ok(got.length > 0 && got.length < all.length);
+    // The same packets as the owner's last ones (pts count from the relay's first packet).
+    const tail = all.slice(all.length - got.length);
+    assert.deepEqual(
+      got.map((f) => [f.bytes, f.samples]),
+      tail.map((f) => [f.bytes, f.samples]),
+    );
   });
 });

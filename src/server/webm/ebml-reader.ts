@@ -58,47 +58,48 @@ export class EbmlReader {
   // inside a header (then `cut` is true, and `start`/`offset` say where it began). Throws WEBM_CORRUPT on a
   // corrupt ID or size. Else returns the header (`start`/`offset` say where) and stands at its data.
   next(): ElementHeader | NeedMore {
+    // Kept small, the rare paths in methods of their own: the splitter's loop inlines it, and with it
+    // readElementHeader, whose results then never reach the heap.
+    if (this.#cut) return this.#resume();
     const cur = this.cur;
-    if (this.#cut) {
-      const carry = this.carry;
-      const before = carry.length;
-      const header = carry.resume(cur);
-      this.start = -1;
-      this.offset = carry.offset;
-      if (header === NEED_MORE) {
-        this.pos = cur.length;
-        return NEED_MORE;
-      }
-      this.#cut = false;
-      this.pos = header.headerLength - before;
-      return header;
-    }
-    let pos = this.pos;
-    if (this.#skip > 0) {
-      const available = cur.length - pos;
-      if (this.#skip >= available) {
-        this.#skip -= available;
-        this.pos = cur.length;
-        return NEED_MORE;
-      }
-      pos += this.#skip;
-      this.#skip = 0;
-    }
+    const pos = this.pos + this.#skip;
     if (pos >= cur.length) {
-      this.pos = pos;
+      this.#skip = pos - cur.length;
+      this.pos = cur.length;
       return NEED_MORE;
     }
+    this.#skip = 0;
     const offset = this.base + pos;
     this.start = pos;
     this.offset = offset;
     const header = readElementHeader(cur, pos, this.base);
+    if (header === NEED_MORE) return this.#hold(pos, offset);
+    this.pos = pos + header.headerLength;
+    return header;
+  }
+
+  /** The push ends inside the header at `pos`: carries it to the next push. */
+  #hold(pos: number, offset: number): NeedMore {
+    this.carry.hold(this.cur, pos, offset);
+    this.#cut = true;
+    this.pos = this.cur.length;
+    return NEED_MORE;
+  }
+
+  /** Completes the carried header with this push's first bytes (NEED_MORE while still short). */
+  #resume(): ElementHeader | NeedMore {
+    const cur = this.cur;
+    const carry = this.carry;
+    const before = carry.length;
+    const header = carry.resume(cur);
+    this.start = -1;
+    this.offset = carry.offset;
     if (header === NEED_MORE) {
-      this.carry.hold(cur, pos, offset);
-      this.#cut = true;
       this.pos = cur.length;
       return NEED_MORE;
     }
-    this.pos = pos + header.headerLength;
+    this.#cut = false;
+    this.pos = header.headerLength - before;
     return header;
   }
 

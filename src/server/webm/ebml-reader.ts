@@ -5,12 +5,17 @@
  * is carried into the next one; a body read across pushes is gathered into one copy. It knows no
  * element ID: what an element means and where it may be are its owner's business (IDs in `ids.ts`).
  */
-import type { ElementHeader, NeedMore } from './ebml.js';
+import type { ElementHeader, NeedMore, UnknownSize } from './ebml.js';
 import { HeaderCarry, NEED_MORE, readElementHeader } from './ebml.js';
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
-export class EbmlReader {
+export class EbmlReader implements ElementHeader {
+  // The header next() met last. next() returns the reader itself as that header (valid until the next
+  // call), so reading a header allocates nothing whether or not the caller's loop inlines next().
+  id = 0;
+  size: number | UnknownSize = 0;
+  headerLength = 0;
   /** The push being read. */
   cur: Uint8Array = EMPTY;
   /** Where in `cur` the reader stands. */
@@ -56,7 +61,8 @@ export class EbmlReader {
   // Passes over what is left of a skipped body, then reads the header there (first completing one cut by
   // the end of the last push). Returns NEED_MORE when the push ends first: inside a body, at a boundary, or
   // inside a header (then `cut` is true, and `start`/`offset` say where it began). Throws WEBM_CORRUPT on a
-  // corrupt ID or size. Else returns the header (`start`/`offset` say where) and stands at its data.
+  // corrupt ID or size. Else returns the header (the reader itself, valid until the next call;
+  // `start`/`offset` say where) and stands at its data.
   next(): ElementHeader | NeedMore {
     // Kept small, the rare paths in methods of their own: the splitter's loop inlines it, and with it
     // readElementHeader, whose results then never reach the heap.
@@ -75,7 +81,14 @@ export class EbmlReader {
     const header = readElementHeader(cur, pos, this.base);
     if (header === NEED_MORE) return this.#hold(pos, offset);
     this.pos = pos + header.headerLength;
-    return header;
+    return this.#met(header);
+  }
+
+  #met(header: ElementHeader): ElementHeader {
+    this.id = header.id;
+    this.size = header.size;
+    this.headerLength = header.headerLength;
+    return this;
   }
 
   /** The push ends inside the header at `pos`: carries it to the next push. */
@@ -100,7 +113,7 @@ export class EbmlReader {
     }
     this.#cut = false;
     this.pos = header.headerLength - before;
-    return header;
+    return this.#met(header);
   }
 
   /** Passes over the next `size` bytes, in this push or later ones (the body `next()` stands at). */

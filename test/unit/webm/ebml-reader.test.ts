@@ -114,7 +114,7 @@ describe('EbmlReader', () => {
     reader.begin(header.subarray(3), 105);
     const h = reader.next();
     assert.ok(h !== NEED_MORE);
-    assert.deepEqual(h, { id: ID_CLUSTER, size: 10, headerLength: 8 });
+    assert.deepEqual([h.id, h.size, h.headerLength], [ID_CLUSTER, 10, 8]);
     assert.equal(reader.start, -1);
     assert.equal(reader.offset, 102);
     assert.equal(reader.pos, 5);

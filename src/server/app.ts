@@ -142,8 +142,6 @@ export async function startServer(
         maxBytes: config.recordMaxBytes,
         maxAgeDays: config.recordMaxDays,
         log: log.child({ scope: 'recording' }),
-        // The node that takes the broadcast records it; nodes relaying it from Redis do not.
-        shouldRecord: (mount) => sessions.isLive(mount),
       })
     : null;
   const status = new StatusServer({

@@ -6,8 +6,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OggOpusDemuxerOptions, OggOutput } from '../../src/server/ogg/demuxer.js';
 import { OggOpusDemuxer } from '../../src/server/ogg/demuxer.js';
-import type { OpusHeader, OpusPacket } from '../../src/server/ogg/opus-packet.js';
-import { makeOpusHead, makeOpusTags, parseOpusHead } from '../../src/server/ogg/opus-packet.js';
 import type { OggPage } from '../../src/server/ogg/page.js';
 import {
   FLAG_BOS,
@@ -20,6 +18,8 @@ import {
   writePage,
   writeRawPage,
 } from '../../src/server/ogg/page.js';
+import type { OpusHeader, OpusPacket } from '../../src/server/opus/opus-packet.js';
+import { makeOpusHead, makeOpusTags, parseOpusHead } from '../../src/server/opus/opus-packet.js';
 import type { Bytes } from './bytes.js';
 import { concatBytes, equalBytes, mulberry32, randomBytes } from './bytes.js';
 import type { DecodedPcm } from './ffmpeg.js';

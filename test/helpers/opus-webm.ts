@@ -3,7 +3,7 @@
  * helpers that run real files through WebmSplitter and WebmOpusDemuxer, and ffmpeg decoding.
  */
 import { existsSync } from 'node:fs';
-import type { OpusHeader, OpusPacket } from '../../src/server/ogg/opus-packet.js';
+import type { OpusHeader, OpusPacket } from '../../src/server/opus/opus-packet.js';
 import {
   ID_BLOCK_GROUP,
   ID_CLUSTER,
@@ -12,7 +12,7 @@ import {
   ID_SIMPLE_BLOCK,
   ID_TIMECODE,
   ID_TRACKS,
-} from '../../src/server/webm/ebml.js';
+} from '../../src/server/webm/ids.js';
 import { WebmOpusDemuxer } from '../../src/server/webm/opus-demuxer.js';
 import type { WebmChunk } from '../../src/server/webm/splitter.js';
 import { WebmSplitter } from '../../src/server/webm/splitter.js';

@@ -11,7 +11,7 @@ import {
   ID_TIMECODE,
   ID_TRACKS,
   ID_VOID,
-} from '../../src/server/webm/ebml.js';
+} from '../../src/server/webm/ids.js';
 import type { WebmChunk, WebmSplitterOptions } from '../../src/server/webm/splitter.js';
 import { WebmSplitter } from '../../src/server/webm/splitter.js';
 import type { Bytes } from './bytes.js';

@@ -92,7 +92,7 @@ describe('two nodes on redis', () => {
         assert.ok(rms > 0.05, `${name} on B: rms ${rms}`);
       }
       onA.stop();
-      // The low-latency output on B: made there from the relayed WebM, one frame per Opus packet.
+      // The packets output on B: made there from the relayed WebM, one frame per Opus packet.
       const pkt = listen(`${b.baseUrl}/${mount}.pkt`);
       const got = await pkt.waitForBytes(8 + 8 + 1 + 400, 5_000);
       pkt.stop();
@@ -103,7 +103,7 @@ describe('two nodes on redis', () => {
         at += 8 + got.readUInt16BE(at);
         frames++;
       }
-      assert.ok(frames >= 2, `${frames} packets from B's low-latency output`);
+      assert.ok(frames >= 2, `${frames} packets from B's packets output`);
       // B read the mount from Redis once for its two listeners.
       assert.deepEqual([...(b.server.cluster?.stats().relays.keys() ?? [])], [mount]);
 

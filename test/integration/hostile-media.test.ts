@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sealPage } from '../../src/server/ogg/page.js';
-import { ID_CLUSTER, ID_EBML, ID_SEGMENT, ID_TRACKS } from '../../src/server/webm/ebml.js';
+import { ID_CLUSTER, ID_EBML, ID_SEGMENT, ID_TRACKS } from '../../src/server/webm/ids.js';
 import type { Bytes } from '../helpers/bytes.js';
 import { bytes, concatBytes, mulberry32, randomBytes } from '../helpers/bytes.js';
 import { loadFixture, postChunk, startSession } from '../helpers/clients.js';

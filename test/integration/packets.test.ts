@@ -1,4 +1,4 @@
-/** The low-latency stream `GET /<mount>.pkt`: header, one frame per Opus packet, a late joiner starts at the newest packet. */
+/** The packets output `GET /<mount>.pkt` (the low-latency player's stream): header, one frame per Opus packet, a late joiner starts at the newest packet. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -59,7 +59,7 @@ function fixturePackets(): number {
   return Number(run.stdout.trim());
 }
 
-describe('low-latency packet stream', () => {
+describe('packets output', () => {
   let t: TestServer;
   before(async () => {
     t = await startTestServer();

@@ -12,8 +12,7 @@
  * The current broadcast's `meta` hash holds the same begin fields plus the newest sync point's
  * entry id per rendition, so a node that joins late starts there without reading history.
  */
-import type { MediaChunk, StreamInfo } from '../hub/mount.js';
-import type { Container } from '../hub/rendition.js';
+import type { Container, MediaChunk, StreamInfo } from '../hub/types.js';
 
 export type Entry =
   | {

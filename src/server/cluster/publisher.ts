@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Hub } from '../hub/hub.js';
-import type { MediaEvent, Mount, MountSnapshot } from '../hub/mount.js';
-import type { Container } from '../hub/rendition.js';
+import type { Mount } from '../hub/mount.js';
+import type { Container, MediaEvent, MountSnapshot } from '../hub/types.js';
 import type { Logger } from '../log.js';
 import { META_TTL_MS } from './claims.js';
 import type { Entry, Field } from './entries.js';
@@ -82,7 +82,7 @@ export class Publisher {
 
   private onMedia(mount: Mount, event: MediaEvent): void {
     if (!this.owns(mount.name)) return;
-    // The low-latency output is derived again from the WebM on each relaying node (see relay.ts):
+    // The packets output is derived again from the WebM on each relaying node (see relay.ts):
     // one Redis entry per Opus packet would multiply the stream's entries for nothing.
     if (event.container === 'packets') return;
     const container = event.container;

@@ -1,7 +1,7 @@
 /**
  * A node's copy of a mount broadcast elsewhere: reads the mount's Redis Stream once (one blocking
- * connection per relayed mount, however many local listeners) and drives a local Mount through the
- * same begin/setInit/publish/end calls the ingest pipeline makes, so every output works unchanged.
+ * connection per relayed mount, however many local listeners) and feeds a local Mount through the
+ * ingest pipeline a local WebM source uses (origin `relay`), so every output works unchanged.
  * It starts from the newest sync point (the meta hash says where), so local late joiners get the
  * init segment and the newest Cluster. It ends the local mount on the broadcast's end entry, when
  * the owner's claim is gone, or after the broadcast's grace period without a chunk (the owner died).
@@ -9,9 +9,8 @@
 import type { Redis } from 'ioredis';
 import type { Hub } from '../hub/hub.js';
 import type { Mount } from '../hub/mount.js';
+import { WebmPipeline } from '../ingest/pipeline.js';
 import type { Logger } from '../log.js';
-import { packetStreamHeader, publishPackets } from '../packets/packet-stream.js';
-import { WebmOpusDemuxer } from '../webm/opus-demuxer.js';
 import type { Entry, Meta } from './entries.js';
 import { compareIds, decodeEntry, decodeMeta } from './entries.js';
 import { claimKey, metaKey, streamKey } from './keys.js';
@@ -42,6 +41,8 @@ export class Relay {
   private readonly log: Logger;
   private readonly onStop: (relay: Relay, reason: RelayEnd) => void;
   private mount: Mount | null = null;
+  /** What feeds the local mount, from the begin on. */
+  private pipeline: WebmPipeline | null = null;
   private meta: Meta | null = null;
   private lastDataAt = Date.now();
   private lastClaimCheck = Date.now();
@@ -49,10 +50,6 @@ export class Relay {
   private stopped = false;
   /** True while this relay itself changes the local mount (so its own changes are not sent back). */
   private applying = false;
-  /** Opus packets out of the relayed WebM, for the low-latency output; null once it failed. */
-  private packets: WebmOpusDemuxer | null = new WebmOpusDemuxer();
-  /** The demuxer is fed from the first relayed Cluster start on (history may begin mid-Cluster). */
-  private packetsFrom = false;
   private unsubscribe: (() => void) | null = null;
   private readonly onTitle: (mount: string, title: string | null) => void;
 
@@ -88,19 +85,17 @@ export class Relay {
       }
       this.meta = meta;
       const mount = this.hub.mount(this.mountName);
-      mount.info = meta.info;
+      // The packets output is not carried through Redis: the pipeline makes it from the relayed WebM.
+      const pipeline = new WebmPipeline(mount, { log: this.log, info: meta.info, relay: true });
       this.applying = true;
       try {
-        mount.begin(meta.init, meta.title, new Date(meta.startedAt));
-        if (meta.oggInit) mount.setInit('ogg', meta.oggInit);
-        this.derivePackets(mount, () => {
-          const header = this.packets?.pushInit(meta.init);
-          if (header) mount.setInit('packets', packetStreamHeader(header));
-        });
+        pipeline.begin(meta.init, meta.title, new Date(meta.startedAt));
+        if (meta.oggInit) pipeline.setInit('ogg', meta.oggInit);
       } finally {
         this.applying = false;
       }
       this.mount = mount;
+      this.pipeline = pipeline;
       this.unsubscribe = this.hub.onChange((snap, kind) => {
         if (kind === 'title' && !this.applying && snap.mount === this.mountName) {
           this.onTitle(this.mountName, snap.title);
@@ -168,8 +163,9 @@ export class Relay {
 
   private apply(entry: Entry | null, live: boolean): void {
     const mount = this.mount;
+    const pipeline = this.pipeline;
     const meta = this.meta;
-    if (!entry || !mount || !meta) return;
+    if (!entry || !mount || !pipeline || !meta) return;
     if (entry.bid !== meta.bid) {
       // Someone else's broadcast began on this mount: this one is over.
       if (entry.kind === 'begin') this.stop('replaced');
@@ -179,30 +175,23 @@ export class Relay {
     if (live) this.lagMs = Math.max(0, Date.now() - entry.t);
     this.applying = true;
     try {
-      this.applyEntry(mount, entry);
+      this.applyEntry(mount, pipeline, entry);
     } finally {
       this.applying = false;
     }
   }
 
-  private applyEntry(mount: Mount, entry: Entry): void {
+  private applyEntry(mount: Mount, pipeline: WebmPipeline, entry: Entry): void {
     switch (entry.kind) {
       case 'begin':
         // Written again by the owner after a failed write: chunks go on from a sync point.
         break;
       case 'init':
-        mount.setInit(entry.container, entry.bytes);
+        pipeline.setInit(entry.container, entry.bytes);
         break;
       case 'chunk':
         this.lastDataAt = Date.now();
-        mount.bytesIn = entry.bytesIn;
-        mount.publish(entry.chunk, entry.container);
-        if (entry.container === 'webm' && (this.packetsFrom || entry.chunk.syncPoint)) {
-          this.packetsFrom = true;
-          this.derivePackets(mount, () => {
-            publishPackets(mount, this.packets?.pushMedia(entry.chunk.bytes) ?? []);
-          });
-        }
+        pipeline.media(entry.container, entry.chunk, entry.bytesIn);
         break;
       case 'title':
         mount.setTitle(entry.title);
@@ -210,23 +199,6 @@ export class Relay {
       case 'end':
         this.stop('ended');
         break;
-    }
-  }
-
-  /**
-   * The low-latency output (one frame per Opus packet) is not carried through Redis: it is made here
-   * from the relayed WebM, as the ingest pipeline makes it. Should that fail, only it stops.
-   */
-  private derivePackets(mount: Mount, step: () => void): void {
-    if (!this.packets) return;
-    try {
-      step();
-    } catch (err) {
-      this.packets = null;
-      this.log.warn(
-        { mount: mount.name, error: (err as Error).message },
-        'low-latency output stopped on this relay',
-      );
     }
   }
 

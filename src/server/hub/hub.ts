@@ -4,15 +4,15 @@
  */
 import type { Logger } from '../log.js';
 import { LoadGauge } from './load.js';
-import type { MediaEvent, MountChange, MountSnapshot } from './mount.js';
 import { Mount } from './mount.js';
+import type { MediaEvent, MountChange, MountSnapshot } from './types.js';
 
 export type ChangeKind = MountChange;
 export type ChangeListener = (snapshot: MountSnapshot, kind: ChangeKind) => void;
 /** Sees every init and chunk any mount's pipeline produces (the Redis bridge). */
 export type MediaListener = (mount: Mount, event: MediaEvent) => void;
 
-/** Below this many listeners of a mount's packet stream its writes are never coalesced. */
+/** Below this many listeners of a mount's packets output its writes are never coalesced. */
 export const COALESCE_MIN_LISTENERS = 500;
 
 export interface HubOptions {
@@ -20,7 +20,7 @@ export interface HubOptions {
   /** How long the Ogg output gathers pages into one write (0: each page at once). */
   oggFlushMs?: number;
   /**
-   * The low-latency output's adaptive window: while the process is busy (event-loop utilisation at
+   * The packets output's adaptive window: while the process is busy (event-loop utilisation at
    * `packetCoalesceLoad`, 0–1; 0 means always) and a mount has at least COALESCE_MIN_LISTENERS on it,
    * its packets gather for up to `packetCoalesceMs` per write. 0 ms: never.
    */
@@ -61,24 +61,24 @@ export class Hub {
   mount(name: string): Mount {
     let m = this.mounts.get(name);
     if (!m) {
-      m = new Mount(
+      m = new Mount({
         name,
-        this.burstBytes,
-        this.oggFlushMs,
-        (mount, kind) => this.emit(mount, kind),
-        (mount) =>
+        burstBytes: this.burstBytes,
+        oggFlushMs: this.oggFlushMs,
+        onChange: (mount, kind) => this.emit(mount, kind),
+        onSlow: (mount) =>
           this.log.warn({ mount: mount.name, dropped: mount.slowDropped }, 'listener too slow, dropped'),
-        (mount, event) => {
+        onMedia: (mount, event) => {
           for (const l of this.mediaListeners) l(mount, event);
         },
-        () => this.packetsFlushMs(name),
-      );
+        packetsFlushMs: () => this.packetsFlushMs(name),
+      });
       this.mounts.set(name, m);
     }
     return m;
   }
 
-  /** The packet stream's write window for `name` now: see {@link HubOptions.packetCoalesceMs}. */
+  /** The packets output's write window for `name` now: see {@link HubOptions.packetCoalesceMs}. */
   private packetsFlushMs(name: string): number {
     if (!this.load?.busy) return 0;
     const listeners = this.mounts.get(name)?.renditions.packets.listeners ?? 0;

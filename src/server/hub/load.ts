@@ -3,7 +3,7 @@
  * and system calls rather than waiting for I/O), sampled by one timer. `busy` turns on when a sample
  * reaches `onAt` and off once one falls below `onAt - HYSTERESIS`, so it does not flap.
  *
- * The hub uses it to coalesce the low-latency output's writes only when a large audience keeps the
+ * The hub uses it to coalesce the packets output's writes only when a large audience keeps the
  * process busy: a small audience never pays the added latency.
  */
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';

@@ -2,66 +2,35 @@
  * One mount's live stream: OFFLINE/LIVE state, the init segment, the newest Cluster (the burst a
  * late joiner starts from) and the set of attached sinks. Knows nothing of HTTP or WebSocket.
  */
+
 import type { StreamState } from '../../shared/protocol.js';
-import type { Output } from './rendition.js';
 import { Rendition } from './rendition.js';
+import type {
+  BeginFields,
+  MediaChunk,
+  MediaEvent,
+  MountChange,
+  MountOrigin,
+  MountSnapshot,
+  Output,
+  Sink,
+  SinkEndReason,
+  StreamInfo,
+} from './types.js';
 
-/** A piece of the live byte stream; `syncPoint` marks a piece that begins at a Cluster start. */
-export interface MediaChunk {
-  bytes: Uint8Array;
-  syncPoint: boolean;
-  /**
-   * With `syncPoint`: where in `bytes` a late joiner starts when that is not the beginning, for a
-   * chunk that holds several sync points (the packet stream's frames of one push: the newest one).
-   */
-  joinAt?: number;
-}
-
-/** Something that receives a mount's bytes: an HTTP listener, later a recorder or a Redis bridge. */
-export interface Sink {
-  /** Queues bytes; returns false when the sink is over its byte budget and must be dropped. */
-  write(bytes: Uint8Array): boolean;
-  /** The broadcast ended (`'ended'`), or the sink was dropped (`'slow'`) or the server closes (`'shutdown'`). */
-  end(reason: SinkEndReason): void;
-}
-
-export type SinkEndReason = 'ended' | 'slow' | 'shutdown';
-
-/** What the broadcaster says about the stream (Icecast's ice-* headers). */
-export interface StreamInfo {
-  name?: string;
-  description?: string;
-  genre?: string;
-  url?: string;
-  /** Content type the source sent. */
-  sourceType?: string;
-}
-
-/** What changed: the state (pushed at once), the title (at once), or counters (coalesced). */
-export type MountChange = 'state' | 'title' | 'listeners';
-
-/**
- * What a mount's pipeline produced, as it is produced: the Redis bridge forwards it to other nodes.
- * `init` comes for every rendition that gets init bytes (WebM at {@link Mount.begin}, Ogg later).
- */
-export type MediaEvent =
-  | { kind: 'init'; container: Output; bytes: Uint8Array }
-  | { kind: 'chunk'; container: Output; chunk: MediaChunk };
-
-export interface MountSnapshot {
-  mount: string;
-  state: StreamState;
-  /** Listeners of the whole cluster: this node's plus those other nodes report (see {@link Mount.setRemoteListeners}). */
-  listeners: number;
-  /** Listeners attached to this node. */
-  localListeners: number;
-  listenerPeak: number;
-  startedAt: Date | null;
-  title: string | null;
-  info: StreamInfo;
-  bytesIn: number;
-  bytesOut: number;
-  slowDropped: number;
+export interface MountOptions {
+  name: string;
+  /** Bytes kept per rendition for late joiners (from the newest sync point). */
+  burstBytes: number;
+  /** How long the Ogg output gathers pages into one write (0: each page at once). */
+  oggFlushMs?: number;
+  onChange: (mount: Mount, kind: MountChange) => void;
+  /** A listener was dropped for being too slow. */
+  onSlow?: (mount: Mount) => void;
+  /** Every init and chunk, as it is published (the Redis bridge). */
+  onMedia?: (mount: Mount, event: MediaEvent) => void;
+  /** The packets output's write window now (the hub's adaptive one); 0 (at once) by default. */
+  packetsFlushMs?: () => number;
 }
 
 export class Mount {
@@ -70,7 +39,9 @@ export class Mount {
   startedAt: Date | null = null;
   title: string | null = null;
   info: StreamInfo = {};
-  /** Bytes the broadcaster has delivered in this broadcast (set by ingest; held-back bytes included). */
+  /** Where the broadcast comes from (set by {@link begin}); null while OFFLINE. */
+  origin: MountOrigin | null = null;
+  /** Bytes the broadcaster has delivered in this broadcast (set by its pipeline; held-back bytes included). */
   bytesIn = 0;
   listenerPeak = 0;
   /** Listeners other nodes of a cluster serve for this mount (0 without a cluster). */
@@ -80,18 +51,11 @@ export class Mount {
   private readonly onChange: (mount: Mount, kind: MountChange) => void;
   private readonly onMedia: (mount: Mount, event: MediaEvent) => void;
 
-  constructor(
-    name: string,
-    burstBytes: number,
-    oggFlushMs: number,
-    onChange: (mount: Mount, kind: MountChange) => void,
-    onSlow: (mount: Mount) => void,
-    onMedia: (mount: Mount, event: MediaEvent) => void = () => {},
-    packetsFlushMs: () => number = () => 0,
-  ) {
-    this.name = name;
-    this.onChange = onChange;
-    this.onMedia = onMedia;
+  constructor(options: MountOptions) {
+    this.name = options.name;
+    this.onChange = options.onChange;
+    this.onMedia = options.onMedia ?? (() => {});
+    const onSlow = options.onSlow ?? (() => {});
     const hooks = {
       onListeners: () => {
         this.listenerPeak = Math.max(this.listenerPeak, this.listeners + this.remoteListeners);
@@ -99,10 +63,11 @@ export class Mount {
       },
       onSlow: () => onSlow(this),
     };
+    const { burstBytes } = options;
     this.renditions = {
       webm: new Rendition('webm', burstBytes, hooks),
-      ogg: new Rendition('ogg', burstBytes, hooks, oggFlushMs),
-      packets: new Rendition('packets', burstBytes, hooks, packetsFlushMs),
+      ogg: new Rendition('ogg', burstBytes, hooks, options.oggFlushMs ?? 0),
+      packets: new Rendition('packets', burstBytes, hooks, options.packetsFlushMs ?? 0),
     };
   }
 
@@ -124,10 +89,12 @@ export class Mount {
    * Goes LIVE. `init` is the WebM init segment (everything before the first Cluster); other
    * renditions get theirs with {@link setInit}.
    */
-  begin(init: Uint8Array, title: string | null, startedAt: Date = new Date()): void {
+  begin({ init, title, info = {}, startedAt = new Date(), origin }: BeginFields): void {
     this.renditions.webm.setInit(init);
     this.state = 'live';
     this.startedAt = startedAt;
+    this.origin = origin;
+    this.info = info;
     // A title set before the first Cluster (the broadcaster page sends it at once) is kept.
     this.title = title ?? this.title;
     this.onMedia(this, { kind: 'init', container: 'webm', bytes: init });
@@ -179,6 +146,7 @@ export class Mount {
     this.startedAt = null;
     this.title = null;
     this.info = {};
+    this.origin = null;
     this.bytesIn = 0;
     this.remoteListeners = 0;
     this.renditions.webm.endAll(reason);

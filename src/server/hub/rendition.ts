@@ -6,15 +6,10 @@
  * With `flushMs` > 0 the chunks are gathered for up to that long and written as one buffer (made
  * once, shared by every sink). The kernel's cost is per write, so this divides the fan-out's CPU by
  * the number of chunks gathered. It suits players that buffer seconds anyway (the Ogg output for
- * VLC, mpv and radio apps); the WebM output for the low-latency browser player writes each chunk
+ * VLC, mpv and radio apps); the WebM and packets outputs for the browser players write each chunk
  * as it comes.
  */
-import type { MediaChunk, Sink, SinkEndReason } from './mount.js';
-
-/** What sources send. */
-export type Container = 'webm' | 'ogg';
-/** What listeners get: either container, or the framed Opus packets of the low-latency player. */
-export type Output = Container | 'packets';
+import type { MediaChunk, Output, Sink, SinkEndReason } from './types.js';
 
 export interface RenditionHooks {
   /** A sink joined, left or was dropped. */
@@ -164,7 +159,7 @@ export class Rendition {
     } else {
       // The newest chunks may still be pending: the sink gets those with everyone at the flush. If
       // some pending ones predate the burst, the sink must not get them: flush now. Except on the
-      // packet stream, where every frame is a start: a joiner there takes what is pending with
+      // packets output, where every frame is a start: a joiner there takes what is pending with
       // everyone (at most one window older than the newest packet), so a storm of joins during a
       // busy spell never turns into a flush per join.
       if (this.pending.length > this.burst.length && this.container === 'packets') {

@@ -1,16 +1,22 @@
 /**
- * From a source's bytes to every rendition of its mount, remuxing Opus without transcoding:
- * - WebM source: splitter → WebM rendition as is; its Opus packets → Ogg rendition.
- * - Ogg source: Opus packets → Ogg rendition (re-paged) and WebM rendition (new Clusters).
- * Each output chunk is made once here and shared by every listener of that rendition.
+ * A mount's one writer: whatever the source (an upload on this node, or another node's broadcast
+ * relayed through Redis), its bytes reach the mount's renditions through a pipeline here, remuxing
+ * Opus without transcoding:
+ * - WebM source: splitter → WebM rendition as is; its Opus packets → Ogg and packets renditions.
+ * - Ogg source: Opus packets → Ogg rendition (re-paged), WebM rendition (new Clusters), packets.
+ * - Relay: WebM chunks as the owner split them → WebM rendition, Opus packets → packets rendition;
+ *   the Ogg rendition comes relayed as the owner made it.
+ * Each output chunk is made once here and shared by every listener of that rendition. The pipeline
+ * also gives the mount what it knows of its source: the info, the origin, the bytes taken.
  */
 import { isKitError, KitError } from '../errors.js';
 import type { Mount } from '../hub/mount.js';
+import type { Container, MediaChunk, MountOrigin, StreamInfo } from '../hub/types.js';
 import type { Logger } from '../log.js';
 import { OggOpusDemuxer } from '../ogg/demuxer.js';
 import { OggOpusMuxer } from '../ogg/muxer.js';
-import type { OpusHeader, OpusPacket } from '../ogg/opus-packet.js';
-import { packetStreamHeader, publishPackets } from '../packets/packet-stream.js';
+import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
+import { packetsHeader, publishPackets } from '../packets/frames.js';
 import { WebmOpusDemuxer } from '../webm/opus-demuxer.js';
 import { WebmOpusMuxer } from '../webm/opus-muxer.js';
 import { WebmSplitter } from '../webm/splitter.js';
@@ -25,56 +31,116 @@ export interface PipelineLimits {
   maxElementBytes: number;
 }
 
+export interface PipelineOptions {
+  log: Logger;
+  /** What the source says about the stream; the mount gets it when it goes live. */
+  info?: StreamInfo;
+}
+
 /** Vendor string of the Ogg comment header we write. */
 const VENDOR = 'onair';
 
-/** WebM in: relayed byte for byte to WebM listeners; its packets re-paged for Ogg listeners. */
+/**
+ * WebM in: relayed byte for byte to WebM listeners; its packets framed for the packets output and
+ * (unless the Ogg output comes relayed) re-paged for Ogg listeners.
+ */
 export class WebmPipeline implements IngestPipeline {
-  private readonly splitter: WebmSplitter;
+  private readonly splitter: WebmSplitter | null;
   private readonly mount: Mount;
   private readonly log: Logger;
+  private readonly info: StreamInfo;
+  private readonly origin: MountOrigin;
   private demuxer: WebmOpusDemuxer | null = new WebmOpusDemuxer();
-  private readonly ogg = new OggOpusMuxer();
+  /** Null when the Ogg output is not made here (a relay gets it as the owner made it). */
+  private readonly ogg: OggOpusMuxer | null;
+  /** The demuxer is fed from the first Cluster start on (a relay's history may begin mid-Cluster). */
+  private synced = false;
+  private bytesIn = 0;
 
-  constructor(mount: Mount, limits: PipelineLimits, log: Logger) {
+  /** A local WebM source: its bytes come through {@link push}. */
+  constructor(mount: Mount, options: PipelineOptions & { limits: PipelineLimits });
+  /** A relayed WebM broadcast: {@link begin}, then {@link media} per chunk; the Ogg output is relayed too. */
+  constructor(mount: Mount, options: PipelineOptions & { relay: true });
+  constructor(mount: Mount, options: PipelineOptions & { limits?: PipelineLimits; relay?: true }) {
     this.mount = mount;
-    this.log = log;
-    this.splitter = new WebmSplitter({
-      maxInitBytes: limits.maxInitBytes,
-      maxElementBytes: limits.maxElementBytes,
-    });
+    this.log = options.log;
+    this.info = options.info ?? {};
+    this.origin = options.relay ? 'relay' : 'local';
+    this.ogg = options.relay ? null : new OggOpusMuxer();
+    this.splitter = options.limits
+      ? new WebmSplitter({
+          maxInitBytes: options.limits.maxInitBytes,
+          maxElementBytes: options.limits.maxElementBytes,
+        })
+      : null;
   }
 
   push(bytes: Uint8Array): void {
-    // The packets this push completes go to the low-latency output together, once it is read.
+    if (!this.splitter) throw new Error('a relay pipeline takes chunks, not bytes');
+    // What the broadcaster may resume from: every byte taken, including any the splitter holds back.
+    this.bytesIn += bytes.byteLength;
+    this.mount.bytesIn = this.bytesIn;
+    // The packets this push completes go to the packets output together, once it is read.
     const packets: OpusPacket[] = [];
     for (const chunk of this.splitter.push(bytes)) {
       if (chunk.kind === 'init') {
         publishPackets(this.mount, packets.splice(0));
-        this.mount.begin(chunk.bytes, null);
-        this.derive(() => {
-          const header = this.demuxer?.pushInit(chunk.bytes);
-          if (header) {
-            this.mount.setInit('ogg', this.ogg.header(header, { vendor: VENDOR, comments: [] }));
-            this.mount.setInit('packets', packetStreamHeader(header));
-          }
-        });
+        this.begin(chunk.bytes, null);
       } else {
-        this.mount.publish(chunk);
-        this.derive(() => {
-          const more = this.demuxer?.pushMedia(chunk.bytes) ?? [];
-          if (more.length === 0) return;
-          for (const p of more) packets.push(p);
-          this.mount.publish({ bytes: this.ogg.packets(more), syncPoint: true }, 'ogg');
-        });
+        this.cluster(chunk, packets);
       }
     }
     publishPackets(this.mount, packets);
   }
 
+  /** Takes the mount LIVE with `init` (a relay gives the owner's title and start time). */
+  begin(init: Uint8Array, title: string | null, startedAt?: Date): void {
+    this.mount.begin({ init, title, info: this.info, startedAt, origin: this.origin });
+    this.derive(() => {
+      const header = this.demuxer?.pushInit(init);
+      if (!header) return;
+      if (this.ogg) this.mount.setInit('ogg', this.ogg.header(header, { vendor: VENDOR, comments: [] }));
+      this.mount.setInit('packets', packetsHeader(header));
+    });
+  }
+
+  /** A relay's init bytes of `container` (the owner's Ogg header pages). */
+  setInit(container: Container, init: Uint8Array): void {
+    this.mount.setInit(container, init);
+  }
+
   /**
-   * Runs one step of the Ogg derivation. The WebM the splitter accepted is what WebM listeners get;
-   * should the Ogg side fail on it, only the Ogg output stops (logged once), never the broadcast.
+   * A relayed chunk of `container`, with the owner's count of bytes taken: WebM chunks also feed
+   * the packets output (its packets are framed as each chunk completes them).
+   */
+  media(container: Container, chunk: MediaChunk, bytesIn: number): void {
+    this.mount.bytesIn = bytesIn;
+    if (container === 'ogg') {
+      this.mount.publish(chunk, 'ogg');
+      return;
+    }
+    const packets: OpusPacket[] = [];
+    this.cluster(chunk, packets);
+    publishPackets(this.mount, packets);
+  }
+
+  /** One WebM chunk: to WebM listeners as is; the Opus packets it completes are added to `packets`. */
+  private cluster(chunk: MediaChunk, packets: OpusPacket[]): void {
+    this.mount.publish(chunk);
+    if (!this.synced && !chunk.syncPoint) return;
+    this.synced = true;
+    this.derive(() => {
+      const more = this.demuxer?.pushMedia(chunk.bytes) ?? [];
+      if (more.length === 0) return;
+      for (const p of more) packets.push(p);
+      if (this.ogg) this.mount.publish({ bytes: this.ogg.packets(more), syncPoint: true }, 'ogg');
+    });
+  }
+
+  /**
+   * Runs one step of the Opus derivation. The WebM the splitter accepted is what WebM listeners get;
+   * should the Opus side fail on it, only the outputs made from its packets stop (logged once),
+   * never the broadcast.
    */
   private derive(step: () => void): void {
     if (!this.demuxer) return;
@@ -85,10 +151,11 @@ export class WebmPipeline implements IngestPipeline {
       this.log.warn(
         {
           mount: this.mount.name,
+          origin: this.origin,
           code: isKitError(err) ? err.code : 'INTERNAL',
           error: (err as Error).message,
         },
-        'ogg output stopped: cannot read Opus packets from this WebM',
+        'packets and ogg outputs stopped: cannot read Opus packets from this WebM',
       );
     }
   }
@@ -103,12 +170,17 @@ export class OggPipeline implements IngestPipeline {
   /** The current link's ID header, until its comment header completes the link's headers. */
   private header: OpusHeader | null = null;
   private pending: OpusPacket[] = [];
+  private readonly info: StreamInfo;
+  private bytesIn = 0;
 
-  constructor(mount: Mount) {
+  constructor(mount: Mount, options: { info?: StreamInfo } = {}) {
     this.mount = mount;
+    this.info = options.info ?? {};
   }
 
   push(bytes: Uint8Array): void {
+    this.bytesIn += bytes.byteLength;
+    this.mount.bytesIn = this.bytesIn;
     for (const out of this.demuxer.push(bytes)) {
       switch (out.kind) {
         case 'header':
@@ -126,12 +198,12 @@ export class OggPipeline implements IngestPipeline {
           const title = titleFrom(out.comments);
           if (!this.webm) {
             this.webm = new WebmOpusMuxer();
-            this.mount.begin(this.webm.init(header), title);
+            this.mount.begin({ init: this.webm.init(header), title, info: this.info, origin: 'local' });
           } else if (title !== null) {
             this.mount.setTitle(title);
           }
           this.mount.setInit('ogg', this.ogg.header(header, { vendor: out.vendor, comments: out.comments }));
-          this.mount.setInit('packets', packetStreamHeader(header));
+          this.mount.setInit('packets', packetsHeader(header));
           break;
         }
         case 'packet':

@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { KitError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
-import type { Mount, StreamInfo } from '../hub/mount.js';
-import type { Container } from '../hub/rendition.js';
+import type { Mount } from '../hub/mount.js';
+import type { Container, StreamInfo } from '../hub/types.js';
 import type { Logger } from '../log.js';
 import type { IngestPipeline } from './pipeline.js';
 import { OggPipeline, WebmPipeline } from './pipeline.js';
@@ -52,11 +52,13 @@ export class IngestSession {
     container: Container,
     log: Logger,
     totals: IngestTotals | null = null,
+    info: StreamInfo = {},
   ) {
     this.mount = mount;
     this.idleTimeoutMs = idleTimeoutMs;
     this.totals = totals;
-    this.pipeline = container === 'ogg' ? new OggPipeline(mount) : new WebmPipeline(mount, limits, log);
+    this.pipeline =
+      container === 'ogg' ? new OggPipeline(mount, { info }) : new WebmPipeline(mount, { limits, log, info });
   }
 
   /** Feeds upload bytes in order; throws KitError (WEBM_*) on bytes that cannot be split. */
@@ -64,8 +66,6 @@ export class IngestSession {
     if (this.ended) throw new KitError('AUTH_BAD_SESSION', 'This broadcast has ended; start a new one.');
     this.lastDataAt = Date.now();
     this.bytesIn += bytes.byteLength;
-    // What the broadcaster may resume from: every byte taken, including any the parser holds back.
-    this.mount.bytesIn = this.bytesIn;
     if (this.totals) add(this.totals.bytes, this.mount.name, bytes.byteLength);
     this.pipeline.push(bytes);
   }
@@ -184,7 +184,6 @@ export class IngestSessions {
     }
     this.refuseIfFull(mountName, fields);
     const mount = this.hub.mount(mountName);
-    mount.info = options.info ?? {};
     const session = new IngestSession(
       mount,
       this.limits,
@@ -192,6 +191,7 @@ export class IngestSessions {
       options.container ?? 'webm',
       this.log,
       this.totals,
+      options.info,
     );
     this.byMount.set(mountName, session);
     this.log.info({ mount: mountName, session: session.id.slice(0, 6), ...fields }, 'ingest session started');

@@ -3,8 +3,14 @@
  * (RFC 7845 §5), its audio packets with timestamps, and its raw audio pages for relaying as they are.
  */
 import { KitError } from '../errors.js';
-import type { OpusHeader, OpusPacket } from './opus-packet.js';
-import { hasMagic, isOpusHead, opusPacketSamples, parseOpusHead, parseOpusTags } from './opus-packet.js';
+import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
+import {
+  hasMagic,
+  isOpusHead,
+  opusPacketSamples,
+  parseOpusHead,
+  parseOpusTags,
+} from '../opus/opus-packet.js';
 import type { OggPage } from './page.js';
 import {
   FLAG_BOS,

@@ -2,8 +2,8 @@
  * Ogg Opus muxer: turns Opus packets into Ogg pages (RFC 3533, RFC 7845) once per chunk, the same bytes
  * going to every listener.
  */
-import type { OpusHeader, OpusPacket, OpusTags } from './opus-packet.js';
-import { makeOpusTags } from './opus-packet.js';
+import type { OpusHeader, OpusPacket, OpusTags } from '../opus/opus-packet.js';
+import { makeOpusTags } from '../opus/opus-packet.js';
 import {
   FLAG_BOS,
   FLAG_CONTINUED,

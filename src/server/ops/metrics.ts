@@ -67,7 +67,7 @@ export function createMetrics(sources: MetricsSources): Registry {
     'onair_mount_live',
     'Mounts live on this node: role "ingest" (the broadcaster is here) or "relay" (from Redis).',
     ['mount', 'role'],
-    () => live().map((m) => [{ mount: m.name, role: sessions.isLive(m.name) ? 'ingest' : 'relay' }, 1]),
+    () => live().map((m) => [{ mount: m.name, role: m.origin === 'relay' ? 'relay' : 'ingest' }, 1]),
   );
   readGauge(registry, 'onair_listeners', 'Listeners connected to this node.', ['mount'], () =>
     mounts().map((m) => [{ mount: m.name }, m.listeners]),

@@ -10,7 +10,7 @@ import { isValidMount } from '../../shared/protocol.js';
 import type { AuthLimiter } from '../auth-limiter.js';
 import { KitError, sendError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
-import type { MountSnapshot } from '../hub/mount.js';
+import type { MountSnapshot } from '../hub/types.js';
 import type { Logger } from '../log.js';
 import { basicCredentials, secretEquals } from '../secrets.js';
 

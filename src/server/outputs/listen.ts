@@ -8,8 +8,8 @@ import { Router } from 'express';
 import { isValidMount, PACKET_STREAM, WEBM_CONTENT_TYPE } from '../../shared/protocol.js';
 import { KitError, sendError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
-import type { Mount, Sink, SinkEndReason } from '../hub/mount.js';
-import type { Container, Output } from '../hub/rendition.js';
+import type { Mount } from '../hub/mount.js';
+import type { Container, Output, Sink, SinkEndReason } from '../hub/types.js';
 import type { Logger } from '../log.js';
 
 /**

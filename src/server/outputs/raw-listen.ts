@@ -6,7 +6,7 @@
  */
 import type net from 'node:net';
 import type { Hub } from '../hub/hub.js';
-import type { Sink, SinkEndReason } from '../hub/mount.js';
+import type { Sink, SinkEndReason } from '../hub/types.js';
 import type { RequestHead } from '../ingest/http-head.js';
 import type { Logger } from '../log.js';
 import type { ListenLimits } from './listen.js';

@@ -17,7 +17,7 @@ import type { StatusErrorMessage, StatusMessage } from '../../shared/protocol.js
 import { isValidMount, paths } from '../../shared/protocol.js';
 import { KitError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
-import type { MountSnapshot } from '../hub/mount.js';
+import type { MountSnapshot } from '../hub/types.js';
 import type { Logger } from '../log.js';
 import { checkOrigin } from '../origin.js';
 

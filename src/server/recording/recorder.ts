@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isValidMount } from '../../shared/protocol.js';
 import type { Hub } from '../hub/hub.js';
-import type { Sink } from '../hub/mount.js';
+import type { Sink } from '../hub/types.js';
 import type { Logger } from '../log.js';
 
 /** How often retention runs besides at start-up and after each broadcast. */
@@ -38,8 +38,6 @@ export interface RecorderOptions {
   /** Finished recordings older than this many days are removed. 0: no age limit. */
   maxAgeDays: number;
   log: Logger;
-  /** Whether to record a mount that goes live (default: every one). */
-  shouldRecord?: (mount: string) => boolean;
 }
 
 /** One recording being written: a tap on the mount's WebM rendition. */
@@ -105,7 +103,8 @@ export class Recorder {
     this.unsubscribe = this.hub.onChange((snapshot, kind) => {
       if (kind !== 'state') return;
       if (snapshot.state === 'live') {
-        if (options.shouldRecord?.(snapshot.mount) ?? true) this.start(snapshot.mount);
+        // The node that takes the broadcast records it; nodes relaying it from Redis do not.
+        if (this.hub.find(snapshot.mount)?.origin === 'local') this.start(snapshot.mount);
       } else this.stop(snapshot.mount);
     });
     this.timer = setInterval(() => this.prune(), PRUNE_INTERVAL_MS);

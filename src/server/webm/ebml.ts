@@ -1,8 +1,10 @@
 /**
- * EBML primitives: element IDs, variable-size integers and element headers, read from partial input.
+ * EBML primitives: element IDs, variable-size integers and element headers, read from partial input
+ * (the IDs themselves are in `ids.ts`).
  * Each reader takes `base`, the stream offset of `buf[0]`, used only to name the byte in error messages.
  */
 import { KitError } from '../errors.js';
+import { hexId } from './ids.js';
 
 /** Returned by a reader when the buffer ends before the value does; call again with more bytes. */
 export const NEED_MORE: unique symbol = Symbol('NEED_MORE');
@@ -14,64 +16,6 @@ export type UnknownSize = typeof UNKNOWN_SIZE;
 
 /** Longest element header: a 4-byte ID plus an 8-byte size. */
 export const MAX_HEADER_LENGTH = 12;
-
-// Level 0.
-export const ID_EBML = 0x1a45dfa3;
-export const ID_SEGMENT = 0x18538067;
-// Children of Segment.
-export const ID_SEEK_HEAD = 0x114d9b74;
-export const ID_INFO = 0x1549a966;
-export const ID_TRACKS = 0x1654ae6b;
-export const ID_CLUSTER = 0x1f43b675;
-export const ID_CUES = 0x1c53bb6b;
-export const ID_ATTACHMENTS = 0x1941a469;
-export const ID_CHAPTERS = 0x1043a770;
-export const ID_TAGS = 0x1254c367;
-// Children of Cluster.
-export const ID_TIMECODE = 0xe7;
-export const ID_SILENT_TRACKS = 0x5854;
-export const ID_POSITION = 0xa7;
-export const ID_PREV_SIZE = 0xab;
-export const ID_SIMPLE_BLOCK = 0xa3;
-export const ID_BLOCK_GROUP = 0xa0;
-export const ID_ENCRYPTED_BLOCK = 0xaf;
-// Global: allowed inside any master element.
-export const ID_VOID = 0xec;
-export const ID_CRC32 = 0xbf;
-
-const ELEMENT_NAMES: ReadonlyMap<number, string> = new Map([
-  [ID_EBML, 'EBML header'],
-  [ID_SEGMENT, 'Segment'],
-  [ID_SEEK_HEAD, 'SeekHead'],
-  [ID_INFO, 'Info'],
-  [ID_TRACKS, 'Tracks'],
-  [ID_CLUSTER, 'Cluster'],
-  [ID_CUES, 'Cues'],
-  [ID_ATTACHMENTS, 'Attachments'],
-  [ID_CHAPTERS, 'Chapters'],
-  [ID_TAGS, 'Tags'],
-  [ID_TIMECODE, 'Timecode'],
-  [ID_SILENT_TRACKS, 'SilentTracks'],
-  [ID_POSITION, 'Position'],
-  [ID_PREV_SIZE, 'PrevSize'],
-  [ID_SIMPLE_BLOCK, 'SimpleBlock'],
-  [ID_BLOCK_GROUP, 'BlockGroup'],
-  [ID_ENCRYPTED_BLOCK, 'EncryptedBlock'],
-  [ID_VOID, 'Void'],
-  [ID_CRC32, 'CRC-32'],
-]);
-
-/** An element ID as hex, the way the Matroska spec writes it: `0x1F43B675`. */
-export function hexId(id: number): string {
-  const hex = id.toString(16).toUpperCase();
-  return `0x${hex.length % 2 === 0 ? hex : `0${hex}`}`;
-}
-
-/** An element ID for error messages: `Cluster (0x1F43B675)`, or `unknown element 0x43C6`. */
-export function describeId(id: number): string {
-  const name = ELEMENT_NAMES.get(id);
-  return name === undefined ? `unknown element ${hexId(id)}` : `${name} (${hexId(id)})`;
-}
 
 export interface Vint {
   /** The integer without its length marker, or UNKNOWN_SIZE when all its data bits are 1. */
@@ -175,4 +119,57 @@ export function readElementHeader(buf: Uint8Array, pos: number, base = 0): Eleme
   const size = readVint(buf, pos + id.length, base);
   if (size === NEED_MORE) return NEED_MORE;
   return { id: id.value, size: size.value, headerLength: id.length + size.length };
+}
+
+/**
+ * An element header cut by the end of a push, kept until a later push completes it: the one place the
+ * splitter and the demuxer hold header bytes across pushes (at most {@link MAX_HEADER_LENGTH}).
+ */
+export class HeaderCarry {
+  readonly #bytes = new Uint8Array(MAX_HEADER_LENGTH);
+  #length = 0;
+  #offset = 0;
+
+  /** Bytes held; 0 when no header is cut. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Stream offset of the held header's first byte. */
+  get offset(): number {
+    return this.#offset;
+  }
+
+  /** The held bytes: a view, valid until the next {@link hold}, {@link resume} or {@link clear}. */
+  get bytes(): Uint8Array {
+    return this.#bytes.subarray(0, this.#length);
+  }
+
+  /**
+   * Keeps `buf[pos..]`, a header readElementHeader found short (so fewer than MAX_HEADER_LENGTH bytes),
+   * as the start of the header at stream offset `offset`.
+   */
+  hold(buf: Uint8Array, pos: number, offset: number): void {
+    this.#bytes.set(buf.subarray(pos), 0);
+    this.#length = buf.length - pos;
+    this.#offset = offset;
+  }
+
+  // Appends the first bytes of `buf` to the held ones (only as many as a header can take) and reads the header.
+  // Returns NEED_MORE when all of `buf` went in and the header is still short: the bytes stay held.
+  // Throws WEBM_CORRUPT on a corrupt ID or size, as readElementHeader does. Else returns the header; its data
+  // starts at `headerLength - before` in `buf` (`before`: the held length before this call). The bytes stay
+  // held, all of the header and maybe more, until clear().
+  resume(buf: Uint8Array): ElementHeader | NeedMore {
+    const before = this.#length;
+    const take = Math.min(MAX_HEADER_LENGTH - before, buf.length);
+    this.#bytes.set(buf.subarray(0, take), before);
+    this.#length = before + take;
+    return readElementHeader(this.bytes, 0, this.#offset);
+  }
+
+  /** Forgets the held bytes. */
+  clear(): void {
+    this.#length = 0;
+  }
 }

@@ -3,30 +3,35 @@
  * returns each packet as soon as its block is complete, with a sample-exact pts for Ogg granule positions.
  */
 import { KitError } from '../errors.js';
-import type { OpusHeader, OpusPacket } from '../ogg/opus-packet.js';
-import { makeOpusHead, opusPacketSamples, parseOpusHead } from '../ogg/opus-packet.js';
-import type { ElementHeader, NeedMore } from './ebml.js';
+import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
+import { makeOpusHead, opusPacketSamples, parseOpusHead } from '../opus/opus-packet.js';
+import type { ElementHeader } from './ebml.js';
+import { NEED_MORE, readVint, UNKNOWN_SIZE } from './ebml.js';
+import { EbmlReader } from './ebml-reader.js';
 import {
   describeId,
-  ID_ATTACHMENTS,
+  ID_AUDIO,
+  ID_BLOCK,
   ID_BLOCK_GROUP,
-  ID_CHAPTERS,
+  ID_CHANNELS,
   ID_CLUSTER,
-  ID_CUES,
+  ID_CODEC_DELAY,
+  ID_CODEC_ID,
+  ID_CODEC_PRIVATE,
+  ID_CONTENT_ENCODINGS,
   ID_EBML,
   ID_INFO,
-  ID_SEEK_HEAD,
+  ID_SAMPLING_FREQUENCY,
   ID_SEGMENT,
   ID_SIMPLE_BLOCK,
-  ID_TAGS,
   ID_TIMECODE,
+  ID_TIMECODE_SCALE,
+  ID_TRACK_ENTRY,
+  ID_TRACK_NUMBER,
+  ID_TRACK_TYPE,
   ID_TRACKS,
-  MAX_HEADER_LENGTH,
-  NEED_MORE,
-  readElementHeader,
-  readVint,
-  UNKNOWN_SIZE,
-} from './ebml.js';
+  isSegmentLevel,
+} from './ids.js';
 
 /** Largest Block or SimpleBlock of the Opus track the demuxer holds while it arrives (WEBM_ELEMENT_TOO_LARGE). */
 export const DEFAULT_MAX_BLOCK_BYTES = 1024 * 1024;
@@ -40,22 +45,6 @@ export interface WebmOpusDemuxerOptions {
   maxBlockBytes: number;
 }
 
-// Inside the init segment.
-const ID_TIMECODE_SCALE = 0x2ad7b1;
-const ID_TRACK_ENTRY = 0xae;
-const ID_TRACK_NUMBER = 0xd7;
-const ID_TRACK_TYPE = 0x83;
-const ID_CODEC_ID = 0x86;
-const ID_CODEC_PRIVATE = 0x63a2;
-const ID_CODEC_DELAY = 0x56aa;
-const ID_CONTENT_ENCODINGS = 0x6d80;
-const ID_AUDIO = 0xe1;
-const ID_SAMPLING_FREQUENCY = 0xb5;
-const ID_CHANNELS = 0x9f;
-// Inside a BlockGroup.
-const ID_BLOCK = 0xa1;
-
-const EMPTY: Uint8Array = new Uint8Array(0);
 /** Where packets go between pushes: nowhere (a push sets its own list). */
 const NO_PACKETS: OpusPacket[] = [];
 
@@ -66,8 +55,8 @@ const LACING_FIXED = 2;
 const LACING_EBML = 3;
 const LACING_NAMES = ['no', 'Xiph', 'fixed-size', 'EBML'] as const;
 
-/** What the media parser does with the bytes at its position. */
-type Step = 'header' | 'skip' | 'block-head' | 'block-data' | 'timecode';
+/** What the media parser does with the bytes at its position (the reader passes over skipped bodies). */
+type Step = 'header' | 'block-head' | 'block-data' | 'timecode';
 
 /** The audio track the init segment describes. */
 interface AudioTrack {
@@ -84,22 +73,6 @@ function corrupt(message: string, cause?: unknown): KitError {
   return new KitError('WEBM_CORRUPT', message, cause === undefined ? {} : { cause });
 }
 
-function isSegmentLevel(id: number): boolean {
-  switch (id) {
-    case ID_CLUSTER:
-    case ID_CUES:
-    case ID_TAGS:
-    case ID_SEEK_HEAD:
-    case ID_INFO:
-    case ID_TRACKS:
-    case ID_CHAPTERS:
-    case ID_ATTACHMENTS:
-      return true;
-    default:
-      return false;
-  }
-}
-
 /** A child element of a whole (non-streamed) buffer: its ID and where its data lies. */
 interface Child {
   id: number;
@@ -113,11 +86,18 @@ interface Child {
 // last child may be a Segment (`open`): its data then runs to `end`, since the init stops at the first Cluster.
 function childrenOf(buf: Uint8Array, start: number, end: number, base: number, open = false): Child[] {
   const out: Child[] = [];
-  let pos = start;
-  while (pos < end) {
-    const h = readElementHeader(buf.subarray(0, end), pos, base);
-    if (h === NEED_MORE) throw corrupt(`init segment ends inside an element header at byte ${base + pos}`);
-    const dataStart = pos + h.headerLength;
+  // The init is whole: the one streaming reader, given it as a single push, walks one level of it.
+  const reader = new EbmlReader();
+  reader.begin(buf.subarray(0, end), base);
+  reader.pos = start;
+  for (;;) {
+    const h = reader.next();
+    if (h === NEED_MORE) {
+      if (reader.cut) throw corrupt(`init segment ends inside an element header at byte ${reader.offset}`);
+      return out;
+    }
+    const pos = reader.start;
+    const dataStart = reader.pos;
     const isOpen = open && h.id === ID_SEGMENT;
     let dataEnd: number;
     if (h.size === UNKNOWN_SIZE) {
@@ -137,9 +117,8 @@ function childrenOf(buf: Uint8Array, start: number, end: number, base: number, o
       }
     }
     out.push({ id: h.id, offset: base + pos, start: dataStart, end: dataEnd });
-    pos = dataEnd;
+    reader.skip(dataEnd - dataStart);
   }
-  return out;
 }
 
 // Returns the unsigned integer in buf[start, end) (0 when empty). Throws WEBM_CORRUPT beyond 8 bytes.
@@ -242,9 +221,9 @@ export class WebmOpusDemuxer {
   /** Stream offset of the next pushed byte (the init segment counts), for error messages. */
   #bytesIn = 0;
 
-  // Where the parser is.
+  // Where the parser is: the reader reads headers and bodies across pushes.
+  readonly #reader = new EbmlReader();
   #step: Step = 'header';
-  #skip = 0;
   /** Stream offset where the current Cluster ends: -1 outside one, Infinity when its size is unknown. */
   #clusterEnd = -1;
   #clusterStart = -1;
@@ -252,16 +231,9 @@ export class WebmOpusDemuxer {
   #groupEnd = -1;
   #clusterTimecode: number | null = null;
 
-  // An element header cut by the end of a push.
-  readonly #held = new Uint8Array(MAX_HEADER_LENGTH);
-  #heldLength = 0;
-  #heldOffset = 0;
-
-  // The element being read: its offset and the data bytes left, plus what arrived in earlier pushes.
+  // The element being read: its offset and the data bytes it has left to read.
   #elementOffset = 0;
   #elementLeft = 0;
-  #gather: Uint8Array | null = null;
-  #gathered = 0;
 
   // The block being read: its whole data size, and once its head is read, its time and lacing.
   #blockSize = 0;
@@ -272,10 +244,7 @@ export class WebmOpusDemuxer {
   #origin = 0;
   #nextPts = -1;
 
-  // The push being parsed.
-  #cur: Uint8Array = EMPTY;
-  #pos = 0;
-  #base = 0;
+  // Where the packets of the push being parsed go.
   #out: OpusPacket[] = NO_PACKETS;
 
   constructor(options: Partial<WebmOpusDemuxerOptions> = {}) {
@@ -320,9 +289,7 @@ export class WebmOpusDemuxer {
     const out: OpusPacket[] = [];
     if (this.#header === null) throw this.#fail(corrupt('media bytes arrived before the init segment'));
     if (bytes.length === 0) return out;
-    this.#cur = bytes;
-    this.#pos = 0;
-    this.#base = this.#bytesIn;
+    this.#reader.begin(bytes, this.#bytesIn);
     this.#bytesIn += bytes.length;
     this.#out = out;
     try {
@@ -330,7 +297,7 @@ export class WebmOpusDemuxer {
     } catch (err) {
       throw this.#fail(err);
     } finally {
-      this.#cur = EMPTY;
+      this.#reader.end();
       this.#out = NO_PACKETS;
     }
     return out;
@@ -420,40 +387,18 @@ export class WebmOpusDemuxer {
   }
 
   #parse(): void {
-    const cur = this.#cur;
-    if (this.#heldLength > 0 && !this.#resumeHeader()) return;
-    while (this.#pos < cur.length) {
+    const reader = this.#reader;
+    for (;;) {
       switch (this.#step) {
-        case 'skip': {
-          const available = cur.length - this.#pos;
-          if (this.#skip >= available) {
-            this.#skip -= available;
-            this.#pos = cur.length;
-            return;
-          }
-          this.#pos += this.#skip;
-          this.#skip = 0;
-          this.#step = 'header';
-          break;
-        }
         case 'header': {
-          const pos = this.#pos;
-          const offset = this.#base + pos;
-          this.#closeEndedParents(offset);
-          const header = readElementHeader(cur, pos, this.#base);
-          if (header === NEED_MORE) {
-            this.#held.set(cur.subarray(pos), 0);
-            this.#heldLength = cur.length - pos;
-            this.#heldOffset = offset;
-            this.#pos = cur.length;
-            return;
-          }
-          this.#pos = pos + header.headerLength;
-          this.#startElement(header, offset);
+          const header = reader.next();
+          if (header === NEED_MORE) return;
+          this.#closeEndedParents(reader.offset);
+          this.#startElement(header, reader.offset);
           break;
         }
         case 'timecode': {
-          const data = this.#take();
+          const data = reader.read(this.#elementLeft);
           if (data === NEED_MORE) return;
           let v = 0;
           for (const b of data) v = v * 256 + b;
@@ -465,7 +410,7 @@ export class WebmOpusDemuxer {
           if (!this.#readBlockHead()) return;
           break;
         case 'block-data': {
-          const data = this.#take();
+          const data = reader.read(this.#elementLeft);
           if (data === NEED_MORE) return;
           this.#emitBlock(data);
           this.#step = 'header';
@@ -473,25 +418,6 @@ export class WebmOpusDemuxer {
         }
       }
     }
-  }
-
-  /** Completes the held element header with this push's first bytes; false when it is still short. */
-  #resumeHeader(): boolean {
-    const cur = this.#cur;
-    const before = this.#heldLength;
-    const take = Math.min(MAX_HEADER_LENGTH - before, cur.length);
-    this.#held.set(cur.subarray(0, take), before);
-    const header = readElementHeader(this.#held.subarray(0, before + take), 0, this.#heldOffset);
-    if (header === NEED_MORE) {
-      this.#heldLength = before + take;
-      this.#pos = cur.length;
-      return false;
-    }
-    this.#heldLength = 0;
-    this.#closeEndedParents(this.#heldOffset);
-    this.#pos = header.headerLength - before;
-    this.#startElement(header, this.#heldOffset);
-    return true;
   }
 
   /** At an element boundary: leaves the BlockGroup and the Cluster of known size that end there. */
@@ -581,9 +507,8 @@ export class WebmOpusDemuxer {
   }
 
   #skipData(size: number): void {
-    if (size === 0) return;
-    this.#skip = size;
-    this.#step = 'skip';
+    this.#reader.skip(size);
+    this.#step = 'header';
   }
 
   /** Reads `size` data bytes next, in step `step`. */
@@ -591,8 +516,6 @@ export class WebmOpusDemuxer {
     this.#step = step;
     this.#elementOffset = offset;
     this.#elementLeft = size;
-    this.#gather = null;
-    this.#gathered = 0;
   }
 
   #startBlock(size: number, offset: number): void {
@@ -603,42 +526,17 @@ export class WebmOpusDemuxer {
     this.#expect('block-head', size, offset);
   }
 
-  // Returns the element's remaining `#elementLeft` bytes: a view of the push when they are all in it and
-  // none came earlier, else a copy gathered across pushes. Returns NEED_MORE, keeping what this push had,
-  // when the push ends first.
-  #take(): Uint8Array | NeedMore {
-    const cur = this.#cur;
-    const n = this.#elementLeft;
-    const available = cur.length - this.#pos;
-    if (this.#gather === null) {
-      if (n <= available) {
-        const view = cur.subarray(this.#pos, this.#pos + n);
-        this.#pos += n;
-        return view;
-      }
-      this.#gather = new Uint8Array(n);
-      this.#gathered = 0;
-    }
-    const gather = this.#gather;
-    const take = Math.min(gather.length - this.#gathered, available);
-    gather.set(cur.subarray(this.#pos, this.#pos + take), this.#gathered);
-    this.#gathered += take;
-    this.#pos += take;
-    if (this.#gathered < gather.length) return NEED_MORE;
-    this.#gather = null;
-    return gather;
-  }
-
   // Reads a block's head (track number, relative timecode, flags), up to 11 bytes that may span pushes.
   // Returns false when the push ends first. Else sets the next step: skip a block of another track, or
   // read the Opus block's data (throwing WEBM_ELEMENT_TOO_LARGE beyond maxBlockBytes).
   #readBlockHead(): boolean {
     const size = this.#blockSize;
     const offset = this.#elementOffset;
-    if (this.#gather === null) {
-      if (this.#pos >= this.#cur.length) return false;
+    const reader = this.#reader;
+    if (!reader.gathering) {
       // The track number's first byte gives the head's length.
-      const first = this.#cur[this.#pos] as number;
+      const first = reader.peek();
+      if (first < 0) return false;
       if (first === 0) throw corrupt(`block at byte ${offset} has an invalid track number`);
       const headLength = Math.clz32(first) - 23 + 3;
       if (headLength > size) {
@@ -646,7 +544,7 @@ export class WebmOpusDemuxer {
       }
       this.#elementLeft = headLength;
     }
-    const head = this.#take();
+    const head = reader.read(this.#elementLeft);
     if (head === NEED_MORE) return false;
     const track = readVint(head, 0, offset);
     if (track === NEED_MORE || track.value === UNKNOWN_SIZE) {

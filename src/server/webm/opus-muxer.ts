@@ -2,8 +2,37 @@
  * Opus packets → live WebM for MSE listeners: an init segment Chromium accepts as `audio/webm; codecs="opus"`,
  * then Clusters of unknown size, each opening a chunk marked as a sync point.
  */
-import type { OpusHeader, OpusPacket } from '../ogg/opus-packet.js';
-import { ID_EBML, ID_INFO, ID_SEGMENT, ID_SIMPLE_BLOCK, ID_TIMECODE, ID_TRACKS } from './ebml.js';
+import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
+import {
+  CLUSTER_ID_BYTES,
+  ID_AUDIO,
+  ID_CHANNELS,
+  ID_CODEC_DELAY,
+  ID_CODEC_ID,
+  ID_CODEC_PRIVATE,
+  ID_DOC_TYPE,
+  ID_DOC_TYPE_READ_VERSION,
+  ID_DOC_TYPE_VERSION,
+  ID_EBML,
+  ID_EBML_MAX_ID_LENGTH,
+  ID_EBML_MAX_SIZE_LENGTH,
+  ID_EBML_READ_VERSION,
+  ID_EBML_VERSION,
+  ID_INFO,
+  ID_MUXING_APP,
+  ID_SAMPLING_FREQUENCY,
+  ID_SEEK_PRE_ROLL,
+  ID_SEGMENT,
+  ID_SIMPLE_BLOCK,
+  ID_TIMECODE,
+  ID_TIMECODE_SCALE,
+  ID_TRACK_ENTRY,
+  ID_TRACK_NUMBER,
+  ID_TRACK_TYPE,
+  ID_TRACK_UID,
+  ID_TRACKS,
+  ID_WRITING_APP,
+} from './ids.js';
 
 /** Default audio per Cluster: a late joiner starts at a Cluster, so this bounds how stale its start is. */
 export const DEFAULT_CLUSTER_MS = 100;
@@ -26,32 +55,8 @@ export interface WebmMediaChunk {
   syncPoint: boolean;
 }
 
-// EBML IDs written only here.
-const ID_EBML_VERSION = 0x4286;
-const ID_EBML_READ_VERSION = 0x42f7;
-const ID_EBML_MAX_ID_LENGTH = 0x42f2;
-const ID_EBML_MAX_SIZE_LENGTH = 0x42f3;
-const ID_DOC_TYPE = 0x4282;
-const ID_DOC_TYPE_VERSION = 0x4287;
-const ID_DOC_TYPE_READ_VERSION = 0x4285;
-const ID_TIMECODE_SCALE = 0x2ad7b1;
-const ID_MUXING_APP = 0x4d80;
-const ID_WRITING_APP = 0x5741;
-const ID_TRACK_ENTRY = 0xae;
-const ID_TRACK_NUMBER = 0xd7;
-const ID_TRACK_UID = 0x73c5;
-const ID_TRACK_TYPE = 0x83;
-const ID_CODEC_ID = 0x86;
-const ID_CODEC_PRIVATE = 0x63a2;
-const ID_CODEC_DELAY = 0x56aa;
-const ID_SEEK_PRE_ROLL = 0x56bb;
-const ID_AUDIO = 0xe1;
-const ID_SAMPLING_FREQUENCY = 0xb5;
-const ID_CHANNELS = 0x9f;
-
 /** The 8-byte "unknown" size: the element ends where the next one of its parent's level starts. */
 const UNKNOWN_SIZE_BYTES = [0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff] as const;
-const CLUSTER_ID_BYTES = [0x1f, 0x43, 0xb6, 0x75] as const;
 /** Cluster ID, unknown size, Timecode ID and size byte: the Timecode's value follows. */
 const CLUSTER_HEAD_LENGTH = 4 + 8 + 2;
 

@@ -4,33 +4,17 @@
  */
 import { KitError } from '../errors.js';
 import type { ElementHeader } from './ebml.js';
+import { NEED_MORE, readId, UNKNOWN_SIZE } from './ebml.js';
+import { EbmlReader } from './ebml-reader.js';
 import {
+  CLUSTER_ID_BYTES,
   describeId,
-  ID_ATTACHMENTS,
-  ID_BLOCK_GROUP,
-  ID_CHAPTERS,
   ID_CLUSTER,
-  ID_CRC32,
-  ID_CUES,
   ID_EBML,
-  ID_ENCRYPTED_BLOCK,
-  ID_INFO,
-  ID_POSITION,
-  ID_PREV_SIZE,
-  ID_SEEK_HEAD,
   ID_SEGMENT,
-  ID_SILENT_TRACKS,
-  ID_SIMPLE_BLOCK,
-  ID_TAGS,
-  ID_TIMECODE,
-  ID_TRACKS,
-  ID_VOID,
-  MAX_HEADER_LENGTH,
-  NEED_MORE,
-  readElementHeader,
-  readId,
-  UNKNOWN_SIZE,
-} from './ebml.js';
+  isClusterChild,
+  isSegmentChild,
+} from './ids.js';
 
 export const DEFAULT_MAX_INIT_BYTES = 128 * 1024;
 export const DEFAULT_MAX_ELEMENT_BYTES = 4 * 1024 * 1024;
@@ -53,44 +37,8 @@ export interface WebmChunk {
 /** What the splitter expects at the next element boundary. */
 type State = 'ebml-header' | 'segment-header' | 'segment' | 'cluster' | 'after-segment';
 
-const CLUSTER_ID_BYTES = [0x1f, 0x43, 0xb6, 0x75] as const;
 const EMPTY: Uint8Array = new Uint8Array(0);
 const INITIAL_INIT_CAPACITY = 4096;
-
-function isSegmentChild(id: number): boolean {
-  switch (id) {
-    case ID_SEEK_HEAD:
-    case ID_INFO:
-    case ID_TRACKS:
-    case ID_CLUSTER:
-    case ID_CUES:
-    case ID_ATTACHMENTS:
-    case ID_CHAPTERS:
-    case ID_TAGS:
-    case ID_VOID:
-    case ID_CRC32:
-      return true;
-    default:
-      return false;
-  }
-}
-
-function isClusterChild(id: number): boolean {
-  switch (id) {
-    case ID_TIMECODE:
-    case ID_SIMPLE_BLOCK:
-    case ID_BLOCK_GROUP:
-    case ID_VOID:
-    case ID_CRC32:
-    case ID_SILENT_TRACKS:
-    case ID_POSITION:
-    case ID_PREV_SIZE:
-    case ID_ENCRYPTED_BLOCK:
-      return true;
-    default:
-      return false;
-  }
-}
 
 /** True when the first `length` bytes of `buf` (fewer than 4) could begin a Cluster ID. */
 function isClusterIdPrefix(buf: Uint8Array, length: number): boolean {
@@ -124,8 +72,6 @@ export class WebmSplitter {
   #state: State = 'ebml-header';
   #bytesIn = 0;
   #failure: unknown = null;
-  /** Body bytes still to pass over before the next element boundary. */
-  #skip = 0;
   #segmentStart = -1;
   /** Stream offset where the Segment ends; Infinity while its size is unknown. */
   #segmentEnd = Number.POSITIVE_INFINITY;
@@ -139,16 +85,14 @@ export class WebmSplitter {
   #initLength = 0;
   #initSegment: Uint8Array | null = null;
 
-  // An element header cut by the end of a push, kept until the next push completes it.
-  readonly #held = new Uint8Array(MAX_HEADER_LENGTH);
-  #heldLength = 0;
-  #heldOffset = 0;
-  /** The held header's element was already checked and acted on: its ID was complete. */
+  /** Element headers and bodies, read across pushes; a header cut by the end of a push is carried. */
+  readonly #reader = new EbmlReader();
+  /** The cut header's element was already checked and acted on: its ID was complete. */
   #heldStarted = false;
   /** Held bytes from earlier pushes not emitted yet, because they may begin a Cluster. */
   #pendingLength = 0;
 
-  // The push being parsed: chunks are cut from `#cur` between `#emitFrom` and the parse position.
+  // The push being parsed: chunks are cut from `#cur` (the reader's push) between `#emitFrom` and the parse position.
   #cur = EMPTY;
   #out: WebmChunk[] = [];
   #emitFrom = 0;
@@ -189,110 +133,90 @@ export class WebmSplitter {
     const base = this.#bytesIn;
     this.#bytesIn += bytes.length;
     this.#cur = bytes;
+    this.#reader.begin(bytes, base);
     this.#out = out;
     this.#emitFrom = 0;
     this.#openSync = false;
     try {
-      this.#parse(base);
+      this.#parse();
     } catch (err) {
       this.#failure = err;
       throw err;
     } finally {
       this.#cur = EMPTY;
+      this.#reader.end();
       this.#out = [];
     }
     return out;
   }
 
-  #parse(base: number): void {
-    const cur = this.#cur;
-    const len = cur.length;
-    let pos = 0;
-    if (this.#heldLength > 0) {
-      pos = this.#resumeHeader();
-      if (pos < 0) return;
-    }
-    while (pos < len) {
-      if (this.#skip > 0) {
-        const available = len - pos;
-        if (this.#skip >= available) {
-          this.#skip -= available;
-          break;
-        }
-        pos += this.#skip;
-        this.#skip = 0;
-      }
-      // An element boundary: close whatever known-size parent ends here.
-      const offset = base + pos;
-      if (offset === this.#clusterEnd) this.#leaveCluster();
-      if (offset === this.#segmentEnd) this.#state = 'after-segment';
-      const header = readElementHeader(cur, pos, base);
+  #parse(): void {
+    const reader = this.#reader;
+    for (;;) {
+      const resuming = reader.cut;
+      const header = reader.next();
       if (header === NEED_MORE) {
-        this.#holdHeader(pos, offset);
+        if (!reader.cut) break;
+        if (resuming) this.#stillCut();
+        else this.#cutHeader(reader.start, reader.offset);
         return;
       }
-      this.#startElement(header.id, pos, offset);
+      const offset = reader.offset;
+      if (resuming) {
+        if (!this.#heldStarted) this.#startElement(header.id, -1, offset);
+        this.#heldStarted = false;
+      } else {
+        this.#closeParentsAt(offset);
+        this.#startElement(header.id, reader.start, offset);
+      }
       this.#enterElement(header, offset);
-      pos += header.headerLength;
     }
-    this.#emit(len);
+    this.#emit(this.#cur.length);
   }
 
-  /** Keeps the cut header at `pos` (the rest of this push) for the next push, and emits what may go. */
-  #holdHeader(pos: number, offset: number): void {
+  /** At an element boundary: closes whatever known-size parent ends there. */
+  #closeParentsAt(offset: number): void {
+    if (offset === this.#clusterEnd) this.#leaveCluster();
+    if (offset === this.#segmentEnd) this.#state = 'after-segment';
+  }
+
+  /** The push ended inside the header at `pos` (carried to the next push): emits what may go. */
+  #cutHeader(pos: number, offset: number): void {
+    this.#closeParentsAt(offset);
     const cur = this.#cur;
-    const length = cur.length - pos;
-    this.#held.set(cur.subarray(pos), 0);
-    this.#heldLength = length;
-    this.#heldOffset = offset;
+    const carried = this.#reader.carry.bytes;
     this.#heldStarted = false;
-    const id = readId(this.#held.subarray(0, length), 0, offset);
+    const id = readId(carried, 0, offset);
     if (id !== NEED_MORE) {
       // The ID is whole: a Cluster starts its chunk here, and the size follows in the next push.
       this.#startElement(id.value, pos, offset);
       this.#heldStarted = true;
-    } else if (isClusterIdPrefix(this.#held, length)) {
+    } else if (isClusterIdPrefix(carried, carried.length)) {
       // Maybe a Cluster: its first bytes must open the next sync chunk, so they wait.
       this.#emit(pos);
-      this.#pendingLength = length;
+      this.#pendingLength = carried.length;
       return;
     }
     this.#emit(cur.length);
   }
 
-  /** Completes the held header with the start of this push; returns where parsing continues, or -1. */
-  #resumeHeader(): number {
+  /** The whole push went into the carried header (12 bytes always complete one), still short. */
+  #stillCut(): void {
     const cur = this.#cur;
-    const held = this.#held;
-    const before = this.#heldLength;
-    const take = Math.min(MAX_HEADER_LENGTH - before, cur.length);
-    held.set(cur.subarray(0, take), before);
-    const filled = before + take;
-    const view = held.subarray(0, filled);
-    const header = readElementHeader(view, 0, this.#heldOffset);
-    if (header === NEED_MORE) {
-      // The whole push went into the header (12 bytes always complete one).
-      this.#heldLength = filled;
-      if (!this.#heldStarted) {
-        const id = readId(view, 0, this.#heldOffset);
-        if (id !== NEED_MORE) {
-          this.#startElement(id.value, -1, this.#heldOffset);
-          this.#heldStarted = true;
-        } else if (this.#pendingLength > 0) {
-          // Still a cut ID that began like a Cluster's: this push's bytes join the held ones.
-          this.#pendingLength = filled;
-          this.#emitFrom = cur.length;
-          return -1;
-        }
+    const carry = this.#reader.carry;
+    if (!this.#heldStarted) {
+      const id = readId(carry.bytes, 0, carry.offset);
+      if (id !== NEED_MORE) {
+        this.#startElement(id.value, -1, carry.offset);
+        this.#heldStarted = true;
+      } else if (this.#pendingLength > 0) {
+        // Still a cut ID that began like a Cluster's: this push's bytes join the held ones.
+        this.#pendingLength = carry.length;
+        this.#emitFrom = cur.length;
+        return;
       }
-      this.#emit(cur.length);
-      return -1;
     }
-    if (!this.#heldStarted) this.#startElement(header.id, -1, this.#heldOffset);
-    this.#heldLength = 0;
-    this.#heldStarted = false;
-    this.#enterElement(header, this.#heldOffset);
-    return header.headerLength - before;
+    this.#emit(cur.length);
   }
 
   /**
@@ -426,7 +350,7 @@ export class WebmSplitter {
       const parentStart = parent === 'Cluster' ? this.#clusterStart : this.#segmentStart;
       throw this.#overrun(header, offset, parent, parentStart, parentEnd);
     }
-    this.#skip = size;
+    this.#reader.skip(size);
   }
 
   /** Before the first Cluster, an element reaching past `maxInitBytes` makes the init segment too large. */
@@ -462,7 +386,7 @@ export class WebmSplitter {
 
   /** Emits the held-back bytes of earlier pushes, as their own chunk (they are a copy already). */
   #releasePending(syncPoint: boolean): void {
-    const bytes = this.#held.slice(0, this.#pendingLength);
+    const bytes = this.#reader.carry.bytes.slice(0, this.#pendingLength);
     this.#pendingLength = 0;
     if (this.#initSegment === null) this.#appendInit(bytes);
     else this.#out.push({ kind: 'media', bytes, syncPoint });

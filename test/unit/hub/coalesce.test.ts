@@ -1,5 +1,5 @@
 /**
- * The low-latency output's adaptive write window: off for small audiences and an idle process, on
+ * The packets output's adaptive write window: off for small audiences and an idle process, on
  * (one write per window, shared) for a large audience while the process is busy; a joiner during a
  * window waits for it with everyone instead of forcing a write per join.
  */
@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { COALESCE_MIN_LISTENERS, Hub } from '../../../src/server/hub/hub.js';
 import { HYSTERESIS, LoadGauge } from '../../../src/server/hub/load.js';
-import type { Sink } from '../../../src/server/hub/mount.js';
+import type { Sink } from '../../../src/server/hub/types.js';
 import { createLogger } from '../../../src/server/log.js';
 
 class CountingSink implements Sink {
@@ -34,7 +34,7 @@ function busyHub(n: number, windowMs = 100): { hub: Hub; sinks: CountingSink[] }
     log: createLogger('silent'),
   });
   const mount = hub.mount('live');
-  mount.begin(INIT, null);
+  mount.begin({ init: INIT, title: null, origin: 'local' });
   mount.setInit('packets', INIT);
   mount.publish(frame(1), 'packets');
   const sinks = Array.from({ length: n }, () => new CountingSink());
@@ -66,7 +66,7 @@ describe('LoadGauge', () => {
   });
 });
 
-describe('packet-stream write window', () => {
+describe('packets output write window', () => {
   beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'setInterval'] }));
   afterEach(() => mock.timers.reset());
 

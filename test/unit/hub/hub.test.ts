@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChangeKind } from '../../../src/server/hub/hub.js';
 import { Hub } from '../../../src/server/hub/hub.js';
-import type { MediaChunk, MountSnapshot, Sink, SinkEndReason } from '../../../src/server/hub/mount.js';
+import type { MediaChunk, MountSnapshot, Sink, SinkEndReason } from '../../../src/server/hub/types.js';
 import { createLogger, silentLogger } from '../../../src/server/log.js';
 
 /** An in-memory sink that records what it gets; `accept` false makes it "over its budget". */
@@ -59,7 +59,7 @@ describe('Hub', () => {
       const hub = makeHub();
       const a = hub.mount('a');
       const b = hub.mount('b');
-      a.begin(INIT, null);
+      a.begin({ init: INIT, title: null, origin: 'local' });
       const sink = new FakeSink();
       assert.equal(b.attach(sink), false);
       assert.equal(a.attach(sink), true);
@@ -88,7 +88,7 @@ describe('Hub', () => {
     it('reports a live mount with its listeners', () => {
       const hub = makeHub();
       const m = hub.mount('live');
-      m.begin(INIT, 'Show');
+      m.begin({ init: INIT, title: 'Show', origin: 'local' });
       m.attach(new FakeSink());
       m.attach(new FakeSink());
       const snap = hub.snapshot('live');
@@ -103,7 +103,7 @@ describe('Hub', () => {
   describe('#all', () => {
     it('lists a snapshot of every mount', () => {
       const hub = makeHub();
-      hub.mount('a').begin(INIT, null);
+      hub.mount('a').begin({ init: INIT, title: null, origin: 'local' });
       hub.mount('b');
       assert.deepEqual(
         hub.all().map((s) => [s.mount, s.state]),
@@ -121,7 +121,7 @@ describe('Hub', () => {
       const seen: Array<[ChangeKind, MountSnapshot]> = [];
       hub.onChange((snap, kind) => seen.push([kind, snap]));
       const m = hub.mount('live');
-      m.begin(INIT, null);
+      m.begin({ init: INIT, title: null, origin: 'local' });
       m.publish(chunk(1, true));
       const sink = new FakeSink();
       m.attach(sink);
@@ -141,7 +141,7 @@ describe('Hub', () => {
     it('reports a slow drop as a listeners change', () => {
       const hub = makeHub();
       const m = hub.mount('live');
-      m.begin(INIT, null);
+      m.begin({ init: INIT, title: null, origin: 'local' });
       m.publish(chunk(1, true));
       const slow = new FakeSink();
       m.attach(slow);
@@ -159,7 +159,7 @@ describe('Hub', () => {
       hub.onChange(() => kept++);
       const unsubscribe = hub.onChange(() => dropped++);
       const m = hub.mount('live');
-      m.begin(INIT, null);
+      m.begin({ init: INIT, title: null, origin: 'local' });
       unsubscribe();
       m.end();
       assert.equal(kept, 2);
@@ -173,8 +173,8 @@ describe('Hub', () => {
       const a = hub.mount('a');
       const b = hub.mount('b');
       hub.mount('idle');
-      a.begin(INIT, null);
-      b.begin(INIT, null);
+      a.begin({ init: INIT, title: null, origin: 'local' });
+      b.begin({ init: INIT, title: null, origin: 'local' });
       a.publish(chunk(1, true));
       const sinks = [new FakeSink(), new FakeSink(), new FakeSink()];
       a.attach(sinks[0] as FakeSink);
@@ -196,7 +196,7 @@ describe('Hub', () => {
       let calls = 0;
       hub.onChange(() => calls++);
       hub.close();
-      hub.mount('live').begin(INIT, null);
+      hub.mount('live').begin({ init: INIT, title: null, origin: 'local' });
       assert.equal(calls, 0);
     });
   });
@@ -205,7 +205,7 @@ describe('Hub', () => {
     it('logs each state change and each slow listener dropped', () => {
       const { hub, logs } = capturingHub();
       const m = hub.mount('live');
-      m.begin(INIT, null);
+      m.begin({ init: INIT, title: null, origin: 'local' });
       m.publish(chunk(1, true));
       const slow = new FakeSink();
       m.attach(slow);
@@ -226,7 +226,7 @@ describe('Hub', () => {
     it('logs nothing per chunk', () => {
       const { hub, logs } = capturingHub();
       const m = hub.mount('live');
-      m.begin(INIT, null);
+      m.begin({ init: INIT, title: null, origin: 'local' });
       m.attach(new FakeSink());
       for (let i = 0; i < 100; i++) m.publish(chunk(i, i % 10 === 0));
       assert.equal(logs.length, 1);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { Mount } from '../../../src/server/hub/mount.js';
 import type {
   MediaChunk,
   MediaEvent,
   MountChange,
   Sink,
   SinkEndReason,
-} from '../../../src/server/hub/mount.js';
-import { Mount } from '../../../src/server/hub/mount.js';
+} from '../../../src/server/hub/types.js';
 
 /** An in-memory sink: records what it gets; `budget` is how many more writes it accepts. */
 class FakeSink implements Sink {
@@ -52,20 +52,20 @@ function makeMount(burstBytes = 1024, oggFlushMs = 0): Harness {
   const h: Harness = {
     changes: [],
     slow: 0,
-    mount: new Mount(
-      'live',
+    mount: new Mount({
+      name: 'live',
       burstBytes,
       oggFlushMs,
-      (_m, kind) => h.changes.push(kind),
-      () => h.slow++,
-    ),
+      onChange: (_m, kind) => h.changes.push(kind),
+      onSlow: () => h.slow++,
+    }),
   };
   return h;
 }
 
 function liveMount(burstBytes = 1024): Harness {
   const h = makeMount(burstBytes);
-  h.mount.begin(INIT, 'Morning show');
+  h.mount.begin({ init: INIT, title: 'Morning show', origin: 'local' });
   h.changes.length = 0;
   return h;
 }
@@ -203,7 +203,7 @@ describe('Mount', () => {
     it('goes live with a start time and title and reports a state change', () => {
       const h = makeMount();
       const before = Date.now();
-      h.mount.begin(INIT, 'Morning show');
+      h.mount.begin({ init: INIT, title: 'Morning show', origin: 'local' });
       assert.equal(h.mount.state, 'live');
       assert.ok(h.mount.startedAt instanceof Date);
       assert.ok(h.mount.startedAt.getTime() >= before && h.mount.startedAt.getTime() <= Date.now());
@@ -219,7 +219,7 @@ describe('Mount', () => {
       const { mount } = liveMount();
       mount.publish(chunk(1, true));
       mount.end();
-      mount.begin(INIT, null);
+      mount.begin({ init: INIT, title: null, origin: 'local' });
       const sink = new FakeSink();
       mount.attach(sink);
       assert.deepEqual(sink.tags, [INIT_TAG]);
@@ -230,7 +230,7 @@ describe('Mount', () => {
     it('ignores chunks while offline', () => {
       const { mount, changes } = makeMount();
       mount.publish(chunk(1, true));
-      mount.begin(INIT, null);
+      mount.begin({ init: INIT, title: null, origin: 'local' });
       const sink = new FakeSink();
       mount.attach(sink);
       assert.deepEqual(sink.tags, [INIT_TAG], 'the chunk published while offline was not kept');
@@ -413,21 +413,21 @@ describe('Mount title', () => {
   it('keeps a title set before the first Cluster, and forgets it when the broadcast ends', () => {
     const { mount, changes } = makeMount();
     mount.setTitle('Year 9 assembly');
-    mount.begin(INIT, null);
+    mount.begin({ init: INIT, title: null, origin: 'local' });
     assert.equal(mount.snapshot().title, 'Year 9 assembly');
     assert.deepEqual(changes, ['title', 'state']);
     mount.setTitle(null);
     assert.equal(mount.snapshot().title, null, 'a live title can be cleared');
     mount.setTitle('Questions');
     mount.end();
-    mount.begin(INIT, null);
+    mount.begin({ init: INIT, title: null, origin: 'local' });
     assert.equal(mount.snapshot().title, null, 'the next broadcast starts without the old title');
   });
 
   it('prefers the title the source itself names (Ogg tags) over one set before', () => {
     const { mount } = makeMount();
     mount.setTitle('from the page');
-    mount.begin(INIT, 'from the source');
+    mount.begin({ init: INIT, title: 'from the source', origin: 'local' });
     assert.equal(mount.snapshot().title, 'from the source');
   });
 });
@@ -440,7 +440,7 @@ describe('Mount Ogg output with oggFlushMs', () => {
 
   function oggMount(burstBytes = 1024): Harness {
     const h = makeMount(burstBytes, FLUSH);
-    h.mount.begin(INIT, null);
+    h.mount.begin({ init: INIT, title: null, origin: 'local' });
     h.mount.setInit('ogg', OGG_INIT);
     return h;
   }
@@ -555,18 +555,16 @@ describe('Mount media events and remote listeners', () => {
   it('reports every init and chunk as it is produced, after going live', () => {
     const events: MediaEvent[] = [];
     const changes: MountChange[] = [];
-    const mount = new Mount(
-      'live',
-      1024,
-      0,
-      (_m, kind) => changes.push(kind),
-      () => {},
-      (_m, e) => events.push(e),
-    );
+    const mount = new Mount({
+      name: 'live',
+      burstBytes: 1024,
+      onChange: (_m, kind) => changes.push(kind),
+      onMedia: (_m, e) => events.push(e),
+    });
     mount.setInit('ogg', INIT);
     mount.publish(chunk(1, true));
     assert.deepEqual(events, [], 'nothing while offline');
-    mount.begin(INIT, null);
+    mount.begin({ init: INIT, title: null, origin: 'local' });
     const ogg = new Uint8Array([0x4f]);
     mount.setInit('ogg', ogg);
     const c = chunk(2, true);

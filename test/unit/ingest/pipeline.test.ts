@@ -1,5 +1,5 @@
 /**
- * The low-latency output's batching: the Opus packets one source push completes go to every listener
+ * The packets output's batching: the Opus packets one source push completes go to every listener
  * as one buffer (one write per push, not per packet), a late joiner still starts at the newest packet,
  * and a new broadcast never hands out packets of the last one.
  */
@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import type { Sink } from '../../../src/server/hub/mount.js';
 import { Mount } from '../../../src/server/hub/mount.js';
+import type { MediaChunk, Sink } from '../../../src/server/hub/types.js';
 import { OggPipeline, WebmPipeline } from '../../../src/server/ingest/pipeline.js';
 import { createLogger } from '../../../src/server/log.js';
 import { WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
@@ -34,7 +34,7 @@ interface Frame {
   bytes: number;
 }
 
-/** The frames in one packet-stream write (which must hold whole frames only). */
+/** The frames in one packets-output write (which must hold whole frames only). */
 function frames(b: Uint8Array): Frame[] {
   const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   const out: Frame[] = [];
@@ -49,13 +49,7 @@ function frames(b: Uint8Array): Frame[] {
 }
 
 function newMount(): Mount {
-  return new Mount(
-    'live',
-    64 * 1024,
-    0,
-    () => {},
-    () => {},
-  );
+  return new Mount({ name: 'live', burstBytes: 64 * 1024, onChange: () => {} });
 }
 
 /** How many Opus packets each fixture chunk completes (an independent splitter + demuxer pass). */
@@ -72,10 +66,10 @@ function packetsPerChunk(): number[] {
   });
 }
 
-describe('low-latency output batching', () => {
+describe('packets output batching', () => {
   it('sends the packets of one WebM push as one buffer, the same for every listener', () => {
     const mount = newMount();
-    const pipeline = new WebmPipeline(mount, LIMITS, createLogger('silent'));
+    const pipeline = new WebmPipeline(mount, { limits: LIMITS, log: createLogger('silent') });
     const expected = packetsPerChunk();
     pipeline.push(CHUNKS[0] as Buffer);
     const a = new RecordingSink();
@@ -131,7 +125,7 @@ describe('low-latency output batching', () => {
 
   it('starts a late joiner at the newest packet of the last push, not at the push’s first', () => {
     const mount = newMount();
-    const pipeline = new WebmPipeline(mount, LIMITS, createLogger('silent'));
+    const pipeline = new WebmPipeline(mount, { limits: LIMITS, log: createLogger('silent') });
     const expected = packetsPerChunk();
     const last = expected.findIndex((k, i) => i > 0 && k > 1);
     for (let i = 0; i <= last; i++) pipeline.push(CHUNKS[i] as Buffer);
@@ -139,7 +133,7 @@ describe('low-latency output batching', () => {
     const late = new RecordingSink();
     // `early` attached before the push, so it holds that push's whole write to compare with.
     const fresh = newMount();
-    const p2 = new WebmPipeline(fresh, LIMITS, createLogger('silent'));
+    const p2 = new WebmPipeline(fresh, { limits: LIMITS, log: createLogger('silent') });
     for (let i = 0; i < last; i++) p2.push(CHUNKS[i] as Buffer);
     assert.ok(fresh.attach(early, 'packets'));
     p2.push(CHUNKS[last] as Buffer);
@@ -153,13 +147,13 @@ describe('low-latency output batching', () => {
 
   it('gives a listener of the next broadcast nothing of the last one', () => {
     const mount = newMount();
-    const pipeline = new WebmPipeline(mount, LIMITS, createLogger('silent'));
+    const pipeline = new WebmPipeline(mount, { limits: LIMITS, log: createLogger('silent') });
     for (const c of CHUNKS.slice(0, 10)) pipeline.push(c);
     mount.end();
     // The next broadcast's first push, and the same push on a mount that never had another broadcast.
-    new WebmPipeline(mount, LIMITS, createLogger('silent')).push(CHUNKS[0] as Buffer);
+    new WebmPipeline(mount, { limits: LIMITS, log: createLogger('silent') }).push(CHUNKS[0] as Buffer);
     const clean = newMount();
-    new WebmPipeline(clean, LIMITS, createLogger('silent')).push(CHUNKS[0] as Buffer);
+    new WebmPipeline(clean, { limits: LIMITS, log: createLogger('silent') }).push(CHUNKS[0] as Buffer);
     const sink = new RecordingSink();
     const reference = new RecordingSink();
     assert.ok(mount.attach(sink, 'packets'));
@@ -169,5 +163,78 @@ describe('low-latency output batching', () => {
       assert.deepEqual(Buffer.from(w), Buffer.from(reference.writes[i] as Uint8Array), `write ${i}`);
     });
     assert.ok(sink.writes.length <= 2, 'the header, then at most the newest packet');
+  });
+});
+
+describe('one pipeline, whatever the source', () => {
+  it('a local WebM source: the mount goes live with its info and origin, and counts every byte taken', () => {
+    const mount = newMount();
+    const info = { name: 'Room 4', sourceType: 'audio/webm' };
+    const pipeline = new WebmPipeline(mount, { limits: LIMITS, log: createLogger('silent'), info });
+    let taken = 0;
+    for (const c of CHUNKS.slice(0, 5)) {
+      pipeline.push(c);
+      taken += c.length;
+      assert.equal(mount.bytesIn, taken, 'held-back bytes count too');
+    }
+    assert.equal(mount.state, 'live');
+    assert.equal(mount.origin, 'local');
+    assert.deepEqual(mount.info, info);
+    assert.ok(mount.renditions.ogg.ready, 'the Ogg output is made here');
+    mount.end();
+    assert.equal(mount.origin, null);
+    assert.deepEqual(mount.info, {});
+  });
+
+  it('a relay: the owner’s WebM chunks make the same packets, from the first Cluster start it gets', () => {
+    // The owner's node: every WebM chunk and packets write, as the publisher would see them.
+    const webm: MediaChunk[] = [];
+    const owner = new Mount({
+      name: 'live',
+      burstBytes: 64 * 1024,
+      onChange: () => {},
+      onMedia: (_m, e) => {
+        if (e.kind === 'chunk' && e.container === 'webm') webm.push(e.chunk);
+      },
+    });
+    const ownerSink = new RecordingSink();
+    const local = new WebmPipeline(owner, { limits: LIMITS, log: createLogger('silent') });
+    for (const c of CHUNKS) {
+      local.push(c);
+      if (owner.state === 'live' && ownerSink.writes.length === 0)
+        assert.ok(owner.attach(ownerSink, 'packets'));
+    }
+    const init = new WebmSplitter(LIMITS).push(Buffer.concat(CHUNKS))[0];
+    assert.ok(init?.kind === 'init');
+
+    // The relaying node joins mid-Cluster: history starts one chunk before the second sync point.
+    const second = webm.findIndex((c, i) => i > 0 && c.syncPoint);
+    assert.ok(second > 1);
+    const relayed = newMount();
+    const relay = new WebmPipeline(relayed, {
+      log: createLogger('silent'),
+      info: { name: 'R' },
+      relay: true,
+    });
+    relay.begin(init.bytes, 'Show', new Date(0));
+    assert.equal(relayed.origin, 'relay');
+    assert.equal(relayed.title, 'Show');
+    assert.deepEqual(relayed.info, { name: 'R' });
+    assert.ok(!relayed.renditions.ogg.ready, 'the Ogg output comes relayed, not made here');
+    const sink = new RecordingSink();
+    assert.ok(relayed.attach(sink, 'packets'));
+    const framesBefore = sink.writes.length;
+    for (let i = second - 1; i < webm.length; i++) relay.media('webm', webm[i] as MediaChunk, 1000 + i);
+    assert.equal(relayed.bytesIn, 1000 + webm.length - 1, 'the owner’s count');
+
+    const got = sink.writes.slice(framesBefore).flatMap(frames);
+    const all = ownerSink.writes.slice(1).flatMap(frames);
+    assert.ok(got.length > 0 && got.length < all.length);
+    // The same packets as the owner's last ones (pts count from the relay's first packet).
+    const tail = all.slice(all.length - got.length);
+    assert.deepEqual(
+      got.map((f) => [f.bytes, f.samples]),
+      tail.map((f) => [f.bytes, f.samples]),
+    );
   });
 });

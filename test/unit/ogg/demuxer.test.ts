@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { KitError } from '../../../src/server/errors.js';
 import type { OggOutput } from '../../../src/server/ogg/demuxer.js';
 import { DEFAULT_MAX_PACKET_BYTES, OggOpusDemuxer } from '../../../src/server/ogg/demuxer.js';
-import { makeOpusTags } from '../../../src/server/ogg/opus-packet.js';
 import { MAX_SINGLE_PAGE_PACKET, writePage } from '../../../src/server/ogg/page.js';
+import { makeOpusTags } from '../../../src/server/opus/opus-packet.js';
 import type { Bytes } from '../../helpers/bytes.js';
 import {
   byteByByte,

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { before, describe, it } from 'node:test';
 import type { OggOutput } from '../../../src/server/ogg/demuxer.js';
 import { OggOpusMuxer } from '../../../src/server/ogg/muxer.js';
-import type { OpusPacket } from '../../../src/server/ogg/opus-packet.js';
+import type { OpusPacket } from '../../../src/server/opus/opus-packet.js';
 import type { Bytes } from '../../helpers/bytes.js';
 import { concatBytes } from '../../helpers/bytes.js';
 import { strongestFrequency } from '../../helpers/ffmpeg.js';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { OggOpusMuxer } from '../../../src/server/ogg/muxer.js';
-import type { OpusHeader, OpusPacket } from '../../../src/server/ogg/opus-packet.js';
-import { makeOpusTags, parseOpusHead } from '../../../src/server/ogg/opus-packet.js';
 import { FLAG_BOS, FLAG_CONTINUED, FLAG_EOS, NO_GRANULE } from '../../../src/server/ogg/page.js';
+import type { OpusHeader, OpusPacket } from '../../../src/server/opus/opus-packet.js';
+import { makeOpusTags, parseOpusHead } from '../../../src/server/opus/opus-packet.js';
 import type { Bytes } from '../../helpers/bytes.js';
 import { concatBytes, equalBytes } from '../../helpers/bytes.js';
 import {

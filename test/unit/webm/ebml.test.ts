@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  describeId,
-  hexId,
-  ID_CLUSTER,
-  ID_EBML,
-  ID_SEGMENT,
-  ID_SIMPLE_BLOCK,
+  HeaderCarry,
   MAX_HEADER_LENGTH,
   NEED_MORE,
   readElementHeader,
@@ -14,6 +9,14 @@ import {
   readVint,
   UNKNOWN_SIZE,
 } from '../../../src/server/webm/ebml.js';
+import {
+  describeId,
+  hexId,
+  ID_CLUSTER,
+  ID_EBML,
+  ID_SEGMENT,
+  ID_SIMPLE_BLOCK,
+} from '../../../src/server/webm/ids.js';
 import { bytes, concatBytes } from '../../helpers/bytes.js';
 import { assertKitError } from '../../helpers/errors.js';
 import { encodeId, encodeSize, unknownSize } from '../../helpers/webm.js';
@@ -170,5 +173,70 @@ describe('describeId', () => {
     assert.equal(describeId(ID_SIMPLE_BLOCK), 'SimpleBlock (0xA3)');
     assert.equal(describeId(0x43c6), 'unknown element 0x43C6');
     assert.equal(hexId(0x2ad7b1), '0x2AD7B1');
+  });
+});
+
+describe('HeaderCarry', () => {
+  const HEADERS = [
+    concatBytes([encodeId(ID_CLUSTER), unknownSize(8)]),
+    concatBytes([encodeId(ID_SEGMENT), encodeSize(123_456, 8)]),
+    concatBytes([encodeId(ID_SIMPLE_BLOCK), encodeSize(5)]),
+    concatBytes([encodeId(0x4286), encodeSize(2 ** 20, 4)]),
+  ];
+  const BODY = bytes(0xde, 0xad, 0xbe, 0xef);
+
+  it('completes a header cut at every byte, and says where its data starts in the next push', () => {
+    for (const header of HEADERS) {
+      const whole = readElementHeader(header, 0);
+      const stream = concatBytes([bytes(0x11, 0x22), header, BODY]);
+      for (let cut = 3; cut < 2 + header.length; cut++) {
+        const first = stream.subarray(0, cut);
+        const second = stream.subarray(cut);
+        const short = readElementHeader(first, 2, 1000);
+        assert.equal(short, NEED_MORE, `cut at ${cut}`);
+        const carry = new HeaderCarry();
+        carry.hold(first, 2, 1002);
+        assert.equal(carry.length, cut - 2);
+        assert.equal(carry.offset, 1002);
+        const before = carry.length;
+        const got = carry.resume(second);
+        assert.deepEqual(got, whole, `cut at ${cut}`);
+        if (got === NEED_MORE) continue;
+        assert.deepEqual([...second.subarray(got.headerLength - before)], [...BODY]);
+        assert.deepEqual(
+          [...carry.bytes.subarray(0, header.length)],
+          [...header],
+          'still held until clear()',
+        );
+        carry.clear();
+        assert.equal(carry.length, 0);
+      }
+    }
+  });
+
+  it('takes a header one byte per push, NEED_MORE until the last', () => {
+    for (const header of HEADERS) {
+      const carry = new HeaderCarry();
+      carry.hold(header.subarray(0, 1), 0, 0);
+      for (let i = 1; i < header.length - 1; i++) {
+        assert.equal(carry.resume(header.subarray(i, i + 1)), NEED_MORE);
+        assert.equal(carry.length, i + 1);
+      }
+      assert.deepEqual(carry.resume(header.subarray(header.length - 1)), readElementHeader(header, 0));
+    }
+  });
+
+  it('takes no more of a push than a header can hold', () => {
+    const carry = new HeaderCarry();
+    carry.hold(bytes(0x1f), 0, 0);
+    const rest = concatBytes([bytes(0x43, 0xb6, 0x75), unknownSize(8), new Uint8Array(100)]);
+    assert.notEqual(carry.resume(rest), NEED_MORE);
+    assert.equal(carry.length, MAX_HEADER_LENGTH);
+  });
+
+  it('throws WEBM_CORRUPT naming the stream byte of a bad size in a completed header', () => {
+    const carry = new HeaderCarry();
+    carry.hold(bytes(0xa3), 0, 500);
+    assertKitError(() => carry.resume(bytes(0x00)), 'WEBM_CORRUPT', /size at byte 501/);
   });
 });

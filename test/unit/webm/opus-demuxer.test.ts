@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { KitError } from '../../../src/server/errors.js';
-import type { OpusPacket } from '../../../src/server/ogg/opus-packet.js';
-import { ID_CUES, ID_TAGS, ID_VOID } from '../../../src/server/webm/ebml.js';
+import type { OpusPacket } from '../../../src/server/opus/opus-packet.js';
+import { ID_CUES, ID_TAGS, ID_VOID } from '../../../src/server/webm/ids.js';
 import { DEFAULT_MAX_BLOCK_BYTES, WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
 import type { Bytes } from '../../helpers/bytes.js';
 import {

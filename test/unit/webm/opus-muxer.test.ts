@@ -3,8 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { OpusHeader, OpusPacket } from '../../../src/server/ogg/opus-packet.js';
-import { parseOpusHead } from '../../../src/server/ogg/opus-packet.js';
+import type { OpusHeader, OpusPacket } from '../../../src/server/opus/opus-packet.js';
+import { parseOpusHead } from '../../../src/server/opus/opus-packet.js';
+import { NEED_MORE, readElementHeader, UNKNOWN_SIZE } from '../../../src/server/webm/ebml.js';
 import {
   ID_CLUSTER,
   ID_EBML,
@@ -13,10 +14,7 @@ import {
   ID_SIMPLE_BLOCK,
   ID_TIMECODE,
   ID_TRACKS,
-  NEED_MORE,
-  readElementHeader,
-  UNKNOWN_SIZE,
-} from '../../../src/server/webm/ebml.js';
+} from '../../../src/server/webm/ids.js';
 import { WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
 import type { WebmMediaChunk } from '../../../src/server/webm/opus-muxer.js';
 import { DEFAULT_CLUSTER_MS, WebmOpusMuxer } from '../../../src/server/webm/opus-muxer.js';

@@ -14,7 +14,7 @@ import {
   ID_TAGS,
   ID_TIMECODE,
   ID_VOID,
-} from '../../../src/server/webm/ebml.js';
+} from '../../../src/server/webm/ids.js';
 import type { WebmChunk } from '../../../src/server/webm/splitter.js';
 import {
   DEFAULT_MAX_ELEMENT_BYTES,

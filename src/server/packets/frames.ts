@@ -1,15 +1,17 @@
 /**
- * The low-latency player's stream ({@link PACKET_STREAM}): one header, then one frame per Opus
+ * The packets output, the low-latency player's stream (wire format {@link PACKET_STREAM}, served at
+ * `/<mount>.pkt`): one header, then one frame per Opus
  * packet. The packets that one source push completes go out together, as one buffer made once and
  * written to every listener: one write per push instead of one per packet, and no added latency (the
  * last of them is no older than the push). A late joiner still starts at the newest packet
  * ({@link MediaChunk.joinAt}).
  */
 import { PACKET_STREAM } from '../../shared/protocol.js';
-import type { MediaChunk, Mount } from '../hub/mount.js';
-import type { OpusHeader, OpusPacket } from '../ogg/opus-packet.js';
+import type { Mount } from '../hub/mount.js';
+import type { MediaChunk } from '../hub/types.js';
+import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
 
-export function packetStreamHeader(header: OpusHeader): Buffer {
+export function packetsHeader(header: OpusHeader): Buffer {
   const b = Buffer.alloc(PACKET_STREAM.headerBytes);
   b.write(PACKET_STREAM.magic, 0, 'latin1');
   b.writeUInt8(Math.min(255, header.channels), 4);

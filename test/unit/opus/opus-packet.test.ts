@@ -7,7 +7,7 @@ import {
   opusPacketSamples,
   parseOpusHead,
   parseOpusTags,
-} from '../../../src/server/ogg/opus-packet.js';
+} from '../../../src/server/opus/opus-packet.js';
 import { FIXTURE_OPUS, listPages, readFixture } from '../../helpers/ogg.js';
 
 function assertCorrupt(fn: () => unknown, pattern: RegExp): void {

@@ -1,17 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { packetFrame, packetStreamHeader } from '../../../src/server/packets/packet-stream.js';
+import { packetFrame, packetsHeader } from '../../../src/server/packets/frames.js';
 import { PACKET_STREAM } from '../../../src/shared/protocol.js';
 
-describe('packet stream', () => {
+describe('packets output framing', () => {
   it('writes the header: magic, channels, pre-skip', () => {
-    const h = packetStreamHeader({
+    const h = packetsHeader({
       channels: 2,
       preSkip: 312,
       inputSampleRate: 48_000,
       outputGain: 0,
       mappingFamily: 0,
-    } as Parameters<typeof packetStreamHeader>[0]);
+    } as Parameters<typeof packetsHeader>[0]);
     assert.equal(h.length, PACKET_STREAM.headerBytes);
     assert.equal(h.toString('latin1', 0, 4), 'OPK1');
     assert.equal(h.readUInt8(4), 2);

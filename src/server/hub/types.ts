@@ -1,0 +1,88 @@
+/**
+ * The hub's contracts: what sources put into a mount and what outputs take out of it. Every folder
+ * that talks to the hub imports its types from here (`mount.ts` and `rendition.ts` included).
+ */
+import type { StreamState } from '../../shared/protocol.js';
+
+/** What sources send. */
+export type Container = 'webm' | 'ogg';
+
+/**
+ * What listeners get: either container, or the packets output: framed Opus packets for the
+ * low-latency player (made by `packets/`, served at `GET /<mount>.pkt`, format `PACKET_STREAM` in
+ * protocol.ts). Server side this output is called `packets` everywhere.
+ */
+export type Output = Container | 'packets';
+
+/** Where a mount's broadcast comes from: a source on this node, or another node through Redis. */
+export type MountOrigin = 'local' | 'relay';
+
+/** A piece of the live byte stream; `syncPoint` marks a piece that begins at a Cluster start. */
+export interface MediaChunk {
+  bytes: Uint8Array;
+  syncPoint: boolean;
+  /**
+   * With `syncPoint`: where in `bytes` a late joiner starts when that is not the beginning, for a
+   * chunk that holds several sync points (the packets output's frames of one push: the newest one).
+   */
+  joinAt?: number;
+}
+
+/** Something that receives a mount's bytes: an HTTP listener, the recorder, a Redis bridge. */
+export interface Sink {
+  /** Queues bytes; returns false when the sink is over its byte budget and must be dropped. */
+  write(bytes: Uint8Array): boolean;
+  /** The broadcast ended (`'ended'`), or the sink was dropped (`'slow'`) or the server closes (`'shutdown'`). */
+  end(reason: SinkEndReason): void;
+}
+
+export type SinkEndReason = 'ended' | 'slow' | 'shutdown';
+
+/** What the broadcaster says about the stream (Icecast's ice-* headers). */
+export interface StreamInfo {
+  name?: string;
+  description?: string;
+  genre?: string;
+  url?: string;
+  /** Content type the source sent. */
+  sourceType?: string;
+}
+
+/** How a broadcast begins: what {@link Mount.begin} takes. */
+export interface BeginFields {
+  /** The WebM init segment (everything before the first Cluster). */
+  init: Uint8Array;
+  /** The title the source gave; null keeps one set before the first Cluster. */
+  title: string | null;
+  info?: StreamInfo;
+  /** When the broadcast began (a relay gives the owner's time); now by default. */
+  startedAt?: Date;
+  origin: MountOrigin;
+}
+
+/** What changed: the state (pushed at once), the title (at once), or counters (coalesced). */
+export type MountChange = 'state' | 'title' | 'listeners';
+
+/**
+ * What a mount's pipeline produced, as it is produced: the Redis bridge forwards it to other nodes.
+ * `init` comes for every rendition that gets init bytes (WebM at `Mount.begin`, Ogg later).
+ */
+export type MediaEvent =
+  | { kind: 'init'; container: Output; bytes: Uint8Array }
+  | { kind: 'chunk'; container: Output; chunk: MediaChunk };
+
+export interface MountSnapshot {
+  mount: string;
+  state: StreamState;
+  /** Listeners of the whole cluster: this node's plus those other nodes report. */
+  listeners: number;
+  /** Listeners attached to this node. */
+  localListeners: number;
+  listenerPeak: number;
+  startedAt: Date | null;
+  title: string | null;
+  info: StreamInfo;
+  bytesIn: number;
+  bytesOut: number;
+  slowDropped: number;
+}

@@ -56,7 +56,8 @@ describe('status socket', () => {
     const status = await watchStatus(`${t.wsUrl}quiet`);
     const { session } = await startSession(t.baseUrl, 'quiet', t.streamKey);
     assert.ok(session);
-    for (let i = 0; i < 3; i++) await postChunk(t.baseUrl, 'quiet', session.sessionId, i, CHUNKS[i] as Buffer);
+    for (let i = 0; i < 3; i++)
+      await postChunk(t.baseUrl, 'quiet', session.sessionId, i, CHUNKS[i] as Buffer);
     await status.waitFor((m) => m.state === 'live');
     const seen = status.messages.length;
     // Audio keeps coming for two seconds (bytes in grow) but nothing a page shows changes: no message.

@@ -14,7 +14,8 @@ import express from 'express';
 import type { ServerInfo } from '../shared/protocol.js';
 import { DEFAULT_MOUNT } from '../shared/protocol.js';
 import { adminRecordingsRouter } from './admin/recordings.js';
-import { AuthLimiter } from './auth-limiter.js';
+import { AuthLimiter } from './auth/limiter.js';
+import { ADMIN_TOKEN_FILE, loadOrCreateSecret, loadOrCreateStreamKey } from './auth/secrets.js';
 import { Cluster } from './cluster/cluster.js';
 import type { Config } from './config.js';
 import { KitError, sendError } from './errors.js';
@@ -32,7 +33,6 @@ import { listenRouter } from './outputs/listen.js';
 import { rejectUpgrade, StatusServer } from './outputs/status.js';
 import { pagesRouter } from './pages.js';
 import { Recorder } from './recording/recorder.js';
-import { ADMIN_TOKEN_FILE, loadOrCreateSecret, loadOrCreateStreamKey } from './secrets.js';
 import type { TlsMaterial } from './tls.js';
 import { loadTls } from './tls.js';
 

@@ -113,6 +113,11 @@ export interface ServerInfo {
 
 /** Longest stream title the broadcaster page may set. */
 export const MAX_TITLE_CHARS = 200;
+/**
+ * Longest title kept from an Icecast source tool's metadata update (`/admin/metadata?song=`); longer
+ * ones are cut, as Icecast cuts them, not refused: those tools send song names they do not control.
+ */
+export const MAX_ICECAST_TITLE_CHARS = 300;
 
 /** Body of `POST /api/ingest/<mount>/title`. */
 export interface TitleUpdate {

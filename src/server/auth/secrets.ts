@@ -39,19 +39,3 @@ export function secretEquals(given: string, expected: string): boolean {
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
 }
-
-/** User and password of an `Authorization: Basic …` header; null when it is absent or not Basic. */
-export function basicCredentials(header: string | undefined): { user: string; password: string } | null {
-  const m = /^Basic\s+(\S+)$/i.exec(header?.trim() ?? '');
-  if (!m?.[1]) return null;
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? null : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-/** The stream key from an `Authorization` header: `Bearer KEY`, or Basic with any user and KEY as password. */
-export function keyFromAuthorization(header: string | undefined): string | null {
-  const bearer = /^Bearer\s+(.*)$/i.exec(header?.trim() ?? '');
-  if (bearer) return bearer[1]?.trim() || null;
-  return basicCredentials(header)?.password || null;
-}

@@ -13,11 +13,14 @@ import {
   SESSION_HEADER,
   WEBM_CONTENT_TYPE,
 } from '../../shared/protocol.js';
-import type { AuthLimiter } from '../auth-limiter.js';
+import { streamKeyOf } from '../auth/credentials.js';
+import type { AuthRule } from '../auth/gate.js';
+import { authorize } from '../auth/gate.js';
+import type { AuthLimiter } from '../auth/limiter.js';
+import { secretEquals } from '../auth/secrets.js';
 import { isKitError, KitError, sendError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { checkOrigin } from '../origin.js';
-import { keyFromAuthorization, secretEquals } from '../secrets.js';
 import type { IngestSession, IngestSessions } from './session.js';
 
 /** How long one per-chunk upload may take to arrive. */
@@ -160,17 +163,23 @@ export function ingestRouter(options: IngestRouteOptions): Router {
   const { sessions, streamKey, maxChunkBytes, log } = options;
   const router = Router();
 
+  const keyRule: AuthRule = {
+    accepts: (creds) => {
+      const key = streamKeyOf(creds);
+      return key !== null && secretEquals(key, streamKey);
+    },
+    code: 'AUTH_BAD_KEY',
+    message: 'The stream key is wrong.',
+    logMessage: 'ingest rejected: wrong stream key',
+  };
   /** Throws AUTH_RATE_LIMITED for an address with too many wrong keys, AUTH_BAD_KEY for a wrong key. */
   const checkKey = (req: Request, mount: string): void => {
-    const ip = req.socket.remoteAddress;
-    const limited = options.authLimiter.check(ip);
-    if (limited) throw limited;
-    const key = keyFromAuthorization(req.headers.authorization);
-    if (key === null || !secretEquals(key, streamKey)) {
-      options.authLimiter.fail(ip);
-      log.warn({ mount, ip }, 'ingest rejected: wrong stream key');
-      throw new KitError('AUTH_BAD_KEY', 'The stream key is wrong.');
-    }
+    const refused = authorize(
+      options.authLimiter,
+      { ip: req.socket.remoteAddress, authorization: req.headers.authorization, log, fields: { mount } },
+      keyRule,
+    );
+    if (refused) throw refused;
   };
 
   // Only our own pages (or allowed sites) may upload from a browser; CORS stays closed here.

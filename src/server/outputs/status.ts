@@ -16,6 +16,7 @@ import { WebSocketServer } from 'ws';
 import type { StatusErrorMessage, StatusMessage } from '../../shared/protocol.js';
 import { isValidMount, paths } from '../../shared/protocol.js';
 import { KitError } from '../errors.js';
+import { replyError } from '../http/raw-reply.js';
 import type { Hub } from '../hub/hub.js';
 import type { MountSnapshot } from '../hub/mount.js';
 import type { Logger } from '../log.js';
@@ -300,18 +301,5 @@ const TEXT_FRAME = { binary: false, compress: false } as const;
 
 /** Answers a refused upgrade with the error's HTTP status and JSON body, and closes the socket. */
 export function rejectUpgrade(socket: Duplex, err: KitError): void {
-  const reason: Record<number, string> = {
-    400: 'Bad Request',
-    403: 'Forbidden',
-    404: 'Not Found',
-    429: 'Too Many Requests',
-    503: 'Service Unavailable',
-  };
-  const body = JSON.stringify(err.toBody());
-  // Once the answer is out the socket goes, whatever the peer does (as ws does for its own refusals).
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${err.status} ${reason[err.status] ?? 'Error'}\r\nConnection: close\r\n` +
-      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+  replyError(socket, err, { version: '1.1' });
 }

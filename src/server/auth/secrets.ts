@@ -33,6 +33,34 @@ export async function loadOrCreateSecret(
   return { key, created: true };
 }
 
+export interface Secrets {
+  streamKey: string;
+  /** True when it was generated just now (the banner says so). */
+  streamKeyCreated: boolean;
+  adminToken: string;
+  adminTokenCreated: boolean;
+}
+
+/** The operator's stream key and admin token, or the ones kept in (or now created in) the data dir. */
+export async function loadSecrets(config: {
+  dataDir: string;
+  streamKey: string | null;
+  adminToken: string | null;
+}): Promise<Secrets> {
+  const stream = config.streamKey
+    ? { key: config.streamKey, created: false }
+    : await loadOrCreateStreamKey(config.dataDir);
+  const admin = config.adminToken
+    ? { key: config.adminToken, created: false }
+    : await loadOrCreateSecret(config.dataDir, ADMIN_TOKEN_FILE);
+  return {
+    streamKey: stream.key,
+    streamKeyCreated: stream.created,
+    adminToken: admin.key,
+    adminTokenCreated: admin.created,
+  };
+}
+
 /** Compares two secrets in constant time (hashing first so lengths leak nothing either). */
 export function secretEquals(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();

@@ -20,7 +20,7 @@ import type { AuthLimiter } from '../auth/limiter.js';
 import { secretEquals } from '../auth/secrets.js';
 import { isKitError, KitError, sendError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { checkOrigin } from '../origin.js';
+import { checkOrigin } from '../http/origin.js';
 import type { IngestSession, IngestSessions } from './session.js';
 
 /** How long one per-chunk upload may take to arrive. */

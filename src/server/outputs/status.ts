@@ -16,11 +16,11 @@ import { WebSocketServer } from 'ws';
 import type { StatusErrorMessage, StatusMessage } from '../../shared/protocol.js';
 import { isValidMount, paths } from '../../shared/protocol.js';
 import { KitError } from '../errors.js';
+import { checkOrigin } from '../http/origin.js';
 import { replyError } from '../http/raw-reply.js';
 import type { Hub } from '../hub/hub.js';
 import type { MountSnapshot } from '../hub/mount.js';
 import type { Logger } from '../log.js';
-import { checkOrigin } from '../origin.js';
 
 /** Listener-count changes within this window go out as one message (a small audience)... */
 export const COALESCE_MS = 200;

@@ -5,13 +5,13 @@
  */
 import type { Server } from 'node:http';
 import net from 'node:net';
-import { rawHead } from './http/raw-reply.js';
-import type { Hub } from './hub/hub.js';
-import { findHeadEnd, MAX_HEAD_BYTES, parseRequestHead } from './ingest/http-head.js';
-import type { SourceOptions } from './ingest/icecast-source.js';
-import { serveSource } from './ingest/icecast-source.js';
-import type { ListenLimits } from './outputs/listen.js';
-import { isRawListen, serveRawListener } from './outputs/raw-listen.js';
+import type { Hub } from '../hub/hub.js';
+import { findHeadEnd, MAX_HEAD_BYTES, parseRequestHead } from '../ingest/http-head.js';
+import type { SourceOptions } from '../ingest/icecast-source.js';
+import { serveSource } from '../ingest/icecast-source.js';
+import type { ListenLimits } from '../outputs/listen.js';
+import { isRawListen, serveRawListener } from '../outputs/raw-listen.js';
+import { rawHead } from './raw-reply.js';
 
 /** Methods the front door may keep; anything else goes to the HTTP server as soon as it is seen. */
 const OURS: ReadonlySet<string> = new Set(['SOURCE', 'PUT', 'GET', 'HEAD']);

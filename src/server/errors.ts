@@ -1,6 +1,6 @@
 /** Errors: one class with a stable code; the HTTP status comes only from the shared table. */
 import type { ErrorBody, ErrorCode } from '../shared/protocol.js';
-import { ERROR_STATUS } from '../shared/protocol.js';
+import { BROADCAST_ENDING_ERRORS, ERROR_STATUS } from '../shared/protocol.js';
 
 export class KitError extends Error {
   readonly code: ErrorCode;
@@ -38,6 +38,11 @@ export class KitError extends Error {
 
 export function isKitError(err: unknown): err is KitError {
   return err instanceof KitError;
+}
+
+/** True for an error that ends the broadcast it came from (see BROADCAST_ENDING_ERRORS). */
+export function endsBroadcast(err: unknown): err is KitError {
+  return isKitError(err) && BROADCAST_ENDING_ERRORS.has(err.code);
 }
 
 /** Minimal response surface shared by node:http and node:http2 compat responses. */

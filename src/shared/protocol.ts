@@ -316,6 +316,18 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   INTERNAL: 500,
 };
 
+/**
+ * Errors in the broadcaster's bytes themselves: the server ends the broadcast on them (the mount goes
+ * OFFLINE), since no resend of the same bytes can help. Any other ingest error leaves it live for a retry.
+ */
+export const BROADCAST_ENDING_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'WEBM_CORRUPT',
+  'WEBM_INIT_TOO_LARGE',
+  'WEBM_ELEMENT_TOO_LARGE',
+  'OGG_CORRUPT',
+  'OGG_PAGE_TOO_LARGE',
+]);
+
 /** Body of every error response: `{"error": {"code": "...", "message": "..."}}`. */
 export interface ErrorBody {
   error: {

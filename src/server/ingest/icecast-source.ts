@@ -116,9 +116,10 @@ export function serveSource(
   }
   const refuse = (err: unknown): void =>
     writeError(socket, isKitError(err) ? err : new KitError('INTERNAL', 'Could not start the broadcast.'));
-  let opened: IngestSession | Promise<IngestSession>;
-  try {
-    opened = sessions.open(
+  // Hold the source's bytes until the mount is ours (a cluster claims it in Redis first).
+  socket.pause();
+  sessions
+    .open(
       mount,
       { ip, transport: `icecast-${head.method.toLowerCase()}`, type },
       {
@@ -126,28 +127,18 @@ export function serveSource(
         info: streamInfo(head, container === 'ogg' ? 'audio/ogg' : type),
         container,
       },
+    )
+    .then(
+      (session) => {
+        if (socket.destroyed) {
+          sessions.end(session, 'stopped');
+          return;
+        }
+        stream(socket, head, rest, session, options);
+        socket.resume();
+      },
+      (err: unknown) => refuse(err),
     );
-  } catch (err) {
-    refuse(err);
-    return;
-  }
-  if (!(opened instanceof Promise)) {
-    stream(socket, head, rest, opened, options);
-    return;
-  }
-  // A cluster claims the mount in Redis first: hold the source's bytes until then.
-  socket.pause();
-  opened.then(
-    (session) => {
-      if (socket.destroyed) {
-        sessions.end(session, 'stopped');
-        return;
-      }
-      stream(socket, head, rest, session, options);
-      socket.resume();
-    },
-    (err: unknown) => refuse(err),
-  );
 }
 
 /** Answers `200 OK` and feeds every body byte of an accepted source into its session. */

@@ -168,6 +168,6 @@ function statusOptions(config: Readonly<Config>, hub: Hub, log: Logger): StatusS
     pingIntervalMs: config.statusPingIntervalMs,
     allowedOrigins: config.allowedOrigins,
     maxSockets: config.maxStatusSockets,
-    maxSocketsPerIp: config.maxStatusSocketsPerIp,
+    maxSocketsPerAddress: config.maxStatusSocketsPerAddress,
   };
 }

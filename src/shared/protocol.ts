@@ -282,7 +282,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   LISTEN_FULL: 503,
   // The server has as many status sockets open as it allows (maxStatusSockets).
   STATUS_FULL: 503,
-  // One address has as many status sockets open as it may (maxStatusSocketsPerIp).
+  // One address has as many status sockets open as it may (maxStatusSocketsPerAddress).
   STATUS_ADDRESS_LIMIT: 429,
   // Upload Content-Type is not audio/webm.
   INGEST_UNSUPPORTED_TYPE: 415,

@@ -76,7 +76,7 @@ export interface StatusServerOptions {
   /** Sockets the server holds at most; more upgrades get 503 STATUS_FULL. */
   maxSockets: number;
   /** Sockets one address holds at most; more upgrades get 429 STATUS_ADDRESS_LIMIT. */
-  maxSocketsPerIp: number;
+  maxSocketsPerAddress: number;
 }
 
 export class StatusServer {
@@ -91,7 +91,7 @@ export class StatusServer {
 
   private readonly allowedOrigins: readonly string[];
   private readonly maxSockets: number;
-  private readonly maxSocketsPerIp: number;
+  private readonly maxSocketsPerAddress: number;
   /** Sockets taken (upgrading or open), in total and per remote address; released when the socket closes. */
   private taken = 0;
   private readonly takenByIp = new Map<string, number>();
@@ -102,7 +102,7 @@ export class StatusServer {
     this.hub = options.hub;
     this.allowedOrigins = options.allowedOrigins;
     this.maxSockets = options.maxSockets;
-    this.maxSocketsPerIp = options.maxSocketsPerIp;
+    this.maxSocketsPerAddress = options.maxSocketsPerAddress;
     this.log = options.log;
     this.unsubscribe = this.hub.onChange((snap, kind) => {
       if (kind !== 'listeners') this.sendNow(snap.mount);
@@ -151,10 +151,10 @@ export class StatusServer {
       );
     }
     const mine = this.takenByIp.get(ip) ?? 0;
-    if (mine >= this.maxSocketsPerIp) {
+    if (mine >= this.maxSocketsPerAddress) {
       return new KitError(
         'STATUS_ADDRESS_LIMIT',
-        `Your address has ${this.maxSocketsPerIp} status sockets open, as many as one address may (maxStatusSocketsPerIp).`,
+        `Your address has ${this.maxSocketsPerAddress} status sockets open, as many as one address may (maxStatusSocketsPerAddress).`,
       );
     }
     this.taken++;

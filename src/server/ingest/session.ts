@@ -310,7 +310,7 @@ export class IngestSessions {
       reason,
       bytesIn: session.bytesIn,
       seconds: Math.round((Date.now() - session.createdAt) / 100) / 10,
-      ...(error ? { code: error.code, error: error.message } : {}),
+      ...(error ? { code: error.code, err: error } : {}),
     };
     if (reason === 'error') this.log.warn(fields, 'ingest session ended');
     else this.log.info(fields, 'ingest session ended');

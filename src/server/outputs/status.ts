@@ -214,7 +214,7 @@ export class StatusServer {
       peer.alive = true;
     });
     ws.on('message', () => this.onMessage(peer));
-    ws.on('error', (err) => this.log.debug({ err: err.message, mount }, 'status socket error'));
+    ws.on('error', (err) => this.log.debug({ err, mount }, 'status socket error'));
     ws.on('close', () => {
       set.delete(peer);
       if (set.size === 0 && this.peers.get(mount) === set) this.peers.delete(mount);

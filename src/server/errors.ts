@@ -2,6 +2,11 @@
 import type { ErrorBody, ErrorCode } from '../shared/protocol.js';
 import { BROADCAST_ENDING_ERRORS, ERROR_STATUS } from '../shared/protocol.js';
 
+/**
+ * The error of the kit: an `ErrorCode` of the shared table, the HTTP status the table gives it, and what
+ * its answer carries besides (body extras, headers). Everything the server refuses or fails with is one,
+ * whichever transport answers it (`sendError`, `replyError`, a status-socket error message).
+ */
 export class KitError extends Error {
   readonly code: ErrorCode;
   readonly status: number;

@@ -2,7 +2,7 @@
  * Latency bench (prints figures; not a test). Run after the build:
  *   node build/node/bench/latency/run.js [--bursts 50] [--cycles 10] [--out result.json]
  *     [--on-ms 150] [--period-ms 1000] [--warmup-ms 3000] [--threshold 0.05]
- *     [--variants stream:mse:100,stream:lowlat:20,…]
+ *     [--variants stream:mse:100,stream:lowlat:20,stream:lowlat:20:500,…]
  *
  * For each variant — upload transport (`stream`: streaming upload over HTTPS/HTTP2, `chunks`: per-chunk
  * upload over plain HTTP), listener player (`mse`, or `lowlat`: WebCodecs + jitter-buffer worklet) and
@@ -23,6 +23,7 @@
  * Exits non-zero when the measurement itself failed (too few bursts, a cycle timed out).
  */
 import { rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -73,21 +74,56 @@ type TransportSpec = (typeof TRANSPORTS)[number];
 /** Targets of the low-latency player (issue 7). */
 const LOWLAT_TARGETS = { g2gP50: 200, g2gP90: 250, underrunsPerMin: 1 };
 
-/** One configuration measured: upload transport, listener player (`?player=`), recorder timeslice (`?timeslice=`). */
+/**
+ * One configuration measured: upload transport, listener player (`?player=`), recorder timeslice
+ * (`?timeslice=`), and optionally a crowd: that many more listeners of the packet stream (raw
+ * sockets that read and discard) while the bursts play. The bench's server counts as busy always
+ * (`packetCoalesceLoadPct` 0), so a crowd of 500 or more turns the low-latency output's adaptive
+ * write window on: that variant shows what the window costs; without a crowd it is off.
+ */
 interface Variant {
   id: string;
   transport: TransportSpec;
   player: 'mse' | 'lowlat';
   timeslice: number;
+  crowd: number;
 }
 const VARIANTS: Variant[] = (values.variants ?? '').split(',').map((spec) => {
-  const [t, player, slice] = spec.trim().split(':');
+  const [t, player, slice, crowd = '0'] = spec.trim().split(':');
   const transport = TRANSPORTS.find((x) => x.id === t);
-  if (!transport || (player !== 'mse' && player !== 'lowlat') || !Number(slice)) {
-    throw new Error(`bad --variants entry "${spec}": use transport:player:timeslice, e.g. stream:lowlat:20`);
+  if (!transport || (player !== 'mse' && player !== 'lowlat') || !Number(slice) || !(Number(crowd) >= 0)) {
+    throw new Error(
+      `bad --variants entry "${spec}": use transport:player:timeslice[:crowd], e.g. stream:lowlat:20`,
+    );
   }
-  return { id: `${t}/${player}/${slice}ms`, transport, player, timeslice: Number(slice) };
+  const id = `${t}/${player}/${slice}ms${Number(crowd) > 0 ? `/+${crowd}` : ''}`;
+  return { id, transport, player, timeslice: Number(slice), crowd: Number(crowd) };
 });
+
+/**
+ * Opens `n` listeners of the packet stream at `url` on raw sockets that discard what they read;
+ * resolves once each has its first bytes. They end when the broadcast does.
+ */
+async function openCrowd(url: URL, n: number): Promise<void> {
+  await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const s = net.connect(Number(url.port), url.hostname, () =>
+            s.write(`GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\n\r\n`),
+          );
+          const t = setTimeout(() => reject(new Error('crowd listener got no bytes in 10 s')), 10_000);
+          s.once('data', () => {
+            clearTimeout(t);
+            resolve();
+          });
+          s.on('data', () => {});
+          s.on('error', () => s.destroy());
+        }),
+    ),
+  );
+}
 
 // ---------------------------------------------------------------------------------------------------
 // In-page probe (runs in the browser; only its arguments cross over).
@@ -464,7 +500,12 @@ function underruns(page: Page): Promise<number | null> {
   });
 }
 
-async function measureG2G(host: Page, listener: Page, variant: Variant): Promise<G2GResult> {
+async function measureG2G(
+  host: Page,
+  listener: Page,
+  variant: Variant,
+  server: TestServer,
+): Promise<G2GResult> {
   const transport = variant.transport;
   const key = await host.evaluate(() => {
     const w = window as unknown as BenchWindow;
@@ -472,6 +513,7 @@ async function measureG2G(host: Page, listener: Page, variant: Variant): Promise
   });
   await host.click('#golive');
   await waitForStatus(listener, STARTED);
+  if (variant.crowd > 0) await openCrowd(new URL(`${server.baseUrl}/live.pkt`), variant.crowd);
   await host.locator('#transport', { hasText: transport.label }).waitFor({ timeout: 5_000 });
   await host.waitForFunction(
     (prev) => {
@@ -670,7 +712,7 @@ async function runVariant(browser: Browser, server: TestServer, variant: Variant
     const clockSkewMs = lc.offset - hc.offset;
 
     process.stderr.write(`[${variant.id}] glass-to-glass, ${BURSTS} bursts…\n`);
-    const g2g = await measureG2G(host, listener, variant);
+    const g2g = await measureG2G(host, listener, variant, server);
     process.stderr.write(`[${variant.id}] go live cycles ×${CYCLES}…\n`);
     const cycles = await measureCycles(server, host, listener, hc.offset, variant);
     return {
@@ -678,7 +720,7 @@ async function runVariant(browser: Browser, server: TestServer, variant: Variant
       player: variant.player,
       timeslice: variant.timeslice,
       transport: transport.id,
-      name: `${variant.player === 'lowlat' ? 'low latency' : 'MSE'}, ${transport.id === 'stream' ? 'streaming' : 'per-chunk'}, timeslice ${variant.timeslice}`,
+      name: `${variant.player === 'lowlat' ? 'low latency' : 'MSE'}, ${transport.id === 'stream' ? 'streaming' : 'per-chunk'}, timeslice ${variant.timeslice}${variant.crowd > 0 ? `, ${variant.crowd} more listeners (write window on)` : ''}`,
       url: base,
       clockSkewMs: r1(clockSkewMs),
       g2g,
@@ -793,7 +835,8 @@ async function main(): Promise<number> {
   // The fake microphone loops the file; a whole number of periods keeps the loop seamless.
   const periods = Math.ceil(60_000 / PERIOD_MS);
   writeToneWav(wav, { seconds: (periods * PERIOD_MS) / 1000, bursts: { onMs: ON_MS, periodMs: PERIOD_MS } });
-  const server = await startTestServer();
+  // Busy always (load 0): the write window then turns on exactly where a crowd makes 500 listeners.
+  const server = await startTestServer({ packetCoalesceLoadPct: 0 });
   let browser: Browser | undefined;
   const results: TransportResult[] = [];
   const started = Date.now();

@@ -65,6 +65,8 @@ export async function startServer(
   const hub = new Hub({
     burstBytes: config.burstBytes,
     oggFlushMs: config.oggFlushMs,
+    packetCoalesceMs: config.packetCoalesceMs,
+    packetCoalesceLoad: config.packetCoalesceLoadPct / 100,
     log: scope(log, 'hub'),
   });
   const cluster = config.redisUrl ? new Cluster(clusterOptions(config.redisUrl, config, hub, log)) : null;

@@ -35,6 +35,14 @@ export interface Config {
    * and writes them as one: a third of the writes, and of the fan-out's CPU. 0 writes each page.
    */
   oggFlushMs: number;
+  /**
+   * The low-latency output's adaptive write window (ms, 0: never): while the event loop is busy at
+   * `packetCoalesceLoadPct` % or more and a mount has 500+ packet-stream listeners, their packets
+   * gather for up to this long per write. Small audiences never wait.
+   */
+  packetCoalesceMs: number;
+  /** Event-loop utilisation (%) from which the process counts as busy; 0: always (to measure the cost). */
+  packetCoalesceLoadPct: number;
   /** Write every broadcast to <data>/recordings/<mount>/<start>.webm. */
   record: boolean;
   /** Finished recordings are removed, oldest first, while together they take more (0: no cap). */
@@ -91,6 +99,8 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   maxChunkBytes: 1024 * 1024,
   burstBytes: 256 * 1024,
   oggFlushMs: 250,
+  packetCoalesceMs: 100,
+  packetCoalesceLoadPct: 85,
   record: true,
   // About 290 hours of 64 kbps Opus.
   recordMaxBytes: 8 * 1024 ** 3,
@@ -157,6 +167,20 @@ const SETTINGS: readonly Setting[] = [
   { key: 'maxChunkBytes', flag: 'max-chunk-bytes', env: 'ONAIR_MAX_CHUNK_BYTES', kind: 'int', help: '' },
   { key: 'burstBytes', flag: 'burst-bytes', env: 'ONAIR_BURST_BYTES', kind: 'int', help: '' },
   { key: 'oggFlushMs', flag: 'ogg-flush-ms', env: 'ONAIR_OGG_FLUSH_MS', kind: 'count', help: '' },
+  {
+    key: 'packetCoalesceMs',
+    flag: 'packet-coalesce-ms',
+    env: 'ONAIR_PACKET_COALESCE_MS',
+    kind: 'count',
+    help: '',
+  },
+  {
+    key: 'packetCoalesceLoadPct',
+    flag: 'packet-coalesce-load',
+    env: 'ONAIR_PACKET_COALESCE_LOAD',
+    kind: 'count',
+    help: '',
+  },
   { key: 'record', flag: 'record', env: 'ONAIR_RECORD', kind: 'bool', help: '' },
   { key: 'recordMaxBytes', flag: 'record-max-bytes', env: 'ONAIR_RECORD_MAX_BYTES', kind: 'count', help: '' },
   { key: 'recordMaxDays', flag: 'record-max-days', env: 'ONAIR_RECORD_MAX_DAYS', kind: 'count', help: '' },
@@ -277,6 +301,9 @@ export const USAGE = `Usage: onair [options]
           --max-status-sockets-per-ip (default ${DEFAULTS.maxStatusSocketsPerAddress}; more get 429 STATUS_ADDRESS_LIMIT)
           --header-timeout-ms (request head or TLS handshake must arrive within, default ${DEFAULTS.headerTimeoutMs})
           --ogg-flush-ms (how long the Ogg output gathers pages per write, default 250)
+          --packet-coalesce-ms (default 100) --packet-coalesce-load (default 85): while the event
+          loop is busy at that % and a mount has 500+ low-latency listeners, their packets are
+          written in windows of up to that many ms (0 ms: never; load 0: always)
   Recording: --record on|off (default on: DIR/recordings/<mount>/<start>.webm)
           --record-max-bytes (default 8 GiB) --record-max-days (default 30); 0 = no limit
           (env ONAIR_<NAME_IN_CAPS>).`;
@@ -404,6 +431,8 @@ function validate(c: Config): void {
   }
   if (c.burstBytes < 1024) throw new ConfigError('--burst-bytes', 'must be at least 1024');
   if (c.oggFlushMs < 0 || c.oggFlushMs > 1000) throw new ConfigError('--ogg-flush-ms', 'must be 0 to 1000');
+  if (c.packetCoalesceMs > 500) throw new ConfigError('--packet-coalesce-ms', 'must be 0 to 500');
+  if (c.packetCoalesceLoadPct > 100) throw new ConfigError('--packet-coalesce-load', 'must be 0 to 100');
   if (c.maxStatusSocketsPerAddress > c.maxStatusSockets) {
     throw new ConfigError(
       '--max-status-sockets-per-ip',

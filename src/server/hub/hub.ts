@@ -3,6 +3,7 @@
  * status socket) attach to it. This is the seam a Redis bridge would sit behind.
  */
 import type { Logger } from '../log.js';
+import { LoadGauge } from './load.js';
 import type { MediaEvent, MountChange, MountSnapshot } from './mount.js';
 import { Mount } from './mount.js';
 
@@ -11,19 +12,49 @@ export type ChangeListener = (snapshot: MountSnapshot, kind: ChangeKind) => void
 /** Sees every init and chunk any mount's pipeline produces (the Redis bridge). */
 export type MediaListener = (mount: Mount, event: MediaEvent) => void;
 
+/** Below this many listeners of a mount's packet stream its writes are never coalesced. */
+export const COALESCE_MIN_LISTENERS = 500;
+
+export interface HubOptions {
+  burstBytes: number;
+  /** How long the Ogg output gathers pages into one write (0: each page at once). */
+  oggFlushMs?: number;
+  /**
+   * The low-latency output's adaptive window: while the process is busy (event-loop utilisation at
+   * `packetCoalesceLoad`, 0–1; 0 means always) and a mount has at least COALESCE_MIN_LISTENERS on it,
+   * its packets gather for up to `packetCoalesceMs` per write. 0 ms: never.
+   */
+  packetCoalesceMs?: number;
+  packetCoalesceLoad?: number;
+  log: Logger;
+}
+
 export class Hub {
   private readonly mounts = new Map<string, Mount>();
   private readonly changeListeners = new Set<ChangeListener>();
   private readonly mediaListeners = new Set<MediaListener>();
   private readonly burstBytes: number;
   private readonly oggFlushMs: number;
+  private readonly packetCoalesceMs: number;
+  private readonly load: LoadGauge | null;
   private readonly log: Logger;
 
-  /** `oggFlushMs`: how long the Ogg output gathers pages into one write (0: each page at once). */
-  constructor(options: { burstBytes: number; oggFlushMs?: number; log: Logger }) {
+  constructor(options: HubOptions) {
     this.burstBytes = options.burstBytes;
     this.oggFlushMs = options.oggFlushMs ?? 0;
+    this.packetCoalesceMs = options.packetCoalesceMs ?? 0;
     this.log = options.log;
+    this.load =
+      this.packetCoalesceMs > 0
+        ? new LoadGauge(options.packetCoalesceLoad ?? 0, (busy, utilization) =>
+            this.log.info(
+              { busy, eventLoopUtilization: Math.round(utilization * 100) / 100 },
+              busy
+                ? 'busy: coalescing large packet-stream audiences'
+                : 'no longer busy: packets written at once',
+            ),
+          )
+        : null;
   }
 
   /** The mount called `name`, created (OFFLINE) on first use. */
@@ -40,10 +71,18 @@ export class Hub {
         (mount, event) => {
           for (const l of this.mediaListeners) l(mount, event);
         },
+        () => this.packetsFlushMs(name),
       );
       this.mounts.set(name, m);
     }
     return m;
+  }
+
+  /** The packet stream's write window for `name` now: see {@link HubOptions.packetCoalesceMs}. */
+  private packetsFlushMs(name: string): number {
+    if (!this.load?.busy) return 0;
+    const listeners = this.mounts.get(name)?.renditions.packets.listeners ?? 0;
+    return listeners >= COALESCE_MIN_LISTENERS ? this.packetCoalesceMs : 0;
   }
 
   /** The mount if it exists; a mount nobody ever broadcast to does not. */
@@ -99,6 +138,7 @@ export class Hub {
 
   /** Ends every broadcast and drops every sink. */
   close(): void {
+    this.load?.close();
     for (const m of this.mounts.values()) m.end('shutdown');
     this.changeListeners.clear();
     this.mediaListeners.clear();

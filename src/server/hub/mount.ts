@@ -87,6 +87,7 @@ export class Mount {
     onChange: (mount: Mount, kind: MountChange) => void,
     onSlow: (mount: Mount) => void,
     onMedia: (mount: Mount, event: MediaEvent) => void = () => {},
+    packetsFlushMs: () => number = () => 0,
   ) {
     this.name = name;
     this.onChange = onChange;
@@ -101,7 +102,7 @@ export class Mount {
     this.renditions = {
       webm: new Rendition('webm', burstBytes, hooks),
       ogg: new Rendition('ogg', burstBytes, hooks, oggFlushMs),
-      packets: new Rendition('packets', burstBytes, hooks),
+      packets: new Rendition('packets', burstBytes, hooks, packetsFlushMs),
     };
   }
 

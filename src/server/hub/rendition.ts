@@ -39,17 +39,23 @@ export class Rendition {
   /** Sinks that are not listeners (the recorder): every chunk at once, never counted or dropped. */
   private readonly taps = new Set<Sink>();
   private readonly hooks: RenditionHooks;
-  private readonly flushMs: number;
+  /** How long chunks gather before a write now (0: at once); a function for an adaptive window. */
+  private readonly flushMs: () => number;
   /** Chunks published but not yet written (only with flushMs > 0): a suffix of what was published. */
   private pending: MediaChunk[] = [];
   private pendingSize = 0;
   private flushTimer: NodeJS.Timeout | null = null;
 
-  constructor(container: Output, burstBytes: number, hooks: RenditionHooks, flushMs = 0) {
+  constructor(
+    container: Output,
+    burstBytes: number,
+    hooks: RenditionHooks,
+    flushMs: number | (() => number) = 0,
+  ) {
     this.container = container;
     this.burstBytes = burstBytes;
     this.hooks = hooks;
-    this.flushMs = flushMs;
+    this.flushMs = typeof flushMs === 'number' ? () => flushMs : flushMs;
   }
 
   get listeners(): number {
@@ -98,14 +104,15 @@ export class Rendition {
       this.burstSize = 0;
     }
     for (const tap of this.taps) tap.write(bytes);
-    if (this.flushMs === 0) {
+    const flushMs = this.flushMs();
+    if (flushMs === 0 && this.pending.length === 0) {
       this.deliver(bytes);
       return;
     }
     this.pending.push(chunk);
     this.pendingSize += n;
-    if (this.pendingSize >= MAX_PENDING_BYTES) this.flush();
-    else this.flushTimer ??= setTimeout(() => this.flush(), this.flushMs);
+    if (flushMs === 0 || this.pendingSize >= MAX_PENDING_BYTES) this.flush();
+    else this.flushTimer ??= setTimeout(() => this.flush(), flushMs);
   }
 
   /** Writes the pending chunks, as one buffer, to every sink. */
@@ -156,7 +163,16 @@ export class Rendition {
       this.waiting.add(sink);
     } else {
       // The newest chunks may still be pending: the sink gets those with everyone at the flush. If
-      // some pending ones predate the burst, the sink must not get them: flush now.
+      // some pending ones predate the burst, the sink must not get them: flush now. Except on the
+      // packet stream, where every frame is a start: a joiner there takes what is pending with
+      // everyone (at most one window older than the newest packet), so a storm of joins during a
+      // busy spell never turns into a flush per join.
+      if (this.pending.length > this.burst.length && this.container === 'packets') {
+        this.sinks.add(sink);
+        this.bytesOut += written;
+        this.hooks.onListeners();
+        return true;
+      }
       if (this.pending.length > this.burst.length) this.flush();
       const unsent = this.burst.length - Math.min(this.burst.length, this.pending.length);
       for (let i = 0; i < unsent; i++) {

@@ -3,8 +3,8 @@
  *   node build/node/bench/soak/run.js [--minutes 10] [--listeners 200] [--min-stay-s 1] [--max-stay-s 20]
  *     [--sample-s 10] [--warmup-s 30] [--seed 1]
  *
- * Starts the built server (build/node/src/server/main.js, with the V8 flag `npm start` uses) as a child
- * process on 127.0.0.1, one ffmpeg source (440 Hz, Opus in Ogg, `-re`, Icecast PUT to /soak), and keeps
+ * Starts the built server (build/node/src/server/main.js, which sets its own V8 heap flags: src/server/heap.ts)
+ * as a child process on 127.0.0.1, one ffmpeg source (440 Hz, Opus in Ogg, `-re`, Icecast PUT to /soak), and keeps
  * about `--listeners` listeners connected, half on /soak.webm and half on /soak.ogg, each staying a
  * random `--min-stay-s`–`--max-stay-s` seconds and replaced at once when it leaves. Every `--sample-s`
  * it reads the server's RSS (VmRSS in /proc/<pid>/status) and CPU time, and /status-json.xsl.
@@ -221,8 +221,6 @@ async function main(): Promise<void> {
   const server = spawn(
     process.execPath,
     [
-      '--max-semi-space-size=1',
-      '--optimize-for-size',
       join(root, 'build/node/src/server/main.js'),
       '--port',
       String(port),

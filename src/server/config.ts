@@ -66,7 +66,7 @@ export interface Config {
   /** Status sockets the whole server may hold open; more get 503. */
   maxStatusSockets: number;
   /** Status sockets one address may hold open; more get 429 (a school behind one NAT address needs many). */
-  maxStatusSocketsPerIp: number;
+  maxStatusSocketsPerAddress: number;
   /**
    * A connection must send its whole request head within this time (slowloris), on the plain HTTP
    * port and for the TLS handshake on the HTTPS port.
@@ -115,7 +115,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   statusPingIntervalMs: 30_000,
   // A listener page holds one status socket beside its audio: as many as listeners, less the fd headroom.
   maxStatusSockets: 15_000,
-  maxStatusSocketsPerIp: 500,
+  maxStatusSocketsPerAddress: 500,
   headerTimeoutMs: 10_000,
   authMaxFailures: 10,
   authFailureWindowMs: 60_000,
@@ -257,7 +257,7 @@ const SETTINGS: readonly Setting[] = [
     help: '',
   },
   {
-    key: 'maxStatusSocketsPerIp',
+    key: 'maxStatusSocketsPerAddress',
     flag: 'max-status-sockets-per-ip',
     env: 'ONAIR_MAX_STATUS_SOCKETS_PER_IP',
     kind: 'int',
@@ -298,7 +298,7 @@ export const USAGE = `Usage: onair [options]
           --status-ping-interval-ms --auth-max-failures --auth-failure-window-ms
           --max-mounts (live at once, default ${DEFAULTS.maxMounts}; more get 503 MOUNT_LIMIT)
           --max-status-sockets (default ${DEFAULTS.maxStatusSockets}; more get 503 STATUS_FULL)
-          --max-status-sockets-per-ip (default ${DEFAULTS.maxStatusSocketsPerIp}; more get 429 STATUS_ADDRESS_LIMIT)
+          --max-status-sockets-per-ip (default ${DEFAULTS.maxStatusSocketsPerAddress}; more get 429 STATUS_ADDRESS_LIMIT)
           --header-timeout-ms (request head or TLS handshake must arrive within, default ${DEFAULTS.headerTimeoutMs})
           --ogg-flush-ms (how long the Ogg output gathers pages per write, default 250)
           --packet-coalesce-ms (default 100) --packet-coalesce-load (default 85): while the event
@@ -433,7 +433,7 @@ function validate(c: Config): void {
   if (c.oggFlushMs < 0 || c.oggFlushMs > 1000) throw new ConfigError('--ogg-flush-ms', 'must be 0 to 1000');
   if (c.packetCoalesceMs > 500) throw new ConfigError('--packet-coalesce-ms', 'must be 0 to 500');
   if (c.packetCoalesceLoadPct > 100) throw new ConfigError('--packet-coalesce-load', 'must be 0 to 100');
-  if (c.maxStatusSocketsPerIp > c.maxStatusSockets) {
+  if (c.maxStatusSocketsPerAddress > c.maxStatusSockets) {
     throw new ConfigError(
       '--max-status-sockets-per-ip',
       `must not exceed --max-status-sockets (${c.maxStatusSockets})`,

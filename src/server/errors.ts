@@ -1,32 +1,53 @@
 /** Errors: one class with a stable code; the HTTP status comes only from the shared table. */
 import type { ErrorBody, ErrorCode } from '../shared/protocol.js';
-import { ERROR_STATUS } from '../shared/protocol.js';
+import { BROADCAST_ENDING_ERRORS, ERROR_STATUS } from '../shared/protocol.js';
 
+/**
+ * The error of the kit: an `ErrorCode` of the shared table, the HTTP status the table gives it, and what
+ * its answer carries besides (body extras, headers). Everything the server refuses or fails with is one,
+ * whichever transport answers it (`sendError`, `replyError`, a status-socket error message).
+ */
 export class KitError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   /** Extra fields sent in the error body (for example `expectedSeq`). */
   readonly extra: Partial<Omit<ErrorBody['error'], 'code' | 'message'>>;
+  /** Response headers sent with the error (lower-case names), such as a 401's `www-authenticate`. */
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { cause?: unknown; extra?: KitError['extra'] } = {},
+    options: { cause?: unknown; extra?: KitError['extra']; headers?: KitError['headers'] } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'KitError';
     this.code = code;
     this.status = ERROR_STATUS[code];
     this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
   }
 
   toBody(): ErrorBody {
     return { error: { ...this.extra, code: this.code, message: this.message } };
   }
+
+  /** The headers every answer of this error carries, besides its body's type and length. */
+  responseHeaders(): Record<string, string> {
+    const out: Record<string, string> = { ...this.headers };
+    if (this.extra.retryAfterSeconds !== undefined) out['retry-after'] = String(this.extra.retryAfterSeconds);
+    out['cache-control'] = 'no-store';
+    return out;
+  }
 }
 
 export function isKitError(err: unknown): err is KitError {
   return err instanceof KitError;
+}
+
+/** True for an error that ends the broadcast it came from (see BROADCAST_ENDING_ERRORS). */
+export function endsBroadcast(err: unknown): err is KitError {
+  return isKitError(err) && BROADCAST_ENDING_ERRORS.has(err.code);
 }
 
 /** Minimal response surface shared by node:http and node:http2 compat responses. */
@@ -44,9 +65,7 @@ export function sendError(res: ErrorResponse, err: KitError): void {
     return;
   }
   res.statusCode = err.status;
-  if (err.extra.retryAfterSeconds !== undefined)
-    res.setHeader('retry-after', String(err.extra.retryAfterSeconds));
+  for (const [name, value] of Object.entries(err.responseHeaders())) res.setHeader(name, value);
   res.setHeader('content-type', 'application/json; charset=utf-8');
-  res.setHeader('cache-control', 'no-store');
   res.end(JSON.stringify(err.toBody()));
 }

@@ -5,7 +5,7 @@ import { DEFAULT_MOUNT, paths } from '../shared/protocol.js';
 import type { OnairServer } from './app.js';
 import { startServer } from './app.js';
 import { ConfigError, loadConfig, USAGE } from './config.js';
-import { lanAddresses } from './lan.js';
+import { lanAddresses } from './http/lan.js';
 import { createLogger } from './log.js';
 
 /** A shutdown that takes longer than this exits anyway. */

@@ -113,6 +113,11 @@ export interface ServerInfo {
 
 /** Longest stream title the broadcaster page may set. */
 export const MAX_TITLE_CHARS = 200;
+/**
+ * Longest title kept from an Icecast source tool's metadata update (`/admin/metadata?song=`); longer
+ * ones are cut, as Icecast cuts them, not refused: those tools send song names they do not control.
+ */
+export const MAX_ICECAST_TITLE_CHARS = 300;
 
 /** Body of `POST /api/ingest/<mount>/title`. */
 export interface TitleUpdate {
@@ -277,7 +282,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   LISTEN_FULL: 503,
   // The server has as many status sockets open as it allows (maxStatusSockets).
   STATUS_FULL: 503,
-  // One address has as many status sockets open as it may (maxStatusSocketsPerIp).
+  // One address has as many status sockets open as it may (maxStatusSocketsPerAddress).
   STATUS_ADDRESS_LIMIT: 429,
   // Upload Content-Type is not audio/webm.
   INGEST_UNSUPPORTED_TYPE: 415,
@@ -310,6 +315,18 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   CLUSTER_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
+
+/**
+ * Errors in the broadcaster's bytes themselves: the server ends the broadcast on them (the mount goes
+ * OFFLINE), since no resend of the same bytes can help. Any other ingest error leaves it live for a retry.
+ */
+export const BROADCAST_ENDING_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'WEBM_CORRUPT',
+  'WEBM_INIT_TOO_LARGE',
+  'WEBM_ELEMENT_TOO_LARGE',
+  'OGG_CORRUPT',
+  'OGG_PAGE_TOO_LARGE',
+]);
 
 /** Body of every error response: `{"error": {"code": "...", "message": "..."}}`. */
 export interface ErrorBody {

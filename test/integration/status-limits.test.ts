@@ -39,7 +39,7 @@ function opened(r: Awaited<ReturnType<typeof connect>>): WebSocket {
 describe('status socket limits', () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ maxStatusSockets: 5, maxStatusSocketsPerIp: 3 });
+    t = await startTestServer({ maxStatusSockets: 5, maxStatusSocketsPerAddress: 3 });
   });
   after(() => t.close());
 

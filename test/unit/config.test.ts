@@ -118,7 +118,7 @@ describe('loadConfig', () => {
       assert.equal(config.statusPingIntervalMs, 7000);
       assert.equal(config.maxMounts, 8);
       assert.equal(config.maxStatusSockets, 900);
-      assert.equal(config.maxStatusSocketsPerIp, 90);
+      assert.equal(config.maxStatusSocketsPerAddress, 90);
       assert.equal(config.headerTimeoutMs, 2500);
     });
 
@@ -126,7 +126,7 @@ describe('loadConfig', () => {
       const { config } = loadConfig([], {});
       assert.equal(config.maxMounts, 100);
       assert.equal(config.maxStatusSockets, 15_000);
-      assert.equal(config.maxStatusSocketsPerIp, 500);
+      assert.equal(config.maxStatusSocketsPerAddress, 500);
       assert.equal(config.headerTimeoutMs, 10_000);
     });
 
@@ -138,7 +138,12 @@ describe('loadConfig', () => {
         ONAIR_HEADER_TIMEOUT_MS: '1000',
       });
       assert.deepEqual(
-        [config.maxMounts, config.maxStatusSockets, config.maxStatusSocketsPerIp, config.headerTimeoutMs],
+        [
+          config.maxMounts,
+          config.maxStatusSockets,
+          config.maxStatusSocketsPerAddress,
+          config.headerTimeoutMs,
+        ],
         [3, 40, 4, 1000],
       );
     });

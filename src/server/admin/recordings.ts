@@ -7,7 +7,7 @@ import type { Request, Response } from 'express';
 import { Router } from 'express';
 import type { RecordingList } from '../../shared/protocol.js';
 import { paths } from '../../shared/protocol.js';
-import type { AuthLimiter } from '../auth-limiter.js';
+import type { AuthLimiter } from '../auth/limiter.js';
 import { KitError, sendError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Recorder } from '../recording/recorder.js';

@@ -6,13 +6,16 @@
  * taken off the HTTP server before it parses them and are read here as raw sockets.
  */
 import type net from 'node:net';
-import type { ErrorBody } from '../../shared/protocol.js';
 import { isValidMount } from '../../shared/protocol.js';
-import type { AuthLimiter } from '../auth-limiter.js';
+import { passwordOf } from '../auth/credentials.js';
+import type { AuthRule } from '../auth/gate.js';
+import { authorize } from '../auth/gate.js';
+import type { AuthLimiter } from '../auth/limiter.js';
+import { secretEquals } from '../auth/secrets.js';
 import { isKitError, KitError } from '../errors.js';
+import { replyError } from '../http/raw-reply.js';
 import type { Container, StreamInfo } from '../hub/types.js';
 import type { Logger } from '../log.js';
-import { basicCredentials, secretEquals } from '../secrets.js';
 import type { RequestHead } from './http-head.js';
 import { ChunkedDecoder } from './http-head.js';
 import type { IngestSession, IngestSessions } from './session.js';
@@ -28,19 +31,6 @@ const SOURCE_TYPES: Readonly<Record<string, Container>> = {
 
 const ACCEPTED_TYPES = Object.keys(SOURCE_TYPES).join(', ');
 
-const STATUS_TEXT: Record<number, string> = {
-  200: 'OK',
-  400: 'Bad Request',
-  401: 'Authorization Required',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  429: 'Too Many Requests',
-  422: 'Unprocessable Entity',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
-};
-
 export interface SourceOptions {
   sessions: IngestSessions;
   authLimiter: AuthLimiter;
@@ -55,19 +45,23 @@ export function mountFromSourcePath(path: string): string {
   return path.replace(/^\//, '').replace(/\.(webm|ogg|oga|opus)$/, '');
 }
 
-function writeError(socket: net.Socket, err: KitError, extraHeaders = ''): void {
-  const body = JSON.stringify(err.toBody() satisfies ErrorBody);
-  socket.end(
-    `HTTP/1.0 ${err.status} ${STATUS_TEXT[err.status] ?? 'Error'}\r\n` +
-      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `${extraHeaders}Connection: close\r\n\r\n${body}`,
-  );
+/** Answers a refused source as Icecast does: HTTP/1.0, then the connection closes. */
+function writeError(socket: net.Socket, err: KitError): void {
+  replyError(socket, err, { version: '1.0' });
 }
 
-/** The stream key from `Authorization: Basic` with user `source`; null when absent or another user. */
-function sourcePassword(head: RequestHead): string | null {
-  const creds = basicCredentials(head.headers.authorization);
-  return creds?.user === 'source' ? creds.password : null;
+/** Icecast's source login: Basic `source:<stream key>`. */
+function sourceRule(streamKey: string): AuthRule {
+  return {
+    accepts: (creds) => {
+      const password = passwordOf(creds, 'source');
+      return password !== null && secretEquals(password, streamKey);
+    },
+    code: 'AUTH_BAD_KEY',
+    message: 'Bad credentials: use user "source" and the stream key as password.',
+    challenge: 'Basic realm="onair"',
+    logMessage: 'source rejected: bad credentials',
+  };
 }
 
 function streamInfo(head: RequestHead, type: string): StreamInfo {
@@ -98,20 +92,13 @@ export function serveSource(
     writeError(socket, new KitError('MOUNT_INVALID', `"${mount}" is not a valid mount name.`));
     return;
   }
-  const limited = options.authLimiter.check(ip);
-  if (limited) {
-    writeError(socket, limited, `Retry-After: ${limited.extra.retryAfterSeconds ?? 60}\r\n`);
-    return;
-  }
-  const password = sourcePassword(head);
-  if (password === null || !secretEquals(password, streamKey)) {
-    options.authLimiter.fail(ip);
-    log.warn({ mount, ip, method: head.method }, 'source rejected: bad credentials');
-    writeError(
-      socket,
-      new KitError('AUTH_BAD_KEY', 'Bad credentials: use user "source" and the stream key as password.'),
-      'WWW-Authenticate: Basic realm="onair"\r\n',
-    );
+  const refused = authorize(
+    options.authLimiter,
+    { ip, authorization: head.headers.authorization, log, fields: { mount, method: head.method } },
+    sourceRule(streamKey),
+  );
+  if (refused) {
+    writeError(socket, refused);
     return;
   }
   const type = (head.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -128,9 +115,10 @@ export function serveSource(
   }
   const refuse = (err: unknown): void =>
     writeError(socket, isKitError(err) ? err : new KitError('INTERNAL', 'Could not start the broadcast.'));
-  let opened: IngestSession | Promise<IngestSession>;
-  try {
-    opened = sessions.open(
+  // Hold the source's bytes until the mount is ours (a cluster claims it in Redis first).
+  socket.pause();
+  sessions
+    .open(
       mount,
       { ip, transport: `icecast-${head.method.toLowerCase()}`, type },
       {
@@ -138,28 +126,18 @@ export function serveSource(
         info: streamInfo(head, container === 'ogg' ? 'audio/ogg' : type),
         container,
       },
+    )
+    .then(
+      (session) => {
+        if (socket.destroyed) {
+          sessions.end(session, 'stopped');
+          return;
+        }
+        stream(socket, head, rest, session, options);
+        socket.resume();
+      },
+      (err: unknown) => refuse(err),
     );
-  } catch (err) {
-    refuse(err);
-    return;
-  }
-  if (!(opened instanceof Promise)) {
-    stream(socket, head, rest, opened, options);
-    return;
-  }
-  // A cluster claims the mount in Redis first: hold the source's bytes until then.
-  socket.pause();
-  opened.then(
-    (session) => {
-      if (socket.destroyed) {
-        sessions.end(session, 'stopped');
-        return;
-      }
-      stream(socket, head, rest, session, options);
-      socket.resume();
-    },
-    (err: unknown) => refuse(err),
-  );
 }
 
 /** Answers `200 OK` and feeds every body byte of an accepted source into its session. */

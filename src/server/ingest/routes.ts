@@ -13,11 +13,14 @@ import {
   SESSION_HEADER,
   WEBM_CONTENT_TYPE,
 } from '../../shared/protocol.js';
-import type { AuthLimiter } from '../auth-limiter.js';
+import { streamKeyOf } from '../auth/credentials.js';
+import type { AuthRule } from '../auth/gate.js';
+import { authorize } from '../auth/gate.js';
+import type { AuthLimiter } from '../auth/limiter.js';
+import { secretEquals } from '../auth/secrets.js';
 import { isKitError, KitError, sendError } from '../errors.js';
+import { checkOrigin } from '../http/origin.js';
 import type { Logger } from '../log.js';
-import { checkOrigin } from '../origin.js';
-import { keyFromAuthorization, secretEquals } from '../secrets.js';
 import type { IngestSession, IngestSessions } from './session.js';
 
 /** How long one per-chunk upload may take to arrive. */
@@ -123,54 +126,27 @@ function headerNumber(req: Request, name: string): number | null {
   return typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : null;
 }
 
-/** Chunk numbers only: takes chunk `seq` once, in order. Returns true for a duplicate. */
-function takeBySeq(session: IngestSession, seq: number, body: Buffer): boolean {
-  if (seq < session.nextSeq) return true;
-  if (seq > session.nextSeq) {
-    throw new KitError('INGEST_SEQUENCE_GAP', `Chunk ${seq} arrived before chunk ${session.nextSeq}.`, {
-      extra: { expectedSeq: session.nextSeq, expectedOffset: session.bytesIn },
-    });
-  }
-  session.feed(body);
-  session.nextSeq++;
-  return false;
-}
-
-/**
- * By byte offset: takes the part of `body` the session does not hold yet, so a resend that overlaps
- * what an earlier connection delivered (streaming or per-chunk) is applied once. Returns true when
- * nothing in it was new.
- */
-function takeByOffset(session: IngestSession, seq: number, offset: number, body: Buffer): boolean {
-  if (offset > session.bytesIn) {
-    throw new KitError(
-      'INGEST_SEQUENCE_GAP',
-      `Bytes from offset ${offset} arrived before those from ${session.bytesIn}.`,
-      { extra: { expectedSeq: session.nextSeq, expectedOffset: session.bytesIn } },
-    );
-  }
-  session.nextSeq = Math.max(session.nextSeq, seq + 1);
-  const skip = session.bytesIn - offset;
-  if (skip >= body.byteLength) return true;
-  session.feed(skip === 0 ? body : body.subarray(skip));
-  return false;
-}
-
 export function ingestRouter(options: IngestRouteOptions): Router {
   const { sessions, streamKey, maxChunkBytes, log } = options;
   const router = Router();
 
+  const keyRule: AuthRule = {
+    accepts: (creds) => {
+      const key = streamKeyOf(creds);
+      return key !== null && secretEquals(key, streamKey);
+    },
+    code: 'AUTH_BAD_KEY',
+    message: 'The stream key is wrong.',
+    logMessage: 'ingest rejected: wrong stream key',
+  };
   /** Throws AUTH_RATE_LIMITED for an address with too many wrong keys, AUTH_BAD_KEY for a wrong key. */
   const checkKey = (req: Request, mount: string): void => {
-    const ip = req.socket.remoteAddress;
-    const limited = options.authLimiter.check(ip);
-    if (limited) throw limited;
-    const key = keyFromAuthorization(req.headers.authorization);
-    if (key === null || !secretEquals(key, streamKey)) {
-      options.authLimiter.fail(ip);
-      log.warn({ mount, ip }, 'ingest rejected: wrong stream key');
-      throw new KitError('AUTH_BAD_KEY', 'The stream key is wrong.');
-    }
+    const refused = authorize(
+      options.authLimiter,
+      { ip: req.socket.remoteAddress, authorization: req.headers.authorization, log, fields: { mount } },
+      keyRule,
+    );
+    if (refused) throw refused;
   };
 
   // Only our own pages (or allowed sites) may upload from a browser; CORS stays closed here.
@@ -189,9 +165,8 @@ export function ingestRouter(options: IngestRouteOptions): Router {
     try {
       const mount = mountParam(req);
       checkKey(req, mount);
-      const opened = sessions.open(mount, { ip: req.socket.remoteAddress });
-      // A cluster claims the mount in Redis first; a single server answers at once.
-      const session = opened instanceof Promise ? await opened : opened;
+      // A cluster claims the mount in Redis first.
+      const session = await sessions.open(mount, { ip: req.socket.remoteAddress });
       const body: IngestSessionBody = {
         sessionId: session.id,
         mount,
@@ -272,7 +247,7 @@ export function ingestRouter(options: IngestRouteOptions): Router {
       }
       if (!detached) res.status(200).json({ bytesIn: session.bytesIn });
     } catch (err) {
-      if (isKitError(err) && err.code.startsWith('WEBM_')) sessions.end(session, 'error', err);
+      // An error in the bytes has ended the broadcast already (IngestSession.feed).
       if (!detached && !res.headersSent && !res.destroyed) fail(req, res, err, log);
     } finally {
       session.streamOpen = false;
@@ -285,9 +260,8 @@ export function ingestRouter(options: IngestRouteOptions): Router {
 
   // Transport 2: one POST per recorder chunk, acknowledged, idempotent on retry.
   router.post('/api/ingest/:mount/chunk', async (req, res) => {
-    let session: IngestSession | undefined;
     try {
-      session = sessions.get(mountParam(req), sessionHeader(req));
+      const session = sessions.get(mountParam(req), sessionHeader(req));
       requireWebm(req);
       const seq = headerNumber(req, SEQ_HEADER);
       if (seq === null) {
@@ -298,18 +272,9 @@ export function ingestRouter(options: IngestRouteOptions): Router {
         throw new KitError('INGEST_BAD_SEQUENCE', `Header ${OFFSET_HEADER} must be a byte offset 0, 1, 2, …`);
       }
       const body = await readBody(req, maxChunkBytes);
-      if (session.ended) throw new KitError('AUTH_BAD_SESSION', 'This broadcast has ended.');
-      // The broadcaster fell back from the streaming upload: take no more bytes from it.
-      if (session.streamOpen) session.detachStream();
-      const held = session.bytesIn;
-      const duplicate =
-        offset === undefined ? takeBySeq(session, seq, body) : takeByOffset(session, seq, offset, body);
-      // A resend after a broken connection: some or all of it was here already.
-      if (duplicate || (offset !== undefined && offset < held)) session.noteRetry();
-      const ack: ChunkAck = { ack: session.nextSeq - 1, duplicate, bytesIn: session.bytesIn };
+      const ack: ChunkAck = session.acceptChunk(seq, offset, body);
       res.status(200).set('cache-control', 'no-store').json(ack);
     } catch (err) {
-      if (session && isKitError(err) && err.code.startsWith('WEBM_')) sessions.end(session, 'error', err);
       fail(req, res, err, log);
     }
   });

@@ -3,7 +3,8 @@
  * feeds bytes through the WebM splitter into the hub, and ends on request or when idle.
  */
 import { randomBytes } from 'node:crypto';
-import { KitError } from '../errors.js';
+import type { ChunkAck } from '../../shared/protocol.js';
+import { endsBroadcast, KitError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Mount } from '../hub/mount.js';
 import type { Container, StreamInfo } from '../hub/types.js';
@@ -41,37 +42,103 @@ export class IngestSession {
   streamAbort: (() => void) | undefined;
   private readonly pipeline: IngestPipeline;
   private readonly totals: IngestTotals | null;
+  /** Ends this session for an error in its bytes (IngestSessions.end). */
+  private readonly fail: (err: KitError) => void;
 
   /** This session ends after this long without bytes. */
   readonly idleTimeoutMs: number;
 
   constructor(
     mount: Mount,
-    limits: SessionLimits,
-    idleTimeoutMs: number,
-    container: Container,
-    log: Logger,
-    totals: IngestTotals | null = null,
-    info: StreamInfo = {},
+    options: {
+      limits: SessionLimits;
+      idleTimeoutMs: number;
+      container: Container;
+      log: Logger;
+      totals: IngestTotals | null;
+      fail: (err: KitError) => void;
+      /** What the source says about the stream (Icecast's ice-* headers): the pipeline gives it to the mount. */
+      info?: StreamInfo;
+    },
   ) {
     this.mount = mount;
-    this.idleTimeoutMs = idleTimeoutMs;
-    this.totals = totals;
+    this.idleTimeoutMs = options.idleTimeoutMs;
+    this.totals = options.totals;
+    this.fail = options.fail;
+    const info = options.info ?? {};
     this.pipeline =
-      container === 'ogg' ? new OggPipeline(mount, { info }) : new WebmPipeline(mount, { limits, log, info });
+      options.container === 'ogg'
+        ? new OggPipeline(mount, { info })
+        : new WebmPipeline(mount, { limits: options.limits, log: options.log, info });
   }
 
-  /** Feeds upload bytes in order; throws KitError (WEBM_*) on bytes that cannot be split. */
+  /**
+   * Feeds upload bytes in order. Throws KitError: AUTH_BAD_SESSION once the session has ended, and
+   * the media error for bytes that cannot be read, which also ends the broadcast when the error
+   * table says so (`endsBroadcast`).
+   */
   feed(bytes: Uint8Array): void {
     if (this.ended) throw new KitError('AUTH_BAD_SESSION', 'This broadcast has ended; start a new one.');
     this.lastDataAt = Date.now();
     this.bytesIn += bytes.byteLength;
     if (this.totals) add(this.totals.bytes, this.mount.name, bytes.byteLength);
-    this.pipeline.push(bytes);
+    try {
+      this.pipeline.push(bytes);
+    } catch (err) {
+      if (endsBroadcast(err)) this.fail(err);
+      throw err;
+    }
+  }
+
+  /**
+   * Takes one per-chunk upload exactly once: by byte `offset` when the broadcaster sends one (the part
+   * of `body` this session does not hold yet, so a resend overlapping what an earlier connection
+   * delivered, streaming or per-chunk, is applied once), else by sequence number `seq` (in order,
+   * once). Stops taking bytes from an open streaming upload (the broadcaster fell back from it).
+   * Throws INGEST_SEQUENCE_GAP (with what it expects) for bytes ahead of what it holds, and what
+   * `feed` throws.
+   */
+  acceptChunk(seq: number, offset: number | undefined, body: Uint8Array): ChunkAck {
+    if (this.ended) throw new KitError('AUTH_BAD_SESSION', 'This broadcast has ended.');
+    if (this.streamOpen) this.detachStream();
+    const held = this.bytesIn;
+    const duplicate = offset === undefined ? this.takeBySeq(seq, body) : this.takeByOffset(seq, offset, body);
+    // A resend after a broken connection: some or all of it was here already.
+    if (duplicate || (offset !== undefined && offset < held)) this.noteRetry();
+    return { ack: this.nextSeq - 1, duplicate, bytesIn: this.bytesIn };
+  }
+
+  /** Chunk numbers only: takes chunk `seq` once, in order. Returns true for a duplicate. */
+  private takeBySeq(seq: number, body: Uint8Array): boolean {
+    if (seq < this.nextSeq) return true;
+    if (seq > this.nextSeq) {
+      throw new KitError('INGEST_SEQUENCE_GAP', `Chunk ${seq} arrived before chunk ${this.nextSeq}.`, {
+        extra: { expectedSeq: this.nextSeq, expectedOffset: this.bytesIn },
+      });
+    }
+    this.feed(body);
+    this.nextSeq++;
+    return false;
+  }
+
+  /** By byte offset: takes what is new in `body`. Returns true when nothing in it was new. */
+  private takeByOffset(seq: number, offset: number, body: Uint8Array): boolean {
+    if (offset > this.bytesIn) {
+      throw new KitError(
+        'INGEST_SEQUENCE_GAP',
+        `Bytes from offset ${offset} arrived before those from ${this.bytesIn}.`,
+        { extra: { expectedSeq: this.nextSeq, expectedOffset: this.bytesIn } },
+      );
+    }
+    this.nextSeq = Math.max(this.nextSeq, seq + 1);
+    const skip = this.bytesIn - offset;
+    if (skip >= body.byteLength) return true;
+    this.feed(skip === 0 ? body : body.subarray(skip));
+    return false;
   }
 
   /** Counts an upload that resent bytes this session already had. */
-  noteRetry(): void {
+  private noteRetry(): void {
     if (this.totals) add(this.totals.retries, this.mount.name, 1);
   }
 
@@ -132,31 +199,27 @@ export class IngestSessions {
   }
 
   /**
-   * Starts a broadcast on `mountName`: at once (synchronously) on a single server, after claiming
-   * the mount across the cluster when there are shared claims. MOUNT_IN_USE when someone holds it.
+   * Starts a broadcast on `mountName`, after claiming the mount across the cluster when there are
+   * shared claims. Rejects with MOUNT_IN_USE when someone holds it, MOUNT_LIMIT when the server is full.
+   * Without shared claims the mount is taken before this returns, so a second broadcaster in the same
+   * tick is refused.
    */
-  open(
+  async open(
     mountName: string,
     fields: Record<string, unknown> = {},
     options: SessionOptions = {},
-  ): IngestSession | Promise<IngestSession> {
+  ): Promise<IngestSession> {
     if (!this.claims) return this.create(mountName, fields, options);
     this.refuseIfHeld(mountName);
     // Before claiming cluster-wide: a claim this node cannot use would block the mount elsewhere.
     this.refuseIfFull(mountName, fields);
-    const claims = this.claims;
     this.claiming.add(mountName);
-    const graceMs = options.idleTimeoutMs ?? this.limits.ingestIdleTimeoutMs;
-    return claims.acquire(mountName, graceMs).then(
-      () => {
-        this.claiming.delete(mountName);
-        return this.create(mountName, fields, options);
-      },
-      (err: unknown) => {
-        this.claiming.delete(mountName);
-        throw err;
-      },
-    );
+    try {
+      await this.claims.acquire(mountName, options.idleTimeoutMs ?? this.limits.ingestIdleTimeoutMs);
+    } finally {
+      this.claiming.delete(mountName);
+    }
+    return this.create(mountName, fields, options);
   }
 
   /** MOUNT_LIMIT when `maxMounts` broadcasts are live already. */
@@ -173,7 +236,7 @@ export class IngestSessions {
    * Claims `mountName` on this server for a new broadcast; MOUNT_IN_USE when another session holds it,
    * MOUNT_LIMIT when `maxMounts` broadcasts are live already.
    */
-  create(
+  private create(
     mountName: string,
     fields: Record<string, unknown> = {},
     options: SessionOptions = {},
@@ -184,15 +247,15 @@ export class IngestSessions {
     }
     this.refuseIfFull(mountName, fields);
     const mount = this.hub.mount(mountName);
-    const session = new IngestSession(
-      mount,
-      this.limits,
-      options.idleTimeoutMs ?? this.limits.ingestIdleTimeoutMs,
-      options.container ?? 'webm',
-      this.log,
-      this.totals,
-      options.info,
-    );
+    const session: IngestSession = new IngestSession(mount, {
+      limits: this.limits,
+      idleTimeoutMs: options.idleTimeoutMs ?? this.limits.ingestIdleTimeoutMs,
+      container: options.container ?? 'webm',
+      log: this.log,
+      totals: this.totals,
+      fail: (err) => this.end(session, 'error', err),
+      info: options.info,
+    });
     this.byMount.set(mountName, session);
     this.log.info({ mount: mountName, session: session.id.slice(0, 6), ...fields }, 'ingest session started');
     return session;
@@ -248,7 +311,7 @@ export class IngestSessions {
       reason,
       bytesIn: session.bytesIn,
       seconds: Math.round((Date.now() - session.createdAt) / 100) / 10,
-      ...(error ? { code: error.code, error: error.message } : {}),
+      ...(error ? { code: error.code, err: error } : {}),
     };
     if (reason === 'error') this.log.warn(fields, 'ingest session ended');
     else this.log.info(fields, 'ingest session ended');

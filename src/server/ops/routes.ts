@@ -8,7 +8,7 @@ import type { Request, Response } from 'express';
 import { Router } from 'express';
 import type { Registry } from 'prom-client';
 import { requireAdmin } from '../admin/auth.js';
-import type { AuthLimiter } from '../auth-limiter.js';
+import type { AuthLimiter } from '../auth/limiter.js';
 import type { Logger } from '../log.js';
 
 export interface Readiness {

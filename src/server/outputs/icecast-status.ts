@@ -6,16 +6,16 @@
  */
 import type { Request, Response } from 'express';
 import { Router } from 'express';
-import { isValidMount } from '../../shared/protocol.js';
-import type { AuthLimiter } from '../auth-limiter.js';
+import { isValidMount, MAX_ICECAST_TITLE_CHARS } from '../../shared/protocol.js';
+import { passwordOf } from '../auth/credentials.js';
+import type { AuthRule } from '../auth/gate.js';
+import { authorize } from '../auth/gate.js';
+import type { AuthLimiter } from '../auth/limiter.js';
+import { secretEquals } from '../auth/secrets.js';
 import { KitError, sendError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { MountSnapshot } from '../hub/types.js';
 import type { Logger } from '../log.js';
-import { basicCredentials, secretEquals } from '../secrets.js';
-
-/** Longest title kept (Icecast truncates too). */
-export const MAX_TITLE_CHARS = 300;
 
 export interface IcecastStatusOptions {
   hub: Hub;
@@ -53,16 +53,25 @@ function sourceJson(s: MountSnapshot, origin: string): Record<string, unknown> {
   };
 }
 
-/** Credentials from Basic auth: `source` with the stream key, or `admin` with the admin token. */
-function authorized(req: Request, streamKey: string, adminToken: string): boolean {
-  const creds = basicCredentials(req.headers.authorization);
-  if (creds?.user === 'source') return secretEquals(creds.password, streamKey);
-  if (creds?.user === 'admin') return secretEquals(creds.password, adminToken);
-  return false;
+/** Icecast's metadata login: Basic `source` with the stream key, or `admin` with the admin token. */
+function metadataRule(streamKey: string, adminToken: string): AuthRule {
+  return {
+    accepts: (creds) => {
+      const source = passwordOf(creds, 'source');
+      if (source !== null) return secretEquals(source, streamKey);
+      const admin = passwordOf(creds, 'admin');
+      return admin !== null && secretEquals(admin, adminToken);
+    },
+    code: 'AUTH_BAD_KEY',
+    message: 'Bad credentials: use source:<stream key> or admin:<admin token>.',
+    challenge: 'Basic realm="onair admin"',
+    logMessage: 'metadata update rejected: bad credentials',
+  };
 }
 
 export function icecastStatusRouter(options: IcecastStatusOptions): Router {
   const { hub, log } = options;
+  const rule = metadataRule(options.streamKey, options.adminToken);
   const router = Router();
 
   router.get('/status-json.xsl', (req: Request, res: Response) => {
@@ -91,20 +100,13 @@ export function icecastStatusRouter(options: IcecastStatusOptions): Router {
 
   router.get('/admin/metadata', (req: Request, res: Response) => {
     res.setHeader('cache-control', 'no-store');
-    const ip = req.socket.remoteAddress;
-    const limited = options.authLimiter.check(ip);
-    if (limited) {
-      sendError(res, limited);
-      return;
-    }
-    if (!authorized(req, options.streamKey, options.adminToken)) {
-      options.authLimiter.fail(ip);
-      log.warn({ ip: req.socket.remoteAddress }, 'metadata update rejected: bad credentials');
-      res.setHeader('www-authenticate', 'Basic realm="onair admin"');
-      sendError(
-        res,
-        new KitError('AUTH_BAD_KEY', 'Bad credentials: use source:<stream key> or admin:<admin token>.'),
-      );
+    const refused = authorize(
+      options.authLimiter,
+      { ip: req.socket.remoteAddress, authorization: req.headers.authorization, log },
+      rule,
+    );
+    if (refused) {
+      sendError(res, refused);
       return;
     }
     const mountParam = String(req.query.mount ?? '').replace(/^\//, '');
@@ -122,7 +124,7 @@ export function icecastStatusRouter(options: IcecastStatusOptions): Router {
       sendError(res, new KitError('LISTEN_OFFLINE', `Mount "/${mountParam}" is not live.`));
       return;
     }
-    const song = String(req.query.song ?? req.query.title ?? '').slice(0, MAX_TITLE_CHARS);
+    const song = String(req.query.song ?? req.query.title ?? '').slice(0, MAX_ICECAST_TITLE_CHARS);
     mount.setTitle(song === '' ? null : song);
     log.info({ mount: mountParam, title: song }, 'title updated');
     // Icecast answers with a small XML document; its clients only look at the status.

@@ -5,6 +5,7 @@
  * the bytes every listener shares.
  */
 import type net from 'node:net';
+import { rawHead, replyError } from '../http/raw-reply.js';
 import type { Hub } from '../hub/hub.js';
 import type { Sink, SinkEndReason } from '../hub/types.js';
 import type { RequestHead } from '../ingest/http-head.js';
@@ -46,12 +47,6 @@ export class SocketSink implements Sink {
   }
 }
 
-function headBlock(status: string, headers: Record<string, string>): string {
-  let out = `HTTP/1.1 ${status}\r\n`;
-  for (const [k, v] of Object.entries(headers)) out += `${k}: ${v}\r\n`;
-  return `${out}connection: close\r\n\r\n`;
-}
-
 /** True when `head` is a stream request this fast path serves (GET or HEAD of a listen path). */
 export function isRawListen(head: RequestHead): boolean {
   return (head.method === 'GET' || head.method === 'HEAD') && parseListenPath(head.path) !== null;
@@ -74,21 +69,16 @@ export function serveRawListener(
     mount?.state !== 'live' ? offlineError(target.mount) : listenerLimitError(options.hub, mount, options);
   if (!mount || refusal) {
     const err = refusal ?? offlineError(target.mount);
-    const body = JSON.stringify(err.toBody());
-    socket.end(
-      headBlock(`${err.status} ${err.status === 404 ? 'Not Found' : 'Service Unavailable'}`, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': String(Buffer.byteLength(body)),
-        'cache-control': 'no-store',
-        'access-control-allow-origin': '*',
-        ...(err.status === 503 ? { 'retry-after': '30' } : {}),
-      }) + (head.method === 'HEAD' ? '' : body),
-    );
+    replyError(socket, err, {
+      version: '1.1',
+      headers: { 'access-control-allow-origin': '*', ...(err.status === 503 ? { 'retry-after': '30' } : {}) },
+      headOnly: head.method === 'HEAD',
+    });
     return;
   }
   const container = listenContainer(target.ext, mount);
   socket.setNoDelay(true);
-  socket.write(headBlock('200 OK', listenHeaders(mount, container)));
+  socket.write(rawHead(200, listenHeaders(mount, container), '1.1'));
   if (head.method === 'HEAD') {
     socket.end();
     return;

@@ -16,10 +16,11 @@ import { WebSocketServer } from 'ws';
 import type { StatusErrorMessage, StatusMessage } from '../../shared/protocol.js';
 import { isValidMount, paths } from '../../shared/protocol.js';
 import { KitError } from '../errors.js';
+import { checkOrigin } from '../http/origin.js';
+import { replyError } from '../http/raw-reply.js';
 import type { Hub } from '../hub/hub.js';
 import type { MountSnapshot } from '../hub/types.js';
 import type { Logger } from '../log.js';
-import { checkOrigin } from '../origin.js';
 
 /** Listener-count changes within this window go out as one message (a small audience)... */
 export const COALESCE_MS = 200;
@@ -75,7 +76,7 @@ export interface StatusServerOptions {
   /** Sockets the server holds at most; more upgrades get 503 STATUS_FULL. */
   maxSockets: number;
   /** Sockets one address holds at most; more upgrades get 429 STATUS_ADDRESS_LIMIT. */
-  maxSocketsPerIp: number;
+  maxSocketsPerAddress: number;
 }
 
 export class StatusServer {
@@ -90,7 +91,7 @@ export class StatusServer {
 
   private readonly allowedOrigins: readonly string[];
   private readonly maxSockets: number;
-  private readonly maxSocketsPerIp: number;
+  private readonly maxSocketsPerAddress: number;
   /** Sockets taken (upgrading or open), in total and per remote address; released when the socket closes. */
   private taken = 0;
   private readonly takenByIp = new Map<string, number>();
@@ -101,7 +102,7 @@ export class StatusServer {
     this.hub = options.hub;
     this.allowedOrigins = options.allowedOrigins;
     this.maxSockets = options.maxSockets;
-    this.maxSocketsPerIp = options.maxSocketsPerIp;
+    this.maxSocketsPerAddress = options.maxSocketsPerAddress;
     this.log = options.log;
     this.unsubscribe = this.hub.onChange((snap, kind) => {
       if (kind !== 'listeners') this.sendNow(snap.mount);
@@ -150,10 +151,10 @@ export class StatusServer {
       );
     }
     const mine = this.takenByIp.get(ip) ?? 0;
-    if (mine >= this.maxSocketsPerIp) {
+    if (mine >= this.maxSocketsPerAddress) {
       return new KitError(
         'STATUS_ADDRESS_LIMIT',
-        `Your address has ${this.maxSocketsPerIp} status sockets open, as many as one address may (maxStatusSocketsPerIp).`,
+        `Your address has ${this.maxSocketsPerAddress} status sockets open, as many as one address may (maxStatusSocketsPerAddress).`,
       );
     }
     this.taken++;
@@ -213,7 +214,7 @@ export class StatusServer {
       peer.alive = true;
     });
     ws.on('message', () => this.onMessage(peer));
-    ws.on('error', (err) => this.log.debug({ err: err.message, mount }, 'status socket error'));
+    ws.on('error', (err) => this.log.debug({ err, mount }, 'status socket error'));
     ws.on('close', () => {
       set.delete(peer);
       if (set.size === 0 && this.peers.get(mount) === set) this.peers.delete(mount);
@@ -300,18 +301,5 @@ const TEXT_FRAME = { binary: false, compress: false } as const;
 
 /** Answers a refused upgrade with the error's HTTP status and JSON body, and closes the socket. */
 export function rejectUpgrade(socket: Duplex, err: KitError): void {
-  const reason: Record<number, string> = {
-    400: 'Bad Request',
-    403: 'Forbidden',
-    404: 'Not Found',
-    429: 'Too Many Requests',
-    503: 'Service Unavailable',
-  };
-  const body = JSON.stringify(err.toBody());
-  // Once the answer is out the socket goes, whatever the peer does (as ws does for its own refusals).
-  socket.once('finish', () => socket.destroy());
-  socket.end(
-    `HTTP/1.1 ${err.status} ${reason[err.status] ?? 'Error'}\r\nConnection: close\r\n` +
-      `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
+  replyError(socket, err, { version: '1.1' });
 }

@@ -5,6 +5,7 @@ import { Hub } from '../../../src/server/hub/hub.js';
 import type { MountClaims } from '../../../src/server/ingest/session.js';
 import { IngestSession, IngestSessions } from '../../../src/server/ingest/session.js';
 import { silentLogger } from '../../../src/server/log.js';
+import { loadFixture } from '../../helpers/clients.js';
 
 const LIMITS = { maxInitBytes: 1024, maxElementBytes: 1024, ingestIdleTimeoutMs: 5_000, maxMounts: 100 };
 
@@ -40,14 +41,13 @@ function sessions(claims?: MountClaims): IngestSessions {
 }
 
 describe('IngestSessions#open', () => {
-  it('opens at once, synchronously, without shared claims', () => {
+  it('takes the mount before it returns without shared claims, refusing a second broadcaster in the same tick', async () => {
     const s = sessions();
     const opened = s.open('live');
-    assert.ok(opened instanceof IngestSession);
-    assert.throws(
-      () => s.open('live'),
-      (err: unknown) => err instanceof KitError && err.code === 'MOUNT_IN_USE',
-    );
+    assert.equal(s.isLive('live'), true);
+    const second = s.open('live');
+    assert.ok((await opened) instanceof IngestSession);
+    await assert.rejects(second, (err: unknown) => err instanceof KitError && err.code === 'MOUNT_IN_USE');
     s.close();
   });
 
@@ -57,8 +57,8 @@ describe('IngestSessions#open', () => {
     const opened = s.open('live', {}, { idleTimeoutMs: 7_000 });
     assert.ok(opened instanceof Promise);
     assert.deepEqual(claims.acquired, [['live', 7_000]]);
-    assert.throws(
-      () => s.open('live'),
+    await assert.rejects(
+      s.open('live'),
       (err: unknown) => err instanceof KitError && err.code === 'MOUNT_IN_USE',
     );
     claims.answer();
@@ -74,10 +74,7 @@ describe('IngestSessions#open', () => {
     const s = sessions(claims);
     const opened = s.open('live');
     claims.answer(new KitError('MOUNT_IN_USE', 'another node'));
-    await assert.rejects(
-      opened as Promise<IngestSession>,
-      (err: unknown) => err instanceof KitError && err.code === 'MOUNT_IN_USE',
-    );
+    await assert.rejects(opened, (err: unknown) => err instanceof KitError && err.code === 'MOUNT_IN_USE');
     assert.equal(s.isLive('live'), false);
     const again = s.open('live');
     claims.answer();
@@ -94,6 +91,112 @@ describe('IngestSessions#open', () => {
     s.endMount('live', 'error');
     assert.equal(session.ended, true);
     assert.equal(s.isLive('live'), false);
+    s.close();
+  });
+});
+
+describe('IngestSession#acceptChunk', () => {
+  const { bytes } = loadFixture();
+  const part = (from: number, to: number): Buffer => bytes.subarray(from, to);
+
+  it('takes chunks by sequence number once, in order, and acknowledges each', async () => {
+    const s = sessions();
+    const session = await s.open('live');
+    assert.deepEqual(session.acceptChunk(0, undefined, part(0, 1000)), {
+      ack: 0,
+      duplicate: false,
+      bytesIn: 1000,
+    });
+    assert.deepEqual(session.acceptChunk(1, undefined, part(1000, 1500)), {
+      ack: 1,
+      duplicate: false,
+      bytesIn: 1500,
+    });
+    assert.deepEqual(session.acceptChunk(1, undefined, part(1000, 1500)), {
+      ack: 1,
+      duplicate: true,
+      bytesIn: 1500,
+    });
+    assert.equal(s.totals.retries.get('live'), 1);
+    assert.throws(
+      () => session.acceptChunk(3, undefined, part(1500, 1600)),
+      (err: unknown) =>
+        err instanceof KitError &&
+        err.code === 'INGEST_SEQUENCE_GAP' &&
+        err.extra.expectedSeq === 2 &&
+        err.extra.expectedOffset === 1500,
+    );
+    assert.equal(session.bytesIn, 1500);
+    s.close();
+  });
+
+  it('takes by byte offset only what it does not hold yet, whatever the sequence number', async () => {
+    const s = sessions();
+    const session = await s.open('live');
+    session.acceptChunk(0, 0, part(0, 1000));
+    // A resend overlapping what it holds: only the new part is taken.
+    assert.deepEqual(session.acceptChunk(1, 600, part(600, 1400)), {
+      ack: 1,
+      duplicate: false,
+      bytesIn: 1400,
+    });
+    assert.equal(s.totals.retries.get('live'), 1);
+    // Nothing new in it at all.
+    assert.deepEqual(session.acceptChunk(1, 1000, part(1000, 1400)), {
+      ack: 1,
+      duplicate: true,
+      bytesIn: 1400,
+    });
+    assert.equal(s.totals.retries.get('live'), 2);
+    assert.equal(s.totals.bytes.get('live'), 1400);
+    assert.throws(
+      () => session.acceptChunk(2, 1500, part(1500, 1600)),
+      (err: unknown) =>
+        err instanceof KitError && err.code === 'INGEST_SEQUENCE_GAP' && err.extra.expectedOffset === 1400,
+    );
+    s.close();
+  });
+
+  it('stops taking bytes from an open streaming upload', async () => {
+    const s = sessions();
+    const session = await s.open('live');
+    let aborted = 0;
+    session.streamOpen = true;
+    session.streamAbort = () => aborted++;
+    session.acceptChunk(0, 0, part(0, 100));
+    assert.equal(aborted, 1);
+    s.close();
+  });
+
+  it('refuses chunks once the broadcast has ended', async () => {
+    const s = sessions();
+    const session = await s.open('live');
+    s.end(session, 'stopped');
+    assert.throws(
+      () => session.acceptChunk(0, 0, part(0, 100)),
+      (err: unknown) => err instanceof KitError && err.code === 'AUTH_BAD_SESSION',
+    );
+    s.close();
+  });
+
+  it('ends the broadcast on bytes that are not WebM, as the error table says', async () => {
+    const s = sessions();
+    const session = await s.open('live');
+    assert.throws(
+      () => session.acceptChunk(0, 0, Buffer.from('this is not webm at all, not even close')),
+      (err: unknown) => err instanceof KitError && err.code === 'WEBM_CORRUPT',
+    );
+    assert.equal(session.ended, true);
+    assert.equal(s.isLive('live'), false);
+    s.close();
+  });
+
+  it('keeps the broadcast live on a sequence gap', async () => {
+    const s = sessions();
+    const session = await s.open('live');
+    assert.throws(() => session.acceptChunk(5, undefined, part(0, 100)));
+    assert.equal(session.ended, false);
+    assert.equal(s.isLive('live'), true);
     s.close();
   });
 });

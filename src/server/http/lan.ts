@@ -13,3 +13,10 @@ export function lanAddresses(): string[] {
 export function machineName(): string {
   return hostname();
 }
+
+/** Addresses other machines can use: every LAN address when bound to all, none for loopback. */
+export function reachableAddresses(host: string): string[] {
+  if (host === '0.0.0.0' || host === '::') return lanAddresses();
+  if (host === 'localhost' || host === '::1' || host.startsWith('127.')) return [];
+  return [host];
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AuthLimiter } from '../../src/server/auth-limiter.js';
+import { AuthLimiter } from '../../../src/server/auth/limiter.js';
 
 function limiter(maxTrackedAddresses = 100): { l: AuthLimiter; clock: { t: number } } {
   const clock = { t: 1_000_000 };

@@ -33,25 +33,37 @@ export async function loadOrCreateSecret(
   return { key, created: true };
 }
 
+export interface Secrets {
+  streamKey: string;
+  /** True when it was generated just now (the banner says so). */
+  streamKeyCreated: boolean;
+  adminToken: string;
+  adminTokenCreated: boolean;
+}
+
+/** The operator's stream key and admin token, or the ones kept in (or now created in) the data dir. */
+export async function loadSecrets(config: {
+  dataDir: string;
+  streamKey: string | null;
+  adminToken: string | null;
+}): Promise<Secrets> {
+  const stream = config.streamKey
+    ? { key: config.streamKey, created: false }
+    : await loadOrCreateStreamKey(config.dataDir);
+  const admin = config.adminToken
+    ? { key: config.adminToken, created: false }
+    : await loadOrCreateSecret(config.dataDir, ADMIN_TOKEN_FILE);
+  return {
+    streamKey: stream.key,
+    streamKeyCreated: stream.created,
+    adminToken: admin.key,
+    adminTokenCreated: admin.created,
+  };
+}
+
 /** Compares two secrets in constant time (hashing first so lengths leak nothing either). */
 export function secretEquals(given: string, expected: string): boolean {
   const a = createHash('sha256').update(given).digest();
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
-}
-
-/** User and password of an `Authorization: Basic …` header; null when it is absent or not Basic. */
-export function basicCredentials(header: string | undefined): { user: string; password: string } | null {
-  const m = /^Basic\s+(\S+)$/i.exec(header?.trim() ?? '');
-  if (!m?.[1]) return null;
-  const decoded = Buffer.from(m[1], 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon < 0 ? null : { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
-
-/** The stream key from an `Authorization` header: `Bearer KEY`, or Basic with any user and KEY as password. */
-export function keyFromAuthorization(header: string | undefined): string | null {
-  const bearer = /^Bearer\s+(.*)$/i.exec(header?.trim() ?? '');
-  if (bearer) return bearer[1]?.trim() || null;
-  return basicCredentials(header)?.password || null;
 }

@@ -4,7 +4,7 @@
  * as it asked for) or one on the operator's allow-list. Tools that send no Origin (ffmpeg, curl,
  * native apps) are not browsers acting for another site, so they pass.
  */
-import { KitError } from './errors.js';
+import { KitError } from '../errors.js';
 
 export function originAllowed(
   origin: string | undefined,

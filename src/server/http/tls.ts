@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import selfsigned from 'selfsigned';
+import { lanAddresses, machineName } from './lan.js';
 
 export interface TlsMaterial {
   cert: string;
@@ -70,4 +71,21 @@ export async function loadTls(opts: {
     selfSigned: true,
     fingerprint256: new X509Certificate(pems.cert).fingerprint256,
   };
+}
+
+/** The HTTPS listener's material, for this machine's names and LAN addresses; null when HTTPS is off. */
+export function serverTls(config: {
+  httpsPort: number | null;
+  dataDir: string;
+  tlsCertFile: string | null;
+  tlsKeyFile: string | null;
+}): Promise<TlsMaterial | null> {
+  if (config.httpsPort === null) return Promise.resolve(null);
+  return loadTls({
+    dataDir: config.dataDir,
+    certFile: config.tlsCertFile,
+    keyFile: config.tlsKeyFile,
+    hostnames: [machineName(), `${machineName()}.local`],
+    ips: lanAddresses(),
+  });
 }

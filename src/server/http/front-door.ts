@@ -5,12 +5,13 @@
  */
 import type { Server } from 'node:http';
 import net from 'node:net';
-import type { Hub } from './hub/hub.js';
-import { findHeadEnd, MAX_HEAD_BYTES, parseRequestHead } from './ingest/http-head.js';
-import type { SourceOptions } from './ingest/icecast-source.js';
-import { serveSource } from './ingest/icecast-source.js';
-import type { ListenLimits } from './outputs/listen.js';
-import { isRawListen, serveRawListener } from './outputs/raw-listen.js';
+import type { Hub } from '../hub/hub.js';
+import { findHeadEnd, MAX_HEAD_BYTES, parseRequestHead } from '../ingest/http-head.js';
+import type { SourceOptions } from '../ingest/icecast-source.js';
+import { serveSource } from '../ingest/icecast-source.js';
+import type { ListenLimits } from '../outputs/listen.js';
+import { isRawListen, serveRawListener } from '../outputs/raw-listen.js';
+import { rawHead } from './raw-reply.js';
 
 /** Methods the front door may keep; anything else goes to the HTTP server as soon as it is seen. */
 const OURS: ReadonlySet<string> = new Set(['SOURCE', 'PUT', 'GET', 'HEAD']);
@@ -51,7 +52,7 @@ export function frontDoor(httpServer: Server, options: FrontDoorOptions): net.Se
         // Answer, then stop keeping what the peer still sends: the head timer destroys the socket.
         socket.off('data', onData);
         buf = Buffer.alloc(0);
-        socket.end('HTTP/1.0 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n');
+        socket.end(rawHead(431, {}, '1.0'));
         return;
       }
       if (end < 0) return;

@@ -1,8 +1,8 @@
 /** The two pages, their assets, and `/api/info`. */
 import type { Response } from 'express';
 import express, { Router } from 'express';
-import type { ServerInfo } from '../shared/protocol.js';
-import { isValidMount, paths } from '../shared/protocol.js';
+import type { ServerInfo } from '../../shared/protocol.js';
+import { isValidMount, paths } from '../../shared/protocol.js';
 
 /**
  * Headers on every page: no sniffing, no referrer leaks, scripts and media from ourselves only.

@@ -3,7 +3,7 @@
  * is refused (429) for a while, even with the right one, so keys cannot be guessed at line speed.
  * Memory is bounded: at most `maxTrackedAddresses` entries, oldest forgotten first.
  */
-import { KitError } from './errors.js';
+import { KitError } from '../errors.js';
 
 export interface AuthLimiterOptions {
   /** Failures allowed within `windowMs` before the address is refused. */

@@ -1,0 +1,47 @@
+/**
+ * The one credential check every protected endpoint makes, whichever transport it arrives on
+ * (express route, raw Icecast source socket): an address the limiter refuses gets AUTH_RATE_LIMITED
+ * (429) whatever it sends; a wrong credential is counted against its address, logged once, and
+ * refused with the rule's 401.
+ */
+import { KitError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { Credentials } from './credentials.js';
+import { parseAuthorization } from './credentials.js';
+import type { AuthLimiter } from './limiter.js';
+
+/** What one endpoint accepts, and how it refuses. */
+export interface AuthRule {
+  /** True when `creds` are right for this endpoint. */
+  accepts(creds: Credentials | null): boolean;
+  code: 'AUTH_BAD_KEY' | 'AUTH_BAD_TOKEN';
+  message: string;
+  /** `WWW-Authenticate` sent with the 401, for clients that ask for credentials only when challenged. */
+  challenge?: string;
+  /** The warning logged for each refusal. */
+  logMessage: string;
+}
+
+/** One request's side of the check. */
+export interface AuthAttempt {
+  ip: string | undefined;
+  authorization: string | undefined;
+  /** The endpoint's logger, and what its refusal line says besides the address. */
+  log: Logger;
+  fields?: Record<string, unknown>;
+}
+
+/**
+ * Null when `attempt` may pass `rule`; else the error to answer with: AUTH_RATE_LIMITED while `limiter`
+ * refuses the address, or the rule's 401 (with its challenge), counted against the address and logged.
+ */
+export function authorize(limiter: AuthLimiter, attempt: AuthAttempt, rule: AuthRule): KitError | null {
+  const limited = limiter.check(attempt.ip);
+  if (limited) return limited;
+  if (rule.accepts(parseAuthorization(attempt.authorization))) return null;
+  limiter.fail(attempt.ip);
+  attempt.log.warn({ ...attempt.fields, ip: attempt.ip }, rule.logMessage);
+  return new KitError(rule.code, rule.message, {
+    headers: rule.challenge ? { 'www-authenticate': rule.challenge } : undefined,
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * Every HTTP route in one router, in data-flow order: ingest, listeners, Icecast status, admin, ops,
+ * pages; then 404 and the error answer for anything a route let through.
+ */
+import type { NextFunction, Request, Response } from 'express';
+import express from 'express';
+import type { ServerInfo } from '../../shared/protocol.js';
+import { DEFAULT_MOUNT } from '../../shared/protocol.js';
+import { adminRecordingsRouter } from '../admin/recordings.js';
+import type { AuthLimiter } from '../auth/limiter.js';
+import type { Secrets } from '../auth/secrets.js';
+import type { Cluster } from '../cluster/cluster.js';
+import type { Config } from '../config.js';
+import { KitError, sendError } from '../errors.js';
+import type { Hub } from '../hub/hub.js';
+import { ingestRouter } from '../ingest/routes.js';
+import type { IngestSessions } from '../ingest/session.js';
+import type { Logger } from '../log.js';
+import { createMetrics } from '../ops/metrics.js';
+import type { Readiness } from '../ops/routes.js';
+import { opsRouter } from '../ops/routes.js';
+import { icecastStatusRouter } from '../outputs/icecast-status.js';
+import type { ListenLimits } from '../outputs/listen.js';
+import { listenRouter } from '../outputs/listen.js';
+import type { StatusServer } from '../outputs/status.js';
+import type { Recorder } from '../recording/recorder.js';
+import { reachableAddresses } from './lan.js';
+import { pagesRouter } from './pages.js';
+
+export interface RouterParts {
+  config: Readonly<Config>;
+  log: Logger;
+  secrets: Secrets;
+  authLimiter: AuthLimiter;
+  hub: Hub;
+  sessions: IngestSessions;
+  cluster: Cluster | null;
+  recorder: Recorder | null;
+  status: StatusServer;
+  listenLimits: ListenLimits;
+  version: string;
+  publicDir: string;
+  /** The listeners' ports, once they listen (`/api/info`). */
+  ports: () => { http: number; https: number | null };
+  /** True once the server is closing (`/readyz`). */
+  closing: () => boolean;
+}
+
+export function appRouter(parts: RouterParts): express.Router {
+  const { config, log, secrets, authLimiter, hub, sessions, cluster } = parts;
+  const readiness = (): Readiness => {
+    if (parts.closing()) return { ready: false, reason: 'shutting down' };
+    if (cluster && !cluster.ready) return { ready: false, reason: 'redis unreachable' };
+    return { ready: true };
+  };
+  const info = (): ServerInfo => ({
+    name: 'onair',
+    version: parts.version,
+    httpPort: parts.ports().http,
+    httpsPort: parts.ports().https,
+    defaultMount: DEFAULT_MOUNT,
+    lanAddresses: reachableAddresses(config.host),
+  });
+  const admin = log.child({ scope: 'admin' });
+  const router = express.Router();
+  router.use(
+    ingestRouter({
+      allowedOrigins: config.allowedOrigins,
+      sessions,
+      authLimiter,
+      streamKey: secrets.streamKey,
+      maxChunkBytes: config.maxChunkBytes,
+      log: log.child({ scope: 'ingest' }),
+    }),
+  );
+  router.use(listenRouter({ ...parts.listenLimits, hub, log: log.child({ scope: 'listen' }) }));
+  router.use(
+    icecastStatusRouter({
+      hub,
+      authLimiter,
+      streamKey: secrets.streamKey,
+      adminToken: secrets.adminToken,
+      serverId: `onair ${parts.version}`,
+      startedAt: new Date(),
+      log: admin,
+    }),
+  );
+  router.use(
+    adminRecordingsRouter({
+      recorder: parts.recorder,
+      adminToken: secrets.adminToken,
+      authLimiter,
+      log: admin,
+    }),
+  );
+  router.use(
+    opsRouter({
+      registry: createMetrics({
+        hub,
+        sessions,
+        cluster,
+        statusConnections: () => parts.status.connections,
+      }),
+      readiness,
+      adminToken: secrets.adminToken,
+      authLimiter,
+      log: admin,
+    }),
+  );
+  router.use(pagesRouter({ publicDir: parts.publicDir, info }));
+  router.use((req: Request, res: Response) => {
+    sendError(res, new KitError('NOT_FOUND', `Nothing at ${req.method} ${req.path}.`));
+  });
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    // body-parser and friends: a client error (malformed JSON, body too large) with its status.
+    const status = (err as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      sendError(res, new KitError('BAD_REQUEST', `The request body could not be read (${status}).`));
+      return;
+    }
+    log.error({ err }, 'request failed');
+    sendError(res, new KitError('INTERNAL', 'Something went wrong on the server.'));
+  });
+  return router;
+}

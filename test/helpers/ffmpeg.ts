@@ -28,13 +28,19 @@ export function startFfmpegSource(opts: {
   seconds: number;
   legacy?: boolean;
   freqHz?: number;
+  /**
+   * `steady` (default): a Cluster / an Ogg page every 100 ms. `default`: ffmpeg's own muxer settings, as
+   * the README's command runs them: about one page or Cluster per second, so the source sends in 1 s bursts.
+   */
+  muxer?: 'steady' | 'default';
   extraArgs?: string[];
 }): FfmpegSource {
   const contentType = opts.format === 'webm' ? 'audio/webm' : 'audio/ogg';
+  const steady = (opts.muxer ?? 'steady') === 'steady';
   const muxArgs =
     opts.format === 'webm'
-      ? ['-f', 'webm', '-cluster_time_limit', '100', '-live', '1']
-      : ['-f', 'ogg', '-page_duration', '100000'];
+      ? ['-f', 'webm', ...(steady ? ['-cluster_time_limit', '100', '-live', '1'] : [])]
+      : ['-f', 'ogg', ...(steady ? ['-page_duration', '100000'] : [])];
   const protoArgs = opts.url.startsWith('icecast://')
     ? ['-content_type', contentType, ...(opts.legacy ? ['-legacy_icecast', '1'] : [])]
     : ['-method', 'PUT', '-content_type', contentType];

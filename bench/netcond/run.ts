@@ -1,0 +1,197 @@
+/**
+ * Network-conditions bench (prints figures; not a test). Run after the build:
+ *   node build/node/bench/netcond/run.js [--seconds 60] [--skip 5] [--rungs lowlat,mse,progressive]
+ *     [--conditions loopback,burst,jitter,stall,spikes,cap256] [--out result.json]
+ *
+ * For each condition, one real server, one real ffmpeg source sending a steady 440 Hz tone (Ogg/Opus,
+ * Icecast PUT), and one Chromium with one listener page per rung (`?player=…`), all pages reaching
+ * the server through the conditions proxy (test/helpers/proxy.ts). Each page's output is watched by
+ * the in-page silence meter (test/helpers/page-audio.ts) for `--seconds`; silences in the first
+ * `--skip` seconds after the first sound are left out (start-up). Per rung and condition: dropouts per
+ * minute, total and longest silence, the target buffer the player settled on, the buffer ahead (the
+ * player's share of the delay) p50/p90, and reconnects.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium, playwrightDriver } from '../../test/helpers/chromium.js';
+import { startFfmpegSource } from '../../test/helpers/ffmpeg.js';
+import { bufferedAhead, STARTED, waitForStatus } from '../../test/helpers/listener-page.js';
+import { type SilenceReport, silenceInPage, startSilenceMeter } from '../../test/helpers/page-audio.js';
+import { type ProxyConditions, startProxy } from '../../test/helpers/proxy.js';
+import { startTestServer } from '../../test/helpers/server.js';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    skip: { type: 'string', default: '5' },
+    rungs: { type: 'string', default: 'lowlat,mse,progressive' },
+    conditions: { type: 'string', default: 'loopback,burst,jitter,stall,spikes,cap256' },
+    out: { type: 'string' },
+  },
+});
+const SECONDS = Number(values.seconds);
+const SKIP_MS = Number(values.skip) * 1000;
+const RUNGS = values.rungs.split(',') as Rung[];
+type Rung = 'lowlat' | 'mse' | 'progressive';
+
+interface Condition {
+  id: string;
+  name: string;
+  /** The source sends one Ogg page a second (ffmpeg's default muxer settings) instead of one per 100 ms. */
+  burst?: boolean;
+  proxy: ProxyConditions;
+  /** Seconds of stall per minute the condition imposes (for the "≤ 110 % of the stalls" target). */
+  stallMsPerMin?: number;
+}
+
+const CONDITIONS: Condition[] = [
+  { id: 'loopback', name: 'loopback', proxy: {} },
+  { id: 'burst', name: 'source bursting once a second', burst: true, proxy: {} },
+  { id: 'jitter', name: 'jitter 20–100 ms', proxy: { down: { jitterMs: [20, 100] } } },
+  {
+    id: 'stall',
+    name: '400 ms stall every 10 s',
+    proxy: { down: { stall: { everyMs: 10_000, forMs: 400 } } },
+    stallMsPerMin: 2_400,
+  },
+  {
+    id: 'spikes',
+    name: '2 % of chunks delayed 300 ms',
+    proxy: { down: { spikeProbability: 0.02, spikeMs: 300 } },
+  },
+  { id: 'cap256', name: '256 kbit/s cap', proxy: { down: { bandwidthKbps: 256 } } },
+];
+
+interface Row {
+  rung: Rung;
+  condition: string;
+  measuredS: number;
+  dropoutsPerMin: number;
+  silentMs: number;
+  longestMs: number;
+  stallMsPerMin: number | null;
+  targetMs: number | null;
+  aheadP50Ms: number;
+  aheadP90Ms: number;
+  connects: number;
+  report: SilenceReport;
+}
+
+function quantile(xs: number[], q: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
+}
+
+/** Silences after the first sound + SKIP_MS only. */
+function afterSkip(r: SilenceReport): {
+  dropouts: number;
+  silentMs: number;
+  longestMs: number;
+  spanMs: number;
+} {
+  const from = (r.firstSoundMs ?? 0) + SKIP_MS;
+  const gaps = r.gaps.filter(([at]) => at >= from);
+  if (r.ongoingMs > 0) gaps.push([r.measuredMs - r.ongoingMs, r.ongoingMs]);
+  return {
+    dropouts: gaps.length,
+    silentMs: gaps.reduce((a, [, len]) => a + len, 0),
+    longestMs: gaps.reduce((a, [, len]) => Math.max(a, len), 0),
+    spanMs: Math.max(1, r.measuredMs - from),
+  };
+}
+
+async function runCondition(cond: Condition): Promise<Row[]> {
+  const server = await startTestServer();
+  const proxy = await startProxy({ ...cond.proxy, seed: 12 });
+  proxy.setTarget(server.server.httpPort);
+  const source = startFfmpegSource({
+    url: `icecast://source:${server.streamKey}@127.0.0.1:${server.server.httpPort}/live`,
+    format: 'ogg',
+    seconds: SECONDS + 30,
+    muxer: cond.burst ? 'default' : 'steady',
+  });
+  const browser = await launchChromium({ autoplay: true });
+  try {
+    const context: BrowserContext = await browser.newContext();
+    const pages = new Map<Rung, Page>();
+    for (const rung of RUNGS) {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${proxy.port}/?player=${rung}`);
+      pages.set(rung, page);
+    }
+    for (const page of pages.values()) {
+      await waitForStatus(page, STARTED, 20_000);
+      await page.locator('#note', { hasText: /Playing live|Catching up/ }).waitFor({ timeout: 20_000 });
+    }
+    for (const page of pages.values())
+      await startSilenceMeter(playwrightDriver(page), { selector: '#player' });
+    const connectsAtStart = proxy.accepted;
+    const ahead = new Map<Rung, number[]>(RUNGS.map((r) => [r, []]));
+    const started = Date.now();
+    while (Date.now() - started < SECONDS * 1000) {
+      await new Promise((r) => setTimeout(r, 1_000));
+      for (const [rung, page] of pages) ahead.get(rung)?.push((await bufferedAhead(page)) * 1000);
+    }
+    const rows: Row[] = [];
+    for (const [rung, page] of pages) {
+      const report = await playwrightDriver(page).run(silenceInPage, '#player');
+      const a = afterSkip(report);
+      const target = await page.locator('#player').getAttribute('data-target-ms');
+      const xs = ahead.get(rung) ?? [];
+      rows.push({
+        rung,
+        condition: cond.name,
+        measuredS: Math.round(a.spanMs / 1000),
+        dropoutsPerMin: (a.dropouts * 60_000) / a.spanMs,
+        silentMs: a.silentMs,
+        longestMs: a.longestMs,
+        stallMsPerMin: cond.stallMsPerMin ?? null,
+        targetMs: target === null ? null : Number(target),
+        aheadP50Ms: quantile(xs, 0.5),
+        aheadP90Ms: quantile(xs, 0.9),
+        connects: proxy.accepted - connectsAtStart,
+        report,
+      });
+    }
+    await context.close();
+    return rows;
+  } finally {
+    await browser.close();
+    source.stop();
+    await source.exited;
+    await proxy.close();
+    await server.close();
+  }
+}
+
+const rungName: Record<Rung, string> = { lowlat: 'low latency', mse: 'MSE', progressive: 'plain <audio>' };
+const all: Row[] = [];
+for (const id of values.conditions.split(',')) {
+  const cond = CONDITIONS.find((c) => c.id === id);
+  if (!cond) throw new Error(`unknown condition ${id}`);
+  process.stderr.write(`[netcond] ${cond.name}, ${SECONDS} s…\n`);
+  const rows = await runCondition(cond);
+  for (const r of rows) {
+    process.stderr.write(
+      `  ${rungName[r.rung]}: ${r.dropoutsPerMin.toFixed(1)}/min, silent ${r.silentMs} ms, longest ${r.longestMs} ms, ` +
+        `target ${r.targetMs ?? '—'} ms, ahead p50 ${r.aheadP50Ms.toFixed(0)} ms, connects ${r.connects}\n`,
+    );
+  }
+  all.push(...rows);
+}
+
+console.log(
+  `\n| rung | condition | dropouts / min (after ${SKIP_MS / 1000} s) | total silence | longest | target buffer | buffer ahead p50 / p90 | new connections |`,
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of all) {
+  const stalls =
+    r.stallMsPerMin === null ? '' : ` (stalls: ${Math.round((r.stallMsPerMin * r.measuredS) / 60)} ms)`;
+  console.log(
+    `| ${rungName[r.rung]} | ${r.condition} | ${r.dropoutsPerMin.toFixed(1)} | ${r.silentMs} ms${stalls} | ${r.longestMs} ms | ` +
+      `${r.targetMs === null ? '—' : `${r.targetMs} ms`} | ${r.aheadP50Ms.toFixed(0)} / ${r.aheadP90Ms.toFixed(0)} ms | ${r.connects} |`,
+  );
+}
+if (values.out) writeFileSync(values.out, JSON.stringify(all, null, 2));

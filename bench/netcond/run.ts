@@ -13,13 +13,18 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { launchChromium, playwrightDriver } from '../../test/helpers/chromium.js';
-import { startFfmpegSource } from '../../test/helpers/ffmpeg.js';
-import { bufferedAhead, STARTED, waitForStatus } from '../../test/helpers/listener-page.js';
-import { type SilenceReport, silenceInPage, startSilenceMeter } from '../../test/helpers/page-audio.js';
-import { type ProxyConditions, startProxy } from '../../test/helpers/proxy.js';
-import { startTestServer } from '../../test/helpers/server.js';
+import {
+  listenerRecord,
+  openMeteredListener,
+  type Rung,
+  silencesAfter,
+  startListenRig,
+} from '../../test/helpers/listen-rig.js';
+import { bufferedAhead } from '../../test/helpers/listener-page.js';
+import type { SilenceReport } from '../../test/helpers/page-audio.js';
+import type { ProxyConditions } from '../../test/helpers/proxy.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +38,6 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 const SKIP_MS = Number(values.skip) * 1000;
 const RUNGS = values.rungs.split(',') as Rung[];
-type Rung = 'lowlat' | 'mse' | 'progressive';
 
 interface Condition {
   id: string;
@@ -84,50 +88,18 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
 }
 
-/** Silences after the first sound + SKIP_MS only. */
-function afterSkip(r: SilenceReport): {
-  dropouts: number;
-  silentMs: number;
-  longestMs: number;
-  spanMs: number;
-} {
-  const from = (r.firstSoundMs ?? 0) + SKIP_MS;
-  const gaps = r.gaps.filter(([at]) => at >= from);
-  if (r.ongoingMs > 0) gaps.push([r.measuredMs - r.ongoingMs, r.ongoingMs]);
-  return {
-    dropouts: gaps.length,
-    silentMs: gaps.reduce((a, [, len]) => a + len, 0),
-    longestMs: gaps.reduce((a, [, len]) => Math.max(a, len), 0),
-    spanMs: Math.max(1, r.measuredMs - from),
-  };
-}
-
 async function runCondition(cond: Condition): Promise<Row[]> {
-  const server = await startTestServer();
-  const proxy = await startProxy({ ...cond.proxy, seed: 12 });
-  proxy.setTarget(server.server.httpPort);
-  const source = startFfmpegSource({
-    url: `icecast://source:${server.streamKey}@127.0.0.1:${server.server.httpPort}/live`,
-    format: 'ogg',
-    seconds: SECONDS + 30,
-    muxer: cond.burst ? 'default' : 'steady',
+  const rig = await startListenRig({
+    proxy: { ...cond.proxy, seed: 12 },
+    burst: cond.burst,
+    seconds: SECONDS + 40,
   });
   const browser = await launchChromium({ autoplay: true });
   try {
-    const context: BrowserContext = await browser.newContext();
+    const context = await browser.newContext();
     const pages = new Map<Rung, Page>();
-    for (const rung of RUNGS) {
-      const page = await context.newPage();
-      await page.goto(`http://127.0.0.1:${proxy.port}/?player=${rung}`);
-      pages.set(rung, page);
-    }
-    for (const page of pages.values()) {
-      await waitForStatus(page, STARTED, 20_000);
-      await page.locator('#note', { hasText: /Playing live|Catching up/ }).waitFor({ timeout: 20_000 });
-    }
-    for (const page of pages.values())
-      await startSilenceMeter(playwrightDriver(page), { selector: '#player' });
-    const connectsAtStart = proxy.accepted;
+    for (const rung of RUNGS) pages.set(rung, await openMeteredListener(context, rig, rung));
+    const connectsAtStart = rig.proxy.accepted;
     const ahead = new Map<Rung, number[]>(RUNGS.map((r) => [r, []]));
     const started = Date.now();
     while (Date.now() - started < SECONDS * 1000) {
@@ -136,8 +108,8 @@ async function runCondition(cond: Condition): Promise<Row[]> {
     }
     const rows: Row[] = [];
     for (const [rung, page] of pages) {
-      const report = await playwrightDriver(page).run(silenceInPage, '#player');
-      const a = afterSkip(report);
+      const { silence: report } = await listenerRecord(playwrightDriver(page));
+      const a = silencesAfter(report, SKIP_MS);
       const target = await page.locator('#player').getAttribute('data-target-ms');
       const xs = ahead.get(rung) ?? [];
       rows.push({
@@ -151,7 +123,7 @@ async function runCondition(cond: Condition): Promise<Row[]> {
         targetMs: target === null ? null : Number(target),
         aheadP50Ms: quantile(xs, 0.5),
         aheadP90Ms: quantile(xs, 0.9),
-        connects: proxy.accepted - connectsAtStart,
+        connects: rig.proxy.accepted - connectsAtStart,
         report,
       });
     }
@@ -159,10 +131,7 @@ async function runCondition(cond: Condition): Promise<Row[]> {
     return rows;
   } finally {
     await browser.close();
-    source.stop();
-    await source.exited;
-    await proxy.close();
-    await server.close();
+    await rig.close();
   }
 }
 

@@ -109,12 +109,18 @@ export async function runMseSession(opts: MseSessionOptions): Promise<void> {
     const reader = await readerPromise;
 
     let started = false;
+    // Bytes appended so far: with `bytes` (received) and the buffered end, the watchdog's record tells
+    // a stuck append (received, not appended) from a demuxer that takes bytes and makes no audio
+    // (appended, end still) and from a renderer that does not play what is buffered (end moves).
+    let appended = 0;
+    let atProgress = { appended: 0, bytes: 0, end: 0 };
     let lastTrimMs = performance.now();
     const queue = new AppendQueue(
       sb,
       {
         evictableRange: () => backBufferRange(audio, QUOTA_KEEP_BACK_S),
-        onAppended: () => {
+        onAppended: (n) => {
+          appended += n;
           if (!started) {
             started = true;
             seekIntoBuffer(audio);
@@ -168,13 +174,16 @@ export async function runMseSession(opts: MseSessionOptions): Promise<void> {
         lastBytesMs,
         bytes,
       });
+      if (verdict.kind === 'playing') atProgress = { appended, bytes, end: bufferedEnd(audio) ?? 0 };
       if (verdict.kind === 'playing' && verdict.resumed) hooks.onPlaying();
       else if (verdict.kind === 'silent') hooks.onStalled(verdict.reason);
       else if (verdict.kind === 'nudge') {
         hooks.onStalled(verdict.reason);
         nudge(audio);
       } else if (verdict.kind === 'restart') {
-        audio.dataset.lastStall = describeStall(audio, verdict.why);
+        audio.dataset.lastStall =
+          `${describeStall(audio, verdict.why)}; since the audio stopped: ${bytes - atProgress.bytes} bytes received, ` +
+          `${appended - atProgress.appended} appended, buffered end ${atProgress.end.toFixed(2)} → ${bufferedEnd(audio)?.toFixed(2)}`;
         fail(new PlayerError('STALLED', verdict.why));
       }
     }, LIVE_EDGE_INTERVAL_MS);

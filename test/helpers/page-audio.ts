@@ -280,6 +280,31 @@ export function playheadInPage(selector: string): Playhead {
   return { t: el.currentTime, paused: el.paused === true };
 }
 
+/** In the page: from now on, records every text `selector` shows (window.__onairTexts[selector], at most 1000). */
+export function recordTextsInPage(selector: string): void {
+  const w = globalThis as unknown as {
+    document: { querySelector(s: string): { textContent: string | null } | null };
+    MutationObserver: new (cb: () => void) => { observe(node: object, opts: object): void };
+    __onairTexts?: Record<string, string[]>;
+  };
+  const el = w.document.querySelector(selector);
+  if (!el) throw new Error(`recordTextsInPage: no ${selector}`);
+  w.__onairTexts ??= {};
+  const log: string[] = [(el.textContent ?? '').trim()];
+  w.__onairTexts[selector] = log;
+  new w.MutationObserver(() => {
+    const text = (el.textContent ?? '').trim();
+    if (log[log.length - 1] !== text) log.push(text);
+    if (log.length > 1000) log.shift();
+  }).observe(el, { childList: true, characterData: true, subtree: true });
+}
+
+/** In the page: the texts recorded by recordTextsInPage, in order (repeats collapsed). */
+export function recordedTextsInPage(selector: string): string[] {
+  const w = globalThis as unknown as { __onairTexts?: Record<string, string[]> };
+  return [...(w.__onairTexts?.[selector] ?? [])];
+}
+
 /** In the page: an element's trimmed text, or null when there is no such element. */
 export function textInPage(selector: string): string | null {
   const w = globalThis as unknown as PageGlobals;

@@ -15,7 +15,7 @@ import {
   silenceInPage,
   startSilenceMeter,
 } from './page-audio.js';
-import { type Proxy, type ProxyOptions, startProxy } from './proxy.js';
+import { type NetProxy, type ProxyOptions, startProxy } from './proxy.js';
 import { startTestServer, type TestServer } from './server.js';
 
 /** The listener's rungs, as `?player=` names them. */
@@ -24,7 +24,7 @@ export type Rung = 'lowlat' | 'mse' | 'progressive';
 export interface ListenRig {
   server: TestServer;
   /** Listener pages go through this; the source does not. */
-  proxy: Proxy;
+  proxy: NetProxy;
   source: FfmpegSource;
   /** The listener page URL for `rung`, through the proxy. */
   url(rung: Rung): string;

@@ -45,7 +45,7 @@ export interface ProxyOptions extends ProxyConditions {
   seed?: number;
 }
 
-export interface Proxy {
+export interface NetProxy {
   port: number;
   /** Connections opened so far (to see a page reconnect). */
   readonly accepted: number;
@@ -61,7 +61,7 @@ export interface Proxy {
 }
 
 /** Back-compat name: the proxy used only for cuts. */
-export type CutProxy = Proxy;
+export type CutProxy = NetProxy;
 
 const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
 /** A chunk is cut into segments of at most this many bytes under a bandwidth cap (about one TCP segment). */
@@ -194,7 +194,7 @@ class Link {
 }
 
 /** Starts the proxy; with no conditions it copies bytes as they come (and can still cut). */
-export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
+export async function startProxy(options: ProxyOptions = {}): Promise<NetProxy> {
   let target = 0;
   let refuseUntil = 0;
   let accepted = 0;
@@ -282,6 +282,6 @@ export async function startProxy(options: ProxyOptions = {}): Promise<Proxy> {
 }
 
 /** A proxy without conditions, for tests that only cut connections. */
-export function startCutProxy(): Promise<Proxy> {
+export function startCutProxy(): Promise<NetProxy> {
   return startProxy();
 }

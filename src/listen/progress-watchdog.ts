@@ -37,7 +37,13 @@ export type WatchdogVerdict =
   | { kind: 'idle' };
 
 export interface WatchdogOptions {
-  /** Silent this long → tell the listener (and nudge a player that holds audio). */
+  /**
+   * Silent this long while holding audio → nudge. Chromium's MSE waits longer after each underflow
+   * before it plays again (a 400 ms network stall every 10 s gave silences of 164, 496, then 854 ms
+   * with 0.3–1 s buffered); a nudge restarts it at once.
+   */
+  nudgeMs: number;
+  /** Silent this long → tell the listener. */
   silentMs: number;
   /** Silent this long although audio is held or bytes keep coming → restart. */
   restartMs: number;
@@ -52,6 +58,7 @@ export interface WatchdogOptions {
 }
 
 export const WATCHDOG_DEFAULTS: WatchdogOptions = {
+  nudgeMs: 300,
   silentMs: 700,
   restartMs: 1_600,
   deadMs: 4_000,
@@ -84,10 +91,15 @@ export class ProgressWatchdog {
       return s.paused ? { kind: 'idle' } : { kind: 'playing', resumed };
     }
     const silentFor = s.nowMs - this.#lastMoveMs;
-    if (silentFor < this.opts.silentMs) return { kind: 'idle' };
     const reason: StallReason =
       s.nowMs - s.lastBytesMs > this.opts.noBytesMs ? 'reconnecting' : 'catching-up';
     const held = (s.aheadS ?? 0) >= this.opts.heldS;
+    if (held && !this.#nudged && silentFor >= this.opts.nudgeMs) {
+      this.#nudged = true;
+      this.#reported = true;
+      return { kind: 'nudge', reason };
+    }
+    if (silentFor < this.opts.silentMs) return { kind: 'idle' };
     const fed = s.bytes - this.#bytesAtMove >= this.opts.heldBytes;
     if (silentFor >= this.opts.restartMs && (held || fed)) {
       return {
@@ -98,10 +110,6 @@ export class ProgressWatchdog {
       };
     }
     this.#reported = true;
-    if (held && !this.#nudged) {
-      this.#nudged = true;
-      return { kind: 'nudge', reason };
-    }
     return { kind: 'silent', reason };
   }
 }

@@ -9,6 +9,8 @@
  * - A session forced stuck (its appends, or its decodes, stop landing): detected and recovered within
  *   3 s, the page saying so instead of "Playing live.".
  * - Firefox ESR behind the jitter keeps playing.
+ * - A broadcaster page whose upload goes through 20–100 ms of jitter and a 400 ms stall every 10 s:
+ *   the recording holds every packet once, and a listener hears no gap longer than the stall's.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -24,7 +26,7 @@ import {
   silencesAfter,
   startListenRig,
 } from '../helpers/listen-rig.js';
-import { assertHears440 } from '../helpers/listener-page.js';
+import { assertHears440, goLiveIn, waitForStatus } from '../helpers/listener-page.js';
 import {
   assertHearsTone,
   assertPlayheadAdvances,
@@ -34,6 +36,9 @@ import {
   startSilenceMeter,
   waitForText,
 } from '../helpers/page-audio.js';
+import { startProxy } from '../helpers/proxy.js';
+import { assertEveryPacketOnce, onlyRecording, packetTimes } from '../helpers/recording.js';
+import { startTestServer } from '../helpers/server.js';
 
 const STARTED = 'The stream is started';
 const PLAYING = 'Playing live.';
@@ -246,6 +251,49 @@ describe('Firefox ESR behind 20–100 ms of jitter', () => {
       assert.ok((await tab.run(silenceInPage, '#player')).measuredMs > 15_000);
     } finally {
       await firefox.close();
+    }
+  });
+});
+
+describe('broadcaster behind 20–100 ms of jitter and a 400 ms stall every 10 s', () => {
+  it('loses no byte, and the listener hears no gap longer than the stall', async (t) => {
+    const server = await startTestServer();
+    const proxy = await startProxy({
+      up: { jitterMs: [20, 100], stall: { everyMs: 10_000, forMs: 400 } },
+      down: { jitterMs: [20, 100] },
+    });
+    proxy.setTarget(server.server.httpPort);
+    const browser = await launchChromium({ autoplay: true });
+    try {
+      const context = await browser.newContext();
+      const listener = await context.newPage();
+      await listener.goto(`${server.baseUrl}/`);
+      await waitForStatus(listener, 'OFFLINE');
+      // Plain HTTP through the proxy: the per-chunk upload, each chunk a POST that must come through.
+      const wentLive = Date.now();
+      const host = await goLiveIn(context, `http://127.0.0.1:${proxy.port}`, server.streamKey);
+      await waitForStatus(listener, STARTED, 15_000);
+      await listener.locator('#note', { hasText: PLAYING }).waitFor({ timeout: 15_000 });
+      const tab = playwrightDriver(listener);
+      await startSilenceMeter(tab, { selector: '#player' });
+      await sleep(25_000);
+      const { silence } = await listenerRecord(tab);
+      const stoppedAt = Date.now();
+      await host.click('#stop');
+      await waitForStatus(listener, 'OFFLINE', 15_000);
+      const after3 = silencesAfter(silence, 3_000);
+      t.diagnostic(`listener: ${describeSilence(silence)}; proxy held at most ${proxy.maxQueuedBytes} bytes`);
+      assert.ok(after3.longestMs <= 700, `the listener was silent ${after3.longestMs} ms at a stretch`);
+      // OFFLINE: the broadcast ended, and with it the recording.
+      const recorded = assertEveryPacketOnce(packetTimes(await onlyRecording(server)));
+      const wall = (stoppedAt - wentLive) / 1000;
+      t.diagnostic(`recorded ${recorded.toFixed(2)} s of a ${wall.toFixed(2)} s broadcast`);
+      assert.ok(recorded > wall - 3, `recorded ${recorded.toFixed(2)} s of a ${wall.toFixed(2)} s broadcast`);
+      await context.close();
+    } finally {
+      await browser.close();
+      await proxy.close();
+      await server.close();
     }
   });
 });

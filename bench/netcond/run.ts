@@ -151,16 +151,28 @@ for (const id of values.conditions.split(',')) {
   all.push(...rows);
 }
 
+// One row per condition, one column per rung: the README's table.
+const cell = (r: Row): string =>
+  `${r.dropoutsPerMin.toFixed(1)} / min; ${r.silentMs} ms, longest ${r.longestMs} ms; ` +
+  `ahead ${r.aheadP50Ms.toFixed(0)} / ${r.aheadP90Ms.toFixed(0)} ms${r.targetMs === null ? '' : ` (target ${r.targetMs})`}` +
+  (r.connects > 0 ? `; ${r.connects} reconnects` : '');
 console.log(
-  `\n| rung | condition | dropouts / min (after ${SKIP_MS / 1000} s) | total silence | longest | target buffer | buffer ahead p50 / p90 | new connections |`,
+  `\n| condition (60 s each) | ${RUNGS.map((r) => `${rungName[r]}: dropouts, silence total and longest, buffer ahead p50 / p90`).join(' | ')} |`,
 );
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const r of all) {
+console.log(`| --- |${RUNGS.map(() => ' --- |').join('')}`);
+for (const id of values.conditions.split(',')) {
+  const rows = all.filter((r) => r.condition === CONDITIONS.find((c) => c.id === id)?.name);
+  const first = rows[0];
+  if (!first) continue;
   const stalls =
-    r.stallMsPerMin === null ? '' : ` (stalls: ${Math.round((r.stallMsPerMin * r.measuredS) / 60)} ms)`;
+    first.stallMsPerMin === null
+      ? ''
+      : ` (stalls: ${Math.round((first.stallMsPerMin * first.measuredS) / 60)} ms)`;
   console.log(
-    `| ${rungName[r.rung]} | ${r.condition} | ${r.dropoutsPerMin.toFixed(1)} | ${r.silentMs} ms${stalls} | ${r.longestMs} ms | ` +
-      `${r.targetMs === null ? '—' : `${r.targetMs} ms`} | ${r.aheadP50Ms.toFixed(0)} / ${r.aheadP90Ms.toFixed(0)} ms | ${r.connects} |`,
+    `| ${first.condition}${stalls} | ${RUNGS.map((rung) => {
+      const r = rows.find((x) => x.rung === rung);
+      return r ? cell(r) : '—';
+    }).join(' | ')} |`,
   );
 }
 if (values.out) writeFileSync(values.out, JSON.stringify(all, null, 2));

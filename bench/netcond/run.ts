@@ -8,14 +8,17 @@
  * the server through the conditions proxy (test/helpers/proxy.ts). Each page's output is watched by
  * the in-page silence meter (test/helpers/page-audio.ts) for `--seconds`; silences in the first
  * `--skip` seconds after the first sound are left out (start-up). Per rung and condition: dropouts per
- * minute, total and longest silence, the target buffer the player settled on, the buffer ahead (the
- * player's share of the delay) p50/p90, and reconnects.
+ * minute, total and longest silence, glass-to-glass p50/p90 (the tone dips for 30 ms every
+ * MARKER_EVERY_S; source side: when ffmpeg had encoded the dip, from its -progress reports; listener
+ * side: when the page's graph played it, output latency not added), the target buffer the player
+ * settled on, and reconnects.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { launchChromium, playwrightDriver } from '../../test/helpers/chromium.js';
 import {
+  glassToGlass,
   listenerRecord,
   openMeteredListener,
   type Rung,
@@ -38,6 +41,8 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 const SKIP_MS = Number(values.skip) * 1000;
 const RUNGS = values.rungs.split(',') as Rung[];
+/** Marker dips in the tone this often: glass-to-glass above this would alias. */
+const MARKER_EVERY_S = 4;
 
 interface Condition {
   id: string;
@@ -78,6 +83,9 @@ interface Row {
   targetMs: number | null;
   aheadP50Ms: number;
   aheadP90Ms: number;
+  g2gP50Ms: number;
+  g2gP90Ms: number;
+  g2gN: number;
   connects: number;
   report: SilenceReport;
 }
@@ -112,6 +120,10 @@ async function runCondition(cond: Condition): Promise<Row[]> {
       const a = silencesAfter(report, SKIP_MS);
       const target = await page.locator('#player').getAttribute('data-target-ms');
       const xs = ahead.get(rung) ?? [];
+      const from = Date.now() - a.spanMs;
+      const g2g = glassToGlass(rig, report.dips, MARKER_EVERY_S).filter(
+        (_, i) => (report.dips[i] ?? 0) >= from,
+      );
       rows.push({
         rung,
         condition: cond.name,
@@ -123,6 +135,9 @@ async function runCondition(cond: Condition): Promise<Row[]> {
         targetMs: target === null ? null : Number(target),
         aheadP50Ms: quantile(xs, 0.5),
         aheadP90Ms: quantile(xs, 0.9),
+        g2gP50Ms: quantile(g2g, 0.5),
+        g2gP90Ms: quantile(g2g, 0.9),
+        g2gN: g2g.length,
         connects: rig.proxy.accepted - connectsAtStart,
         report,
       });
@@ -145,7 +160,7 @@ for (const id of values.conditions.split(',')) {
   for (const r of rows) {
     process.stderr.write(
       `  ${rungName[r.rung]}: ${r.dropoutsPerMin.toFixed(1)}/min, silent ${r.silentMs} ms, longest ${r.longestMs} ms, ` +
-        `target ${r.targetMs ?? '—'} ms, ahead p50 ${r.aheadP50Ms.toFixed(0)} ms, connects ${r.connects}\n`,
+        `G2G p50 ${r.g2gP50Ms.toFixed(0)} ms (n=${r.g2gN}), target ${r.targetMs ?? '—'} ms, ahead p50 ${r.aheadP50Ms.toFixed(0)} ms, connects ${r.connects}\n`,
     );
   }
   all.push(...rows);
@@ -154,10 +169,11 @@ for (const id of values.conditions.split(',')) {
 // One row per condition, one column per rung: the README's table.
 const cell = (r: Row): string =>
   `${r.dropoutsPerMin.toFixed(1)} / min; ${r.silentMs} ms, longest ${r.longestMs} ms; ` +
+  `G2G ${r.g2gP50Ms.toFixed(0)} / ${r.g2gP90Ms.toFixed(0)} ms (n=${r.g2gN}); ` +
   `ahead ${r.aheadP50Ms.toFixed(0)} / ${r.aheadP90Ms.toFixed(0)} ms${r.targetMs === null ? '' : ` (target ${r.targetMs})`}` +
   (r.connects > 0 ? `; ${r.connects} reconnects` : '');
 console.log(
-  `\n| condition (60 s each) | ${RUNGS.map((r) => `${rungName[r]}: dropouts, silence total and longest, buffer ahead p50 / p90`).join(' | ')} |`,
+  `\n| condition (60 s each) | ${RUNGS.map((r) => `${rungName[r]}: dropouts, silence total and longest, glass-to-glass and buffer ahead p50 / p90`).join(' | ')} |`,
 );
 console.log(`| --- |${RUNGS.map(() => ' --- |').join('')}`);
 for (const id of values.conditions.split(',')) {

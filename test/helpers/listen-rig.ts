@@ -37,6 +37,8 @@ export interface ListenRigOptions {
   burst?: boolean;
   /** How long the source sends. */
   seconds: number;
+  /** Marker dips in the tone every this many seconds (see startFfmpegSource), for glass-to-glass. */
+  markerEveryS?: number;
   mount?: string;
 }
 
@@ -50,6 +52,7 @@ export async function startListenRig(opts: ListenRigOptions): Promise<ListenRig>
     format: 'ogg',
     seconds: opts.seconds,
     muxer: opts.burst ? 'default' : 'steady',
+    markerEveryS: opts.markerEveryS,
   });
   return {
     server,
@@ -111,4 +114,20 @@ export function silencesAfter(
     longestMs: gaps.reduce((a, [, len]) => Math.max(a, len), 0),
     spanMs: Math.max(1, r.measuredMs - from),
   };
+}
+
+/**
+ * Glass-to-glass of each marker dip a listener played (ms): its wall time minus the time the source
+ * encoded the marker before it. Markers come every `everyS`, so a latency above that would alias.
+ */
+export function glassToGlass(rig: ListenRig, dips: number[], everyS: number): number[] {
+  const out: number[] = [];
+  const t0 = rig.source.wallAt(0);
+  if (t0 === null) return out;
+  for (const d of dips) {
+    const k = Math.floor((d - t0) / (everyS * 1000));
+    const at = rig.source.wallAt(k * everyS);
+    if (k >= 0 && at !== null) out.push(d - at);
+  }
+  return out;
 }

@@ -133,6 +133,12 @@ export interface SilenceReport {
   unmeasuredMs: number;
   /** The last silences as [start, length] (at most 500). */
   gaps: Array<[number, number]>;
+  /**
+   * Wall-clock times (Date.now(), ms) at which a marker dip started to play: the tone falling to under
+   * half its level for at least 10 ms after at least 500 ms without one (at most 500). The page's
+   * graph, not the loudspeaker: the output latency is not added.
+   */
+  dips: number[];
 }
 
 export interface SilenceMeterOptions {
@@ -184,6 +190,15 @@ export function silenceMeterInPage(arg: SilenceMeterOptions): void {
   let dropouts = 0;
   let unmeasured = 0;
   const gaps: Array<[number, number]> = [];
+  const dips: number[] = [];
+  // Marker dips: a slow peak follower (2 s) of the tone's level, and the frames the envelope has been
+  // under half of it (while not silent).
+  const slowDecay = Math.exp(-1 / (2 * sr));
+  let level = 0;
+  let dipRun = 0;
+  let lastDip = Number.NEGATIVE_INFINITY;
+  const DIP_FRAMES = 0.01 * sr;
+  const DIP_GAP_FRAMES = 0.5 * sr;
   const ms = (frames: number): number => Math.round((frames / sr) * 1000);
   const endRun = (): void => {
     if (firstSound !== null && run >= minGap) {
@@ -204,6 +219,7 @@ export function silenceMeterInPage(arg: SilenceMeterOptions): void {
     ongoingMs: 0,
     unmeasuredMs: 0,
     gaps,
+    dips,
     stop: () => clearInterval(timer),
   };
   const timer = setInterval(() => {
@@ -225,9 +241,22 @@ export function silenceMeterInPage(arg: SilenceMeterOptions): void {
       n = buf.length;
     }
     analyser.getFloatTimeDomainData(buf);
+    const wallNow = Date.now();
     for (let i = buf.length - n; i < buf.length; i++) {
       env = Math.max(Math.abs(buf[i] ?? 0), env * decay);
       at++;
+      level = Math.max(env, level * slowDecay);
+      if (env >= thr && env < 0.5 * level) {
+        dipRun++;
+        if (dipRun === DIP_FRAMES && at - dipRun - lastDip > DIP_GAP_FRAMES) {
+          lastDip = at - dipRun;
+          // The dip began `dipRun` frames before this one, which played buf.length - 1 - i frames ago.
+          dips.push(wallNow - ((buf.length - 1 - i + dipRun) / sr) * 1000);
+          if (dips.length > MAX_GAPS) dips.shift();
+        }
+      } else {
+        dipRun = 0;
+      }
       if (env >= thr) {
         if (firstSound === null) firstSound = at;
         else if (run > 0) endRun();
@@ -262,6 +291,7 @@ export function silenceInPage(selector: string): SilenceReport {
     ongoingMs: r.ongoingMs,
     unmeasuredMs: r.unmeasuredMs,
     gaps: r.gaps.slice(),
+    dips: r.dips.slice(),
   };
 }
 

@@ -197,8 +197,9 @@ export function silenceMeterInPage(arg: SilenceMeterOptions): void {
   let level = 0;
   let dipRun = 0;
   let lastDip = Number.NEGATIVE_INFINITY;
-  const DIP_FRAMES = 0.01 * sr;
-  const DIP_GAP_FRAMES = 0.5 * sr;
+  // Whole frames: at 44.1 kHz 0.01 * sr is 441.00000000000006, which a frame count never equals.
+  const DIP_FRAMES = Math.round(0.01 * sr);
+  const DIP_GAP_FRAMES = Math.round(0.5 * sr);
   const ms = (frames: number): number => Math.round((frames / sr) * 1000);
   const endRun = (): void => {
     if (firstSound !== null && run >= minGap) {

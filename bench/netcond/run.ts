@@ -101,6 +101,7 @@ async function runCondition(cond: Condition): Promise<Row[]> {
     proxy: { ...cond.proxy, seed: 12 },
     burst: cond.burst,
     seconds: SECONDS + 40,
+    markerEveryS: MARKER_EVERY_S,
   });
   const browser = await launchChromium({ autoplay: true });
   try {

@@ -49,7 +49,11 @@ const browser = {
 for (const p of pages) cpSync(join(root, 'src', p, 'static'), join(out, 'public'), { recursive: true });
 
 const node = {
-  entryPoints: ['src/server', 'src/shared', 'test', 'bench', 'scripts'].flatMap((d) => listTs(join(root, d))),
+  entryPoints: [
+    ...['src/server', 'src/shared', 'test', 'bench', 'scripts'].flatMap((d) => listTs(join(root, d))),
+    // The listener's pure modules (no DOM), for their unit tests.
+    ...['buffer-target.ts', 'progress-watchdog.ts'].map((f) => join(root, 'src', 'listen', f)),
+  ],
   outdir: join(out, 'node'),
   outbase: root,
   format: 'esm',

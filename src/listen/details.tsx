@@ -1,4 +1,7 @@
-/** Details: the playback path and, while playing, how much audio is buffered (the player's share of the delay). */
+/**
+ * Details: the playback path and, while playing, how much audio is buffered (the player's share of
+ * the delay), the target buffer the player has learnt, and the dropouts so far.
+ */
 import type { RefObject } from 'preact';
 import { latencyText } from './format.js';
 import { bufferAhead } from './live-edge.js';
@@ -13,15 +16,16 @@ export function Details({ audioRef, live }: { audioRef: RefObject<HTMLAudioEleme
   const audio = audioRef.current;
   const path = detectPlaybackPath();
   const parts = [path.label];
-  if (live && audio && path.kind === 'lowlat') {
-    const d = audio.dataset;
-    if (d.bufferMs !== undefined) parts.push(`${d.bufferMs} ms buffered (target ${d.targetMs} ms)`);
-    if (d.underruns && d.underruns !== '0') parts.push(`${d.underruns} underruns`);
+  const d = audio?.dataset;
+  if (live && audio && d && path.kind === 'lowlat') {
+    if (d.bufferMs !== undefined) parts.push(`${d.bufferMs} ms buffered`);
   } else if (live && audio) {
     const ahead = audio.getAttribute('src') ? bufferAhead(audio) : null;
     if (ahead !== null) parts.push(latencyText(ahead));
     if (audio.playbackRate !== 1) parts.push(`catching up ×${audio.playbackRate}`);
   }
+  if (live && d?.targetMs !== undefined) parts.push(`target ${d.targetMs} ms`);
+  if (live && d?.underruns !== undefined) parts.push(`${d.underruns} dropouts`);
   return (
     <p id="details" class="details">
       {parts.join(' · ')}

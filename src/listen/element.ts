@@ -1,5 +1,6 @@
 /** The `<audio>` side of a session: play() with autoplay handling, and the element's own events. */
 import { isAbortError, isNotAllowedError, PlayerError } from './player-error.js';
+import type { StallReason } from './progress-watchdog.js';
 
 /** Why the element is not playing although the session runs: autoplay refused, or paused from outside. */
 export type PauseReason = 'blocked' | 'paused';
@@ -9,6 +10,8 @@ export interface ElementHooks {
   onPlaying(): void;
   /** play() was refused with NotAllowedError, or the OS / a headset / the lock screen paused it. */
   onPaused(reason: PauseReason): void;
+  /** Live and meant to play, but silent for a while (the progress watchdog says why). */
+  onStalled(reason: StallReason): void;
 }
 
 /** Calls play(); a NotAllowedError becomes onPaused('blocked'), never an error. */

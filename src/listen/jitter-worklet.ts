@@ -1,17 +1,19 @@
 /**
  * AudioWorklet: the low-latency player's jitter buffer. Decoded PCM comes in over the port in bursts
- * (one per recorder chunk), so the buffer is a sawtooth; what matters is its trough, the margin left
- * just before the next burst. `target` is that margin. Playback starts once target + START_EXTRA_MS
- * are buffered. On an underrun it goes silent, counts it, and raises the target by STEP_MS (up to
- * MAX_TARGET_MS); after STABLE_S seconds without one it lowers it by SHRINK_MS (down to
- * MIN_TARGET_MS). Every WINDOW_S the trough is compared with the target and the read rate set
- * slightly above or below 1 (linear-interpolation resampling within ±MAX_RATE_DEV): clock drift and
- * backlog are absorbed without clicks. A backlog past JUMP_MS is dropped at once. The ring never
- * holds more than CAPACITY_S seconds.
+ * (one per recorder chunk, or one per second from a bursty source), so the buffer is a sawtooth and
+ * what matters is its trough, the margin left just before the next burst. BufferTarget
+ * (buffer-target.ts) learns the delivery pattern and gives the margin to aim the trough at (it grows
+ * on repeated underruns, follows the arrival jitter, shrinks when calm) and, every CONTROL_S, the
+ * excess: the read rate is set slightly above or below 1 from it (linear-interpolation resampling
+ * within ±MAX_RATE_DEV), so clock drift and a small backlog play off without clicks; an excess past
+ * JUMP_MS (the audio held back by a stall) is dropped at once. Playback (re)starts once the margin
+ * plus START_EXTRA_MS are buffered. The ring never holds more than CAPACITY_S seconds.
  */
+import { BufferTarget } from './buffer-target.js';
 
 // The AudioWorkletGlobalScope, declared here: TypeScript's DOM library does not describe it.
 declare const sampleRate: number;
+declare const currentFrame: number;
 declare function registerProcessor(name: string, ctor: new () => AudioWorkletProcessorLike): void;
 declare class AudioWorkletProcessorLike {
   readonly port: MessagePort;
@@ -22,15 +24,14 @@ declare const AudioWorkletProcessor: typeof AudioWorkletProcessorLike;
 const MIN_TARGET_MS = 30;
 const START_TARGET_MS = 40;
 const START_EXTRA_MS = 40;
-const WINDOW_S = 0.5;
-/** Rate change per second of trough error. */
+/** How often the rate and the backlog are looked at. */
+const CONTROL_S = 0.25;
+/** Rate change per second of excess. */
 const GAIN = 0.5;
-const MAX_TARGET_MS = 400;
-const STEP_MS = 20;
-const SHRINK_MS = 5;
-const STABLE_S = 10;
-/** A trough this far above the target (a stall, a backgrounded tab) is dropped at once. */
-const JUMP_MS = 250;
+/** A stall a phone can ride out; the margin never grows past this. */
+const MAX_TARGET_MS = 1_500;
+/** An excess this large (a stall's backlog, a backgrounded tab) is dropped at once. */
+const JUMP_MS = 200;
 const MAX_RATE_DEV = 0.05;
 const CAPACITY_S = 4;
 const STATS_EVERY_S = 0.25;
@@ -39,9 +40,15 @@ export interface JitterStats {
   type: 'stats';
   bufferedMs: number;
   targetMs: number;
+  /** The usual time between bursts of audio, ms (null until two have come). */
+  intervalMs: number | null;
   underruns: number;
+  /** Audio dropped so far (backlog beyond the target), ms. */
+  droppedMs: number;
   rate: number;
   playing: boolean;
+  /** Audio played so far, ms: the progress watchdog checks that it advances. */
+  playedMs: number;
 }
 
 class JitterProcessor extends AudioWorkletProcessor {
@@ -49,14 +56,13 @@ class JitterProcessor extends AudioWorkletProcessor {
   #cap = Math.round(CAPACITY_S * sampleRate);
   #write = 0;
   #read = 0;
-  #target = (START_TARGET_MS / 1000) * sampleRate;
+  #buffer = new BufferTarget({ minMs: MIN_TARGET_MS, startMs: START_TARGET_MS, maxMs: MAX_TARGET_MS });
   #playing = false;
-  #underruns = 0;
-  #stableFrames = 0;
   #statsFrames = 0;
+  #controlFrames = 0;
   #rate = 1;
-  #windowMin = Number.POSITIVE_INFINITY;
-  #windowFrames = 0;
+  #droppedMs = 0;
+  #playedFrames = 0;
 
   constructor() {
     super();
@@ -65,7 +71,18 @@ class JitterProcessor extends AudioWorkletProcessor {
     };
   }
 
+  #nowMs(): number {
+    return (currentFrame / sampleRate) * 1000;
+  }
+
+  #frames(ms: number): number {
+    return (ms / 1000) * sampleRate;
+  }
+
   #append(channels: Float32Array[]): void {
+    // The level just before this audio lands: a trough of the sawtooth (only meaningful while playing).
+    const level = this.#playing ? ((this.#write - this.#read) / sampleRate) * 1000 : Number.POSITIVE_INFINITY;
+    this.#buffer.arrival(this.#nowMs(), level);
     while (this.#ring.length < channels.length) this.#ring.push(new Float32Array(this.#cap));
     const n = channels[0]?.length ?? 0;
     for (let c = 0; c < channels.length; c++) {
@@ -78,40 +95,45 @@ class JitterProcessor extends AudioWorkletProcessor {
     if (this.#write - this.#read > this.#cap - 128) this.#read = this.#write - (this.#cap - 128);
   }
 
+  /** Every CONTROL_S while playing: drop a stall's backlog, or steer the rate toward the target. */
+  #control(): void {
+    // What the last period's rate already played off (or held back): the trough history follows it.
+    this.#buffer.dropped((this.#rate - 1) * CONTROL_S * 1000);
+    const excess = this.#buffer.excessMs(this.#nowMs());
+    if (excess === null) {
+      this.#rate = 1;
+      return;
+    }
+    if (excess > JUMP_MS) {
+      this.#read += this.#frames(excess);
+      this.#droppedMs += excess;
+      this.#buffer.dropped(excess);
+      this.#rate = 1;
+      return;
+    }
+    this.#rate = 1 + Math.max(-MAX_RATE_DEV, Math.min(MAX_RATE_DEV, (excess / 1000) * GAIN));
+  }
+
   process(_inputs: Float32Array[][], outputs: Float32Array[][]): boolean {
     const out = outputs[0] ?? [];
     const frames = out[0]?.length ?? 128;
     const avail = this.#write - this.#read;
-    if (!this.#playing && avail >= this.#target + (START_EXTRA_MS / 1000) * sampleRate) {
+    if (!this.#playing && avail >= this.#frames(this.#buffer.targetMs() + START_EXTRA_MS)) {
       this.#playing = true;
-      this.#windowMin = Number.POSITIVE_INFINITY;
-      this.#windowFrames = 0;
       this.#rate = 1;
     }
     if (this.#playing) {
-      this.#windowMin = Math.min(this.#windowMin, avail);
-      this.#windowFrames += frames;
-      if (this.#windowFrames >= WINDOW_S * sampleRate) {
-        // A backlog far past the target (a stall, a backgrounded tab) is dropped, not played fast.
-        if (this.#windowMin > this.#target + (JUMP_MS / 1000) * sampleRate) {
-          this.#read += this.#windowMin - this.#target;
-          this.#windowMin = this.#target;
-        }
-        const err = (this.#windowMin - this.#target) / sampleRate; // seconds of margin above the target
-        this.#rate = 1 + Math.max(-MAX_RATE_DEV, Math.min(MAX_RATE_DEV, err * GAIN));
-        this.#windowMin = Number.POSITIVE_INFINITY;
-        this.#windowFrames = 0;
+      this.#controlFrames += frames;
+      if (this.#controlFrames >= CONTROL_S * sampleRate) {
+        this.#controlFrames = 0;
+        this.#control();
       }
-      for (let i = 0; i < frames; i++) {
+      let i = 0;
+      for (; i < frames; i++) {
         if (this.#write - this.#read < 2) {
-          // Underrun: silence until the target is buffered again, and a bigger target from now on.
+          // Underrun: silence until the margin is buffered again, and a bigger margin from now on.
           this.#playing = false;
-          this.#underruns++;
-          this.#stableFrames = 0;
-          this.#target = Math.min(
-            (MAX_TARGET_MS / 1000) * sampleRate,
-            this.#target + (STEP_MS / 1000) * sampleRate,
-          );
+          this.#buffer.underrun(this.#nowMs());
           for (const ch of out) ch.fill(0, i);
           break;
         }
@@ -130,16 +152,7 @@ class JitterProcessor extends AudioWorkletProcessor {
         }
         this.#read += this.#rate;
       }
-      if (this.#playing) {
-        this.#stableFrames += frames;
-        if (this.#stableFrames > STABLE_S * sampleRate) {
-          this.#stableFrames = 0;
-          this.#target = Math.max(
-            (MIN_TARGET_MS / 1000) * sampleRate,
-            this.#target - (SHRINK_MS / 1000) * sampleRate,
-          );
-        }
-      }
+      this.#playedFrames += i;
     } else {
       for (const ch of out) ch.fill(0);
     }
@@ -149,10 +162,13 @@ class JitterProcessor extends AudioWorkletProcessor {
       const stats: JitterStats = {
         type: 'stats',
         bufferedMs: ((this.#write - this.#read) / sampleRate) * 1000,
-        targetMs: (this.#target / sampleRate) * 1000,
-        underruns: this.#underruns,
+        targetMs: this.#buffer.targetMs(),
+        intervalMs: this.#buffer.intervalMs(),
+        underruns: this.#buffer.underruns,
+        droppedMs: this.#droppedMs,
         rate: this.#rate,
         playing: this.#playing,
+        playedMs: (this.#playedFrames / sampleRate) * 1000,
       };
       this.port.postMessage(stats);
     }

@@ -1,19 +1,22 @@
 /** Live-edge control: keeps playback a fraction of a second behind live, by rate changes rather than seeks. */
 
 /**
- * Buffer ahead of the playhead we aim for at first; above it playback runs slightly fast. Chromium
- * holds ≈ 0.24 s on its own. 0.2 s measured 244–261 ms glass-to-glass with no rebuffering from the
- * browser broadcaster (bench/latency), against 350–365 ms uncontrolled.
+ * The margin the MSE buffer's trough aims at, at first (BufferTarget learns it from then on: the
+ * trough is the buffer just before new bytes land). Chromium holds ≈ 0.24 s on its own; a trough of
+ * 0.15 s with 60–120 ms chunks puts the mean near the old 0.2 s target (bench/latency).
  */
-export const TARGET_AHEAD_S = 0.2;
-/** Each rebuffer (a `waiting` event while playing) raises the target by this much: bursty sources get headroom. */
-export const TARGET_STEP_S = 0.05;
-/** The target never grows past this. */
-export const MAX_TARGET_AHEAD_S = 0.5;
-/** Buffer ahead beyond which we jump (a backgrounded tab, a stall): seeks cause dropouts, so only then. */
-export const MAX_AHEAD_S = 1.5;
-/** Where a jump lands, behind the end of the buffer. */
+export const START_TARGET_S = 0.15;
+export const MIN_TARGET_S = 0.08;
+/** The margin never grows past this (a stall a phone can ride out). */
+export const MAX_TARGET_S = 1.5;
+/** An excess (trough above the margin) this large is skipped at once: a stall's backlog, not piled up. */
+export const SKIP_EXCESS_S = 0.5;
+/** Buffer ahead beyond which we jump whatever the history says (a backgrounded tab). */
+export const MAX_AHEAD_S = 4;
+/** Where that jump lands, behind the end of the buffer. */
 export const JUMP_BEHIND_EDGE_S = 0.3;
+/** An excess above this plays off at CATCH_UP_RATE. */
+export const CATCH_UP_EXCESS_S = 0.04;
 /** Playback rate while catching up; FIELD-NOTES §4: a gentle rate change plays without dropouts. */
 export const CATCH_UP_RATE = 1.1;
 /** Back buffer kept behind the playhead; older media is removed. */
@@ -23,13 +26,30 @@ export interface LiveEdgeDecision {
   /** Time to seek to, or null to stay. */
   seekTo: number | null;
   playbackRate: number;
+  /** Seconds of audio the seek skips (0 without a seek). */
+  skippedS: number;
 }
 
-/** What to do with `aheadS` seconds buffered ahead of the playhead and the buffer ending at `edgeS`. */
-export function decideLiveEdge(aheadS: number, edgeS: number, targetS = TARGET_AHEAD_S): LiveEdgeDecision {
-  if (aheadS > MAX_AHEAD_S) return { seekTo: edgeS - JUMP_BEHIND_EDGE_S, playbackRate: 1 };
-  if (aheadS > targetS) return { seekTo: null, playbackRate: CATCH_UP_RATE };
-  return { seekTo: null, playbackRate: 1 };
+/**
+ * What to do with `aheadS` buffered ahead of `currentS`, the buffer ending at `edgeS`, when the trough
+ * is `excessS` above the margin (null: not known yet).
+ */
+export function decideLiveEdge(
+  currentS: number,
+  aheadS: number,
+  edgeS: number,
+  excessS: number | null,
+): LiveEdgeDecision {
+  if (aheadS > MAX_AHEAD_S) {
+    const seekTo = edgeS - JUMP_BEHIND_EDGE_S;
+    return { seekTo, playbackRate: 1, skippedS: seekTo - currentS };
+  }
+  if (excessS === null) return { seekTo: null, playbackRate: 1, skippedS: 0 };
+  if (excessS > SKIP_EXCESS_S && excessS < aheadS) {
+    return { seekTo: currentS + excessS, playbackRate: 1, skippedS: excessS };
+  }
+  if (excessS > CATCH_UP_EXCESS_S) return { seekTo: null, playbackRate: CATCH_UP_RATE, skippedS: 0 };
+  return { seekTo: null, playbackRate: 1, skippedS: 0 };
 }
 
 /** End of the buffered media (seconds), or null when nothing is buffered. */
@@ -44,18 +64,20 @@ export function bufferAhead(media: HTMLMediaElement): number | null {
   return end === null ? null : Math.max(0, end - media.currentTime);
 }
 
-/** The target after one more rebuffer. */
-export function raiseTarget(targetS: number): number {
-  return Math.min(MAX_TARGET_AHEAD_S, targetS + TARGET_STEP_S);
-}
-
-/** Applies {@link decideLiveEdge} to `media`. Also used while paused, so a paused buffer stays bounded. */
-export function steerToLiveEdge(media: HTMLMediaElement, targetS = TARGET_AHEAD_S): void {
+/**
+ * Applies {@link decideLiveEdge} to `media`; returns the seconds of audio skipped or played off early
+ * since the last call (so the caller's trough history can be lowered by as much). Also used while
+ * paused, so a paused buffer stays bounded.
+ */
+export function steerToLiveEdge(media: HTMLMediaElement, excessS: number | null, sinceS: number): number {
   const end = bufferedEnd(media);
-  if (end === null || media.seeking) return;
-  const { seekTo, playbackRate } = decideLiveEdge(end - media.currentTime, end, targetS);
-  if (seekTo !== null) media.currentTime = seekTo;
-  if (media.playbackRate !== playbackRate) media.playbackRate = playbackRate;
+  if (end === null || media.seeking) return 0;
+  // What the last period's rate already played off.
+  const playedOff = media.paused ? 0 : (media.playbackRate - 1) * sinceS;
+  const d = decideLiveEdge(media.currentTime, end - media.currentTime, end, excessS);
+  if (d.seekTo !== null) media.currentTime = d.seekTo;
+  if (media.playbackRate !== d.playbackRate) media.playbackRate = d.playbackRate;
+  return playedOff + d.skippedS;
 }
 
 /** If the playhead sits before the buffered media (a late joiner's first Cluster), moves it to the start. */

@@ -9,16 +9,17 @@ import { openStream } from './fetch-stream.js';
 import type { JitterStats } from './jitter-worklet.js';
 import { PacketReader } from './packet-reader.js';
 import { PlayerError } from './player-error.js';
+import { ProgressWatchdog } from './progress-watchdog.js';
 import { TimeoutError, withTimeout } from './wait.js';
 
 /** The worklet bundle (scripts/build.mjs). */
 export const JITTER_WORKLET_URL = '/assets/jitter-worklet.js';
-/** No bytes for this long while live means the connection is dead. */
-export const LOWLAT_STALL_TIMEOUT_MS = 5_000;
 /** Longest wait for the worklet module to load. */
 const WORKLET_LOAD_TIMEOUT_MS = 5_000;
 /** Decoded audio waiting in the decoder past this many packets means the decoder cannot keep up. */
 const MAX_DECODE_QUEUE = 50;
+/** How often the progress watchdog looks at the jitter buffer's figures. */
+const WATCHDOG_INTERVAL_MS = 250;
 
 export interface LowLatencyHooks extends ElementHooks {
   onStarted(): void;
@@ -36,6 +37,8 @@ function showStats(audio: HTMLAudioElement, s: JitterStats): void {
   audio.dataset.bufferMs = s.bufferedMs.toFixed(0);
   audio.dataset.targetMs = s.targetMs.toFixed(0);
   audio.dataset.underruns = String(s.underruns);
+  audio.dataset.droppedMs = s.droppedMs.toFixed(0);
+  if (s.intervalMs !== null) audio.dataset.intervalMs = s.intervalMs.toFixed(0);
 }
 
 /** True when this browser has what the low-latency player needs. */
@@ -77,25 +80,54 @@ export async function runLowLatencySession(opts: LowLatencyOptions): Promise<voi
     );
     const reader = await openStream(url, ac.signal);
     const packets = new PacketReader();
+    // "Playing" means the element plays AND the jitter buffer gives out audio, not the first alone:
+    // the element plays its MediaStream at once, silent until the buffer fills.
+    let elementPlaying = false;
+    let latest: JitterStats | null = null;
+    const elementHooks = {
+      onPlaying: () => {
+        elementPlaying = true;
+        if (latest?.playing) hooks.onPlaying();
+      },
+      onPaused: (reason: Parameters<typeof hooks.onPaused>[0]) => {
+        elementPlaying = false;
+        hooks.onPaused(reason);
+      },
+      onStalled: hooks.onStalled,
+    };
+    const watchdog = new ProgressWatchdog();
+    let bytes = 0;
+    let lastBytesMs = performance.now();
+    let wasPlaying = false;
+    // From the first byte on: no bytes for 4 s, or bytes that never become audio, end the session.
+    const watchTimer = setInterval(() => {
+      const verdict = watchdog.check({
+        nowMs: performance.now(),
+        mediaTimeS: (latest?.playedMs ?? 0) / 1000,
+        paused: audio.paused,
+        aheadS: (latest?.bufferedMs ?? 0) / 1000,
+        lastBytesMs,
+        bytes,
+      });
+      if (verdict.kind === 'playing' && (verdict.resumed || (!wasPlaying && elementPlaying))) {
+        wasPlaying = true;
+        hooks.onPlaying();
+      } else if (verdict.kind === 'silent' || verdict.kind === 'nudge') {
+        hooks.onStalled(verdict.reason);
+      } else if (verdict.kind === 'restart') {
+        audio.dataset.lastStall = `${verdict.why}; buffer ${latest?.bufferedMs.toFixed(0)} ms, ctx ${ctx.state}`;
+        fail(new PlayerError('STALLED', verdict.why));
+      }
+    }, WATCHDOG_INTERVAL_MS);
+    ac.signal.addEventListener('abort', () => clearInterval(watchTimer), { once: true });
     let node: AudioWorkletNode | null = null;
     let started = false;
-    let stallTimer = setTimeout(
-      () => fail(new PlayerError('STALLED', 'no audio for too long')),
-      LOWLAT_STALL_TIMEOUT_MS,
-    );
-    const fed = (): void => {
-      clearTimeout(stallTimer);
-      stallTimer = setTimeout(
-        () => fail(new PlayerError('STALLED', 'no audio for too long')),
-        LOWLAT_STALL_TIMEOUT_MS,
-      );
-    };
-    ac.signal.addEventListener('abort', () => clearTimeout(stallTimer), { once: true });
     for (;;) {
       const { done, value } = await reader.read();
       if (ac.signal.aborted) break;
       if (done) break;
-      fed();
+      lastBytesMs = performance.now();
+      bytes += value.byteLength;
       const frames = packets.push(value);
       const header = packets.header;
       if (!header) continue;
@@ -106,7 +138,10 @@ export async function runLowLatencySession(opts: LowLatencyOptions): Promise<voi
           numberOfOutputs: 1,
           outputChannelCount: [channels],
         });
-        node.port.onmessage = (ev: MessageEvent<JitterStats>) => showStats(audio, ev.data);
+        node.port.onmessage = (ev: MessageEvent<JitterStats>) => {
+          latest = ev.data;
+          showStats(audio, ev.data);
+        };
         const dest = ctx.createMediaStreamDestination();
         dest.channelCount = channels;
         node.connect(dest);
@@ -129,10 +164,10 @@ export async function runLowLatencySession(opts: LowLatencyOptions): Promise<voi
           error: (e) => fail(new PlayerError('MEDIA', `Opus decoding failed: ${e.message}`, { cause: e })),
         });
         decoder.configure({ codec: 'opus', sampleRate: 48_000, numberOfChannels: channels });
-        unwatch = watchElement(audio, hooks, fail);
+        unwatch = watchElement(audio, elementHooks, fail);
         audio.addEventListener('playing', onPlaying);
         audio.srcObject = dest.stream;
-        startPlayback(audio, hooks, fail);
+        startPlayback(audio, elementHooks, fail);
         void ctx.resume().catch(() => {});
       }
       for (const f of frames) {

@@ -1,27 +1,35 @@
 /** One attempt at the live stream through MediaSource: fetch → serial appends → play, until the response ends. */
 import { WEBM_OPUS_MSE_MIME } from '../shared/protocol.js';
 import { AppendQueue } from './append-queue.js';
+import { BufferTarget } from './buffer-target.js';
 import { type ElementHooks, startPlayback, watchElement } from './element.js';
 import { openStream } from './fetch-stream.js';
 import {
   BACK_BUFFER_S,
   backBufferRange,
   bufferAhead,
-  raiseTarget,
+  bufferedEnd,
+  MAX_TARGET_S,
+  MIN_TARGET_S,
+  START_TARGET_S,
   seekIntoBuffer,
   steerToLiveEdge,
-  TARGET_AHEAD_S,
 } from './live-edge.js';
 import { PlayerError } from './player-error.js';
+import { ProgressWatchdog } from './progress-watchdog.js';
 import { TimeoutError, waitForEvent, withTimeout } from './wait.js';
 
 /** Longest wait for `sourceopen` after attaching the MediaSource. */
 export const SOURCE_OPEN_TIMEOUT_MS = 5_000;
-/** No bytes for this long while live means the connection is dead. */
+/** No bytes for this long while live means the connection is dead (the watchdog acts sooner, at 4 s). */
 export const STALL_TIMEOUT_MS = 10_000;
+/** A nudge moves a playhead that holds audio but does not play it this far (hls.js nudges by 0.1 s). */
+const NUDGE_S = 0.05;
+/** HTMLMediaElement.HAVE_FUTURE_DATA: the element can play on. */
+const HAVE_FUTURE_DATA = 3;
 /** Back-buffer trims run at most this often. */
 export const TRIM_INTERVAL_MS = 4_000;
-/** How often the live-edge control looks at the buffer. */
+/** How often the live-edge control and the progress watchdog look at the element. */
 export const LIVE_EDGE_INTERVAL_MS = 250;
 /** Back buffer kept when a QuotaExceededError forces an eviction. */
 export const QUOTA_KEEP_BACK_S = 1;
@@ -101,12 +109,18 @@ export async function runMseSession(opts: MseSessionOptions): Promise<void> {
     const reader = await readerPromise;
 
     let started = false;
+    // Bytes appended so far: with `bytes` (received) and the buffered end, the watchdog's record tells
+    // a stuck append (received, not appended) from a demuxer that takes bytes and makes no audio
+    // (appended, end still) and from a renderer that does not play what is buffered (end moves).
+    let appended = 0;
+    let atProgress = { appended: 0, bytes: 0, end: 0 };
     let lastTrimMs = performance.now();
     const queue = new AppendQueue(
       sb,
       {
         evictableRange: () => backBufferRange(audio, QUOTA_KEEP_BACK_S),
-        onAppended: () => {
+        onAppended: (n) => {
+          appended += n;
           if (!started) {
             started = true;
             seekIntoBuffer(audio);
@@ -124,24 +138,65 @@ export async function runMseSession(opts: MseSessionOptions): Promise<void> {
       },
       ac.signal,
     );
-    // The live-edge target grows on every rebuffer once playing, like a jitter buffer.
-    let targetS = TARGET_AHEAD_S;
+    // The live-edge target learns the delivery pattern (buffer-target.ts): the trough of the buffer
+    // just before bytes land is aimed at a margin that grows on repeated rebuffers.
+    const buffer = new BufferTarget({
+      minMs: MIN_TARGET_S * 1000,
+      startMs: START_TARGET_S * 1000,
+      maxMs: MAX_TARGET_S * 1000,
+    });
     let playing = false;
     const onPlaying = (): void => {
       playing = true;
     };
     const onWaiting = (): void => {
-      if (playing) targetS = raiseTarget(targetS);
+      if (playing) buffer.underrun(performance.now());
+      playing = false;
     };
     audio.addEventListener('playing', onPlaying, { signal: ac.signal });
     audio.addEventListener('waiting', onWaiting, { signal: ac.signal });
+    const watchdog = new ProgressWatchdog();
+    let bytes = 0;
+    let lastBytesMs = performance.now();
+    let lastTickMs = performance.now();
     liveEdgeTimer = setInterval(() => {
-      if (started) steerToLiveEdge(audio, targetS);
+      if (!started) return;
+      const now = performance.now();
+      const played = steerToLiveEdge(audio, excessS(buffer, now), (now - lastTickMs) / 1000);
+      lastTickMs = now;
+      if (played !== 0) buffer.dropped(played * 1000);
+      showTarget(audio, buffer);
+      const verdict = watchdog.check({
+        nowMs: now,
+        mediaTimeS: audio.currentTime,
+        paused: audio.paused,
+        aheadS: bufferAhead(audio),
+        lastBytesMs,
+        bytes,
+      });
+      if (verdict.kind === 'playing') atProgress = { appended, bytes, end: bufferedEnd(audio) ?? 0 };
+      if (verdict.kind === 'playing' && verdict.resumed) hooks.onPlaying();
+      else if (verdict.kind === 'silent') hooks.onStalled(verdict.reason);
+      else if (verdict.kind === 'nudge') {
+        hooks.onStalled(verdict.reason);
+        nudge(audio);
+      } else if (verdict.kind === 'restart') {
+        audio.dataset.lastStall =
+          `${describeStall(audio, verdict.why)}; since the audio stopped: ${bytes - atProgress.bytes} bytes received, ` +
+          `${appended - atProgress.appended} appended, buffered end ${atProgress.end.toFixed(2)} → ${bufferedEnd(audio)?.toFixed(2)}`;
+        fail(new PlayerError('STALLED', verdict.why));
+      }
     }, LIVE_EDGE_INTERVAL_MS);
 
     for (;;) {
       const { done, value } = await withTimeout(reader.read(), STALL_TIMEOUT_MS, 'stream bytes', ac.signal);
       if (done) break;
+      lastBytesMs = performance.now();
+      bytes += value.byteLength;
+      // The buffer just before these bytes land: a trough of the sawtooth, while the element plays.
+      const ahead = bufferAhead(audio);
+      const flowing = playing && !audio.paused && audio.readyState >= HAVE_FUTURE_DATA;
+      buffer.arrival(lastBytesMs, flowing && ahead !== null ? ahead * 1000 : Number.POSITIVE_INFINITY);
       queue.append(value);
     }
 
@@ -161,6 +216,49 @@ export async function runMseSession(opts: MseSessionOptions): Promise<void> {
     signal.removeEventListener('abort', onAbort);
     teardown();
   }
+}
+
+function excessS(buffer: BufferTarget, nowMs: number): number | null {
+  const ms = buffer.excessMs(nowMs);
+  return ms === null ? null : ms / 1000;
+}
+
+/** The target and the rebuffers, for the details line and tests (`#player[data-target-ms]`). */
+function showTarget(audio: HTMLAudioElement, buffer: BufferTarget): void {
+  audio.dataset.targetMs = buffer.targetMs().toFixed(0);
+  audio.dataset.underruns = String(buffer.underruns);
+}
+
+/**
+ * Moves a playhead that holds audio but does not play: to the next buffered range when it sits in a
+ * gap, else a little forward within its range.
+ */
+function nudge(audio: HTMLAudioElement): void {
+  const b = audio.buffered;
+  const t = audio.currentTime;
+  for (let i = 0; i < b.length; i++) {
+    if (b.start(i) > t) {
+      audio.currentTime = b.start(i);
+      return;
+    }
+    if (b.end(i) > t + NUDGE_S) {
+      audio.currentTime = t + NUDGE_S;
+      return;
+    }
+  }
+}
+
+/** The element's state when the watchdog gave up on it (kept on `data-last-stall`, for the record). */
+function describeStall(audio: HTMLAudioElement, why: string): string {
+  const ranges: string[] = [];
+  for (let i = 0; i < audio.buffered.length; i++) {
+    ranges.push(`${audio.buffered.start(i).toFixed(2)}-${audio.buffered.end(i).toFixed(2)}`);
+  }
+  return (
+    `${why}; t=${audio.currentTime.toFixed(2)} end=${bufferedEnd(audio)?.toFixed(2)} ranges=${ranges.join(',')}` +
+    ` readyState=${audio.readyState} networkState=${audio.networkState} seeking=${audio.seeking}` +
+    ` rate=${audio.playbackRate} paused=${audio.paused}`
+  );
 }
 
 function toPlayerError(err: unknown): PlayerError {

@@ -5,6 +5,7 @@ import { runLowLatencySession } from './lowlat-session.js';
 import { demoteLowLatency, detectPlaybackPath } from './media-support.js';
 import { runMseSession } from './mse-session.js';
 import { PlayerError } from './player-error.js';
+import type { StallReason } from './progress-watchdog.js';
 import { runProgressiveSession } from './progressive-session.js';
 import { sleep } from './wait.js';
 
@@ -22,6 +23,8 @@ export type PlayerEvent =
   | { type: 'playing' }
   // The session runs but the element does not play: autoplay refused ('blocked') or paused from outside.
   | { type: 'paused'; reason: PauseReason }
+  // Live and meant to play, but silent for a while: bytes arrive ('catching-up') or none do ('reconnecting').
+  | { type: 'stalled'; reason: StallReason }
   // The response ended (error null: the broadcast probably ended) or failed; the next attempt follows.
   | { type: 'retrying'; attempt: number; delayMs: number; error: PlayerError | null }
   // MAX_RETRY_ATTEMPTS failed in a row; the player stopped.
@@ -60,6 +63,7 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
       },
       onPlaying: () => emit({ type: 'playing' }),
       onPaused: (reason: PauseReason) => emit({ type: 'paused', reason }),
+      onStalled: (reason: StallReason) => emit({ type: 'stalled', reason }),
     };
     let error: PlayerError | null = null;
     emit({ type: 'connecting' });

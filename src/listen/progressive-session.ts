@@ -1,12 +1,17 @@
 /** One attempt at the live stream as a plain `<audio src>`, for browsers without a usable MediaSource. */
 import { type ElementHooks, startPlayback, watchElement } from './element.js';
+import { bufferAhead } from './live-edge.js';
 import { PlayerError } from './player-error.js';
+import { ProgressWatchdog, WATCHDOG_DEFAULTS } from './progress-watchdog.js';
 import { sleep } from './wait.js';
 
 /** How often the watchdog checks that the playhead moves. */
-export const WATCHDOG_INTERVAL_MS = 1_000;
-/** A playing element whose playhead has not moved for this long has stalled. */
-export const PROGRESSIVE_STALL_TIMEOUT_MS = 10_000;
+export const WATCHDOG_INTERVAL_MS = 250;
+/**
+ * The element's `progress` events (about every 350 ms while bytes come) stand for bytes here; none for
+ * this long means the connection is dead. The element buffers seconds, so it is given longer.
+ */
+export const PROGRESSIVE_DEAD_MS = 8_000;
 
 export interface ProgressiveSessionOptions {
   audio: HTMLAudioElement;
@@ -47,17 +52,36 @@ export async function runProgressiveSession(opts: ProgressiveSessionOptions): Pr
     audio.addEventListener('loadeddata', onLoaded, { once: true });
     audio.src = url;
     startPlayback(audio, hooks, fail);
-    let lastTime = audio.currentTime;
-    let lastMoveMs = performance.now();
+    let lastBytesMs = performance.now();
+    audio.addEventListener(
+      'progress',
+      () => {
+        lastBytesMs = performance.now();
+      },
+      { signal: ac.signal },
+    );
+    const watchdog = new ProgressWatchdog({ ...WATCHDOG_DEFAULTS, deadMs: PROGRESSIVE_DEAD_MS });
+    let started = false;
     while (!audio.ended) {
       await sleep(WATCHDOG_INTERVAL_MS, ac.signal);
-      const now = performance.now();
-      if (audio.paused || audio.currentTime !== lastTime) {
-        lastTime = audio.currentTime;
-        lastMoveMs = now;
-      } else if (now - lastMoveMs > PROGRESSIVE_STALL_TIMEOUT_MS) {
-        throw new PlayerError('STALLED', 'the stream stopped playing');
-      }
+      // Before the first frame the element is still opening the stream: nothing to watch yet.
+      started ||= audio.readyState >= 2;
+      if (!started) continue;
+      const verdict = watchdog.check({
+        nowMs: performance.now(),
+        mediaTimeS: audio.currentTime,
+        paused: audio.paused,
+        aheadS: bufferAhead(audio),
+        lastBytesMs,
+        // The element reports no byte counts: only held audio can prove it stuck.
+        bytes: 0,
+      });
+      if (verdict.kind === 'playing' && verdict.resumed) hooks.onPlaying();
+      else if (verdict.kind === 'silent') hooks.onStalled(verdict.reason);
+      else if (verdict.kind === 'nudge') {
+        hooks.onStalled(verdict.reason);
+        audio.currentTime += 0.05;
+      } else if (verdict.kind === 'restart') throw new PlayerError('STALLED', verdict.why);
     }
   } catch (err) {
     if (signal.aborted) throw signal.reason;

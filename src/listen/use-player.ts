@@ -4,12 +4,14 @@ import { useEffect, useState } from 'preact/hooks';
 import type { PauseReason } from './element.js';
 import { type PlayerEvent, runPlayer } from './player.js';
 import type { PlayerError } from './player-error.js';
+import type { StallReason } from './progress-watchdog.js';
 
 export type PlayerView =
   | { phase: 'idle' }
   | { phase: 'connecting' }
   | { phase: 'playing' }
   | { phase: 'paused'; reason: PauseReason }
+  | { phase: 'stalled'; reason: StallReason }
   | { phase: 'retrying'; error: PlayerError | null }
   | { phase: 'failed'; error: PlayerError };
 
@@ -23,6 +25,8 @@ function toView(event: PlayerEvent): PlayerView {
       return { phase: 'playing' };
     case 'paused':
       return { phase: 'paused', reason: event.reason };
+    case 'stalled':
+      return { phase: 'stalled', reason: event.reason };
     case 'retrying':
       return { phase: 'retrying', error: event.error };
     case 'failed':
@@ -49,8 +53,14 @@ export function usePlayer(
       mount,
       signal: ac.signal,
       onEvent: (event) => {
-        // 'connecting' after a retry keeps an earlier 'paused' visible: the listener still has to tap.
-        setView((prev) => (event.type === 'connecting' && prev.phase === 'paused' ? prev : toView(event)));
+        // 'connecting' after a retry keeps an earlier 'paused' visible (the listener still has to tap),
+        // and an earlier "Reconnecting…" (it is still reconnecting) until audio plays again.
+        setView((prev) =>
+          event.type === 'connecting' &&
+          (prev.phase === 'paused' || (prev.phase === 'retrying' && prev.error !== null))
+            ? prev
+            : toView(event),
+        );
       },
     });
     return () => ac.abort();

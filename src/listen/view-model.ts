@@ -83,6 +83,10 @@ export function describePage(p: PageInput): PageView {
       case 'playing':
         view.note = 'Playing live.';
         break;
+      case 'stalled':
+        // Never "Playing live." while nothing is heard.
+        view.note = pl.reason === 'reconnecting' ? 'Reconnecting…' : 'Catching up…';
+        break;
       case 'paused':
         view.note = pl.reason === 'blocked' ? 'Your browser needs a tap before it plays sound.' : 'Paused.';
         view.showTap = true;

@@ -188,7 +188,7 @@ describe('live path in Chromium: an Icecast source tool feeds the mount', () => 
         await waitForStatus(page, STARTED);
         await waitForPlaying(page);
         // ffmpeg delivers in bursts: the player may rebuffer once or twice while its live-edge
-        // target grows to fit (TARGET_STEP_S per rebuffer). Measure once that has settled.
+        // target learns the delivery pattern (buffer-target.ts). Measure once that has settled.
         await page.waitForTimeout(3_000);
         await assertPlaying(page);
         await assertHears440(page);

@@ -18,7 +18,7 @@ import {
 import type { TestServer } from '../helpers/server.js';
 import { startTestServer } from '../helpers/server.js';
 
-/** The live-edge target grows by 50 ms per rebuffer up to 0.5 s (src/listen/live-edge.ts); some slack on top. */
+/** After a stall the backlog beyond the learnt target is played off or dropped (src/listen/buffer-target.ts); some slack on top. */
 const WITHIN_TARGET_S = 0.8;
 
 describe('listener on a phone', () => {

@@ -6,18 +6,15 @@
  * connections break, and it comes back by itself without a reload.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { RecordingList } from '../../src/shared/protocol.js';
-import { paths } from '../../src/shared/protocol.js';
 import { launchChromium, measurePeakHz } from '../helpers/chromium.js';
 import { bufferedAhead } from '../helpers/listener-page.js';
 import type { CutProxy } from '../helpers/proxy.js';
 import { startCutProxy } from '../helpers/proxy.js';
+import { assertEveryPacketOnce, onlyRecording, packetTimes } from '../helpers/recording.js';
 import type { TestServer } from '../helpers/server.js';
-import { startTestServer, TEST_ADMIN_TOKEN } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
 
 const STARTED = 'The stream is started';
 const BLIP_MS = 1_500;
@@ -59,44 +56,6 @@ async function assertPlaying440(page: Page): Promise<void> {
     if (Math.abs(peak.peakHz - 440) < 25 && peak.peakDb > -60) return;
   }
   assert.fail(`peak at ${peak.peakHz.toFixed(1)} Hz, ${peak.peakDb.toFixed(1)} dB`);
-}
-
-/** Packet times (s) of the recording's audio track, from ffprobe. */
-function packetTimes(file: string): { pts: number; dur: number }[] {
-  const run = spawnSync(
-    'ffprobe',
-    [
-      '-v',
-      'error',
-      '-select_streams',
-      'a:0',
-      '-show_entries',
-      'packet=pts_time,duration_time',
-      '-of',
-      'csv=p=0',
-      file,
-    ],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  assert.equal(run.status, 0, run.stderr);
-  return run.stdout
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [pts, dur] = line.split(',').map(Number);
-      return { pts: pts ?? Number.NaN, dur: dur ?? Number.NaN };
-    });
-}
-
-async function onlyRecording(server: TestServer): Promise<string> {
-  const res = await fetch(`${server.baseUrl}${paths.adminRecordings}`, {
-    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
-  });
-  const { recordings } = (await res.json()) as RecordingList;
-  assert.equal(recordings.length, 1, JSON.stringify(recordings));
-  const [rec] = recordings;
-  assert.ok(rec && !rec.live);
-  return join(server.dataDir, 'recordings', rec.mount, rec.name);
 }
 
 const TRANSPORTS = [
@@ -185,17 +144,7 @@ for (const transport of TRANSPORTS) {
       );
 
       // The recording: every packet once, in order, no gap; as long as the broadcast was.
-      const packets = packetTimes(await onlyRecording(server));
-      assert.ok(packets.length > 100, `${packets.length} packets`);
-      const frame = packets[1]?.pts !== undefined ? packets[1].pts - (packets[0]?.pts ?? 0) : 0;
-      assert.ok(frame > 0.005 && frame <= 0.12, `first packet step ${frame} s`);
-      for (let i = 1; i < packets.length; i++) {
-        const step = (packets[i]?.pts ?? 0) - (packets[i - 1]?.pts ?? 0);
-        assert.ok(step > 0, `packet ${i} at ${packets[i]?.pts} s is not after packet ${i - 1}: a duplicate`);
-        assert.ok(step < frame * 3, `a ${step.toFixed(3)} s gap before packet ${i}: audio lost`);
-      }
-      const last = packets[packets.length - 1] as { pts: number; dur: number };
-      const recorded = last.pts + last.dur - (packets[0]?.pts ?? 0);
+      const recorded = assertEveryPacketOnce(packetTimes(await onlyRecording(server)));
       const wall = (stoppedAt - wentLive) / 1000;
       assert.ok(
         recorded > wall - 1.2 && recorded < wall + 0.3,

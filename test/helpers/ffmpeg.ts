@@ -10,6 +10,13 @@ import { join } from 'node:path';
 
 export interface FfmpegSource {
   proc: ChildProcess;
+  /**
+   * Wall-clock time (Date.now(), ms) at which ffmpeg had encoded the source's media time `t` (s), from
+   * its `-progress` reports (the least delayed one), or null before the first. With `-re`, media time
+   * and wall time advance together, so this is when the tone at `t` left the "microphone", plus one
+   * Opus frame.
+   */
+  wallAt(t: number): number | null;
   /** Everything ffmpeg printed on stderr so far. */
   stderr(): string;
   /** Resolves with the exit code. */
@@ -28,13 +35,21 @@ export function startFfmpegSource(opts: {
   seconds: number;
   legacy?: boolean;
   freqHz?: number;
+  /**
+   * `steady` (default): a Cluster / an Ogg page every 100 ms. `default`: ffmpeg's own muxer settings, as
+   * the README's command runs them: about one page or Cluster per second, so the source sends in 1 s bursts.
+   */
+  muxer?: 'steady' | 'default';
+  /** Every this many seconds (at t = 0, n, 2n…) the tone dips to 30 % for 30 ms: a marker for glass-to-glass. */
+  markerEveryS?: number;
   extraArgs?: string[];
 }): FfmpegSource {
   const contentType = opts.format === 'webm' ? 'audio/webm' : 'audio/ogg';
+  const steady = (opts.muxer ?? 'steady') === 'steady';
   const muxArgs =
     opts.format === 'webm'
-      ? ['-f', 'webm', '-cluster_time_limit', '100', '-live', '1']
-      : ['-f', 'ogg', '-page_duration', '100000'];
+      ? ['-f', 'webm', ...(steady ? ['-cluster_time_limit', '100', '-live', '1'] : [])]
+      : ['-f', 'ogg', ...(steady ? ['-page_duration', '100000'] : [])];
   const protoArgs = opts.url.startsWith('icecast://')
     ? ['-content_type', contentType, ...(opts.legacy ? ['-legacy_icecast', '1'] : [])]
     : ['-method', 'PUT', '-content_type', contentType];
@@ -46,7 +61,9 @@ export function startFfmpegSource(opts: {
     '-f',
     'lavfi',
     '-i',
-    `sine=frequency=${opts.freqHz ?? 440}:sample_rate=48000`,
+    opts.markerEveryS
+      ? `aevalsrc=0.125*sin(2*PI*${opts.freqHz ?? 440}*t)*(1-0.7*lt(mod(t\\,${opts.markerEveryS})\\,0.03)):s=48000`
+      : `sine=frequency=${opts.freqHz ?? 440}:sample_rate=48000`,
     '-t',
     String(opts.seconds),
     '-c:a',
@@ -55,16 +72,38 @@ export function startFfmpegSource(opts: {
     '64k',
     ...muxArgs,
     ...protoArgs,
+    '-progress',
+    'pipe:1',
+    '-stats_period',
+    '0.1',
     ...(opts.extraArgs ?? []),
     opts.url,
   ];
-  const proc = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // wall − media time of each progress report; the smallest is the least delayed report.
+  let offsetMs = Number.POSITIVE_INFINITY;
+  let partial = '';
+  proc.stdout?.on('data', (b: Buffer) => {
+    const now = Date.now();
+    const lines = (partial + b.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /^out_time_us=(\d+)/.exec(line);
+      if (m) offsetMs = Math.min(offsetMs, now - Number(m[1]) / 1000);
+    }
+  });
   let err = '';
   proc.stderr?.on('data', (b: Buffer) => {
     err += b.toString();
   });
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { proc, stderr: () => err, exited, stop: () => proc.kill('SIGKILL') };
+  return {
+    proc,
+    stderr: () => err,
+    exited,
+    stop: () => proc.kill('SIGKILL'),
+    wallAt: (t) => (Number.isFinite(offsetMs) ? offsetMs + t * 1000 : null),
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The hub: every mount's live stream, in memory. Ingest publishes into it; outputs (HTTP listeners,
- * status socket) attach to it. This is the seam a Redis bridge would sit behind.
+ * status socket, recorder) attach to it; the Redis cluster sits beside it, on its change and media
+ * events, and feeds relayed mounts through the same pipeline a local source uses.
  */
 import type { Logger } from '../log.js';
 import { LoadGauge } from './load.js';

@@ -28,8 +28,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, writeToneWav } from '../../test/helpers/chromium.js';
-import { startTestServer, type TestServer } from '../../test/helpers/server.js';
+import { launchChromium, writeToneWav } from '../../tools/chromium.js';
+import { startTestServer, type TestServer } from '../../tools/server.js';
 
 const { values } = parseArgs({
   options: {

@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { mulberry32 } from '../../test/helpers/bytes.js';
+import { mulberry32 } from '../../tools/bytes.js';
 
 const { values } = parseArgs({
   options: {

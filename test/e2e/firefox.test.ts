@@ -10,12 +10,12 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser as PlaywrightBrowser } from 'playwright-core';
 import type { Browser, Page } from 'puppeteer-core';
-import { launchChromium, playwrightDriver } from '../helpers/chromium.js';
-import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
-import { launchFirefox, puppeteerDriver } from '../helpers/firefox.js';
-import { assertHearsTone, assertPlayheadAdvances, textInPage, waitForText } from '../helpers/page-audio.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
+import { launchChromium, playwrightDriver } from '../../tools/chromium.js';
+import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools/ffmpeg.js';
+import { launchFirefox, puppeteerDriver } from '../../tools/firefox.js';
+import { assertHearsTone, assertPlayheadAdvances, textInPage, waitForText } from '../../tools/page-audio.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 
 const STARTED = 'The stream is started';
 /** Firefox's fake microphone pitch (media.navigator.audio.fake_frequency): not the 440 Hz of the other sources, so a listener that hears it hears Firefox. */

@@ -7,11 +7,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startFfmpegSource } from '../helpers/ffmpeg.js';
-import { assertHearsTone, assertPlayheadAdvances, textInPage, waitForText } from '../helpers/page-audio.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
-import { launchWebKit, type WebKitSession } from '../helpers/webkit.js';
+import { startFfmpegSource } from '../../tools/ffmpeg.js';
+import { assertHearsTone, assertPlayheadAdvances, textInPage, waitForText } from '../../tools/page-audio.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
+import { launchWebKit, type WebKitSession } from '../../tools/webkit.js';
 
 const STARTED = 'The stream is started';
 

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, it } from 'node:test';
+import type { FfmpegSource } from '../../tools/ffmpeg.js';
+import { decodeFileWithFfmpeg, decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools/ffmpeg.js';
+import type { TestServer } from '../../tools/server.js';
 import type { Listener } from './clients.js';
 import { listen } from './clients.js';
-import type { FfmpegSource } from './ffmpeg.js';
-import { decodeFileWithFfmpeg, decodeWithFfmpeg, dominantHz, startFfmpegSource } from './ffmpeg.js';
-import type { TestServer } from './server.js';
 
 // --- The victim: one live broadcast and its listeners ----------------------------------------------
 

@@ -13,14 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLAIM_TTL_MS } from '../../src/server/cluster/claims.js';
-import type { CliServer } from '../helpers/cli.js';
-import { startCliServer } from '../helpers/cli.js';
+import type { CliServer } from '../../tools/cli.js';
+import { startCliServer } from '../../tools/cli.js';
+import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools/ffmpeg.js';
+import type { TestRedis } from '../../tools/redis.js';
+import { startRedis } from '../../tools/redis.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import { listen, startSession, watchStatus } from '../helpers/clients.js';
-import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 const KEY = 'cluster-test-key-0123';
 

@@ -7,7 +7,9 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { mulberry32, randomBytes } from '../helpers/bytes.js';
+import { mulberry32, randomBytes } from '../../tools/bytes.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import { listen, startSession, watchStatus } from '../helpers/clients.js';
 import type { RawResult, Victim } from '../helpers/hostile.js';
 import {
@@ -21,8 +23,6 @@ import {
   statusOf,
 } from '../helpers/hostile.js';
 import { readFixture } from '../helpers/ogg.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 /** Short, so cases that wait for it stay quick; the minimum the config allows is 1000. */
 const HEADER_TIMEOUT_MS = 2_000;

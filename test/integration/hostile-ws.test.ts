@@ -9,12 +9,12 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { MAX_CLIENT_MESSAGE_BYTES, MAX_CLIENT_MESSAGES } from '../../src/server/outputs/status.js';
 import { parseServerMessage } from '../../src/shared/protocol.js';
-import { mulberry32, randomBytes } from '../helpers/bytes.js';
+import { mulberry32, randomBytes } from '../../tools/bytes.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import { listen } from '../helpers/clients.js';
 import type { Victim } from '../helpers/hostile.js';
 import { hostileCases, rawWebSocket, startVictim, wsFrame } from '../helpers/hostile.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 const OP_CONT = 0x0;
 const OP_TEXT = 0x1;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools/ffmpeg.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import { loadFixture, watchStatus } from '../helpers/clients.js';
-import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 const { chunks: CHUNKS } = loadFixture();
 

@@ -3,6 +3,8 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import { after, before, describe, it } from 'node:test';
 import { paths, SESSION_HEADER } from '../../src/shared/protocol.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import {
   CLUSTER_ID,
   endSession,
@@ -12,8 +14,6 @@ import {
   startSession,
   watchStatus,
 } from '../helpers/clients.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 const { bytes: FIXTURE, chunks: CHUNKS } = loadFixture();
 const INIT_END = FIXTURE.indexOf(CLUSTER_ID);

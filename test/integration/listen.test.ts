@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import { CLUSTER_ID, endSession, listen, loadFixture, postChunk, startSession } from '../helpers/clients.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 const { bytes: FIXTURE } = loadFixture();
 const INIT = FIXTURE.subarray(0, FIXTURE.indexOf(CLUSTER_ID));

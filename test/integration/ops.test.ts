@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { TestRedis } from '../../tools/redis.js';
+import { startRedis } from '../../tools/redis.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
 import { listen, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
 import { assertErrorResponse } from '../helpers/errors.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer, TEST_ADMIN_TOKEN } from '../helpers/server.js';
 
 const { chunks: CHUNKS } = loadFixture();
 const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };

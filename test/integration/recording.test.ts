@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RecordingList } from '../../src/shared/protocol.js';
 import { paths } from '../../src/shared/protocol.js';
-import { startCliServer } from '../helpers/cli.js';
+import { startCliServer } from '../../tools/cli.js';
+import { decodeFileWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools/ffmpeg.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
 import { endSession, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
 import { assertErrorResponse } from '../helpers/errors.js';
-import { decodeFileWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer, TEST_ADMIN_TOKEN } from '../helpers/server.js';
 
 const { bytes: FIXTURE, chunks: CHUNKS } = loadFixture();
 const ADMIN = { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_TOKEN}`).toString('base64')}` };

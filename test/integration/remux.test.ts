@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools/ffmpeg.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import { listen, watchStatus } from '../helpers/clients.js';
-import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 async function assertHears440(url: string): Promise<void> {
   const { samples, code, stderr } = await decodeWithFfmpeg(url, 1.5);

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import { startCliServer } from '../helpers/cli.js';
-import { decodeFileWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
+import { startCliServer } from '../../tools/cli.js';
+import { decodeFileWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools/ffmpeg.js';
 
 const KEY = 'shutdown-key-0123456';
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 
 /** Opens a status socket from `localAddress`; resolves with it, or with the refusal's status and JSON body. */
 function connect(

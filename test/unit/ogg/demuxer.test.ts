@@ -5,7 +5,7 @@ import type { OggOutput } from '../../../src/server/ogg/demuxer.js';
 import { DEFAULT_MAX_PACKET_BYTES, OggOpusDemuxer } from '../../../src/server/ogg/demuxer.js';
 import { MAX_SINGLE_PAGE_PACKET, writePage } from '../../../src/server/ogg/page.js';
 import { makeOpusTags } from '../../../src/server/opus/opus-packet.js';
-import type { Bytes } from '../../helpers/bytes.js';
+import type { Bytes } from '../../../tools/bytes.js';
 import {
   byteByByte,
   concatBytes,
@@ -13,7 +13,7 @@ import {
   mulberry32,
   randomBytes,
   randomPieces,
-} from '../../helpers/bytes.js';
+} from '../../../tools/bytes.js';
 import { assertKitError } from '../../helpers/errors.js';
 import {
   describeOutputs,

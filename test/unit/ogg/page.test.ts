@@ -17,7 +17,7 @@ import {
   writePage,
   writeRawPage,
 } from '../../../src/server/ogg/page.js';
-import { concatBytes, equalBytes, mulberry32, randomBytes } from '../../helpers/bytes.js';
+import { concatBytes, equalBytes, mulberry32, randomBytes } from '../../../tools/bytes.js';
 import { FIXTURE_OPUS, listPages, readFixture } from '../../helpers/ogg.js';
 
 function read(buf: Uint8Array, pos = 0, base = 0): PageRead {

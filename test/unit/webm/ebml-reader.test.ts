@@ -4,10 +4,10 @@ import { describe, it } from 'node:test';
 import { NEED_MORE, UNKNOWN_SIZE } from '../../../src/server/webm/ebml.js';
 import { EbmlReader } from '../../../src/server/webm/ebml-reader.js';
 import { ID_CLUSTER, ID_SEGMENT, ID_SIMPLE_BLOCK } from '../../../src/server/webm/ids.js';
-import type { Bytes } from '../../helpers/bytes.js';
-import { byteByByte, bytes, concatBytes, splitAt } from '../../helpers/bytes.js';
+import type { Bytes } from '../../../tools/bytes.js';
+import { byteByByte, bytes, concatBytes, splitAt } from '../../../tools/bytes.js';
+import { ebmlElement, encodeId, encodeSize, makeWebm } from '../../../tools/webm.js';
 import { assertKitError } from '../../helpers/errors.js';
-import { ebmlElement, encodeId, encodeSize, makeWebm } from '../../helpers/webm.js';
 
 interface Seen {
   id: number;

@@ -17,9 +17,9 @@ import {
   ID_SEGMENT,
   ID_SIMPLE_BLOCK,
 } from '../../../src/server/webm/ids.js';
-import { bytes, concatBytes } from '../../helpers/bytes.js';
+import { bytes, concatBytes } from '../../../tools/bytes.js';
+import { encodeId, encodeSize, unknownSize } from '../../../tools/webm.js';
 import { assertKitError } from '../../helpers/errors.js';
-import { encodeId, encodeSize, unknownSize } from '../../helpers/webm.js';
 
 describe('readVint', () => {
   for (let width = 1; width <= 8; width++) {

@@ -7,7 +7,7 @@ import { KitError } from '../../../src/server/errors.js';
 import type { OpusPacket } from '../../../src/server/opus/opus-packet.js';
 import { ID_CUES, ID_TAGS, ID_VOID } from '../../../src/server/webm/ids.js';
 import { DEFAULT_MAX_BLOCK_BYTES, WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
-import type { Bytes } from '../../helpers/bytes.js';
+import type { Bytes } from '../../../tools/bytes.js';
 import {
   byteByByte,
   concatBytes,
@@ -15,7 +15,8 @@ import {
   randomBytes,
   randomPieces,
   splitAt,
-} from '../../helpers/bytes.js';
+} from '../../../tools/bytes.js';
+import { ebmlElement, uintElement } from '../../../tools/webm.js';
 import { assertKitError } from '../../helpers/errors.js';
 import type { Lacing } from '../../helpers/opus-webm.js';
 import {
@@ -31,7 +32,6 @@ import {
   simpleBlockOf,
   trackEntry,
 } from '../../helpers/opus-webm.js';
-import { ebmlElement, uintElement } from '../../helpers/webm.js';
 
 const FIXTURES = join(process.cwd(), 'test', 'fixtures');
 const CHROMIUM = join(FIXTURES, 'chromium-opus.webm');

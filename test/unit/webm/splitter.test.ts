@@ -21,7 +21,7 @@ import {
   DEFAULT_MAX_INIT_BYTES,
   WebmSplitter,
 } from '../../../src/server/webm/splitter.js';
-import type { Bytes } from '../../helpers/bytes.js';
+import type { Bytes } from '../../../tools/bytes.js';
 import {
   byteByByte,
   bytes,
@@ -31,9 +31,8 @@ import {
   randomBytes,
   randomPieces,
   splitAt,
-} from '../../helpers/bytes.js';
-import { assertKitError } from '../../helpers/errors.js';
-import type { MakeWebmOptions, SplitOutcome } from '../../helpers/webm.js';
+} from '../../../tools/bytes.js';
+import type { MakeWebmOptions, SplitOutcome } from '../../../tools/webm.js';
 import {
   ebmlElement,
   ebmlHeader,
@@ -47,7 +46,8 @@ import {
   uintElement,
   unknownSize,
   unknownSizeElement,
-} from '../../helpers/webm.js';
+} from '../../../tools/webm.js';
+import { assertKitError } from '../../helpers/errors.js';
 
 const CLUSTER_ID = encodeId(ID_CLUSTER);
 

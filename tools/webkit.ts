@@ -1,4 +1,4 @@
-// Test helper: WebKitGTK (Debian's webkit2gtk-driver: WebKitWebDriver + MiniBrowser) driven over plain
+// Tool (tests): WebKitGTK (Debian's webkit2gtk-driver: WebKitWebDriver + MiniBrowser) driven over plain
 // W3C WebDriver with fetch, on a private Xvfb display (WebKitGTK has no headless mode).
 // Each launch owns its Xvfb, its driver and one session, and close() ends all three.
 import type { ChildProcess } from 'node:child_process';

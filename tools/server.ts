@@ -1,13 +1,16 @@
-/** Starts a real onair server on 127.0.0.1 (free ports, temp data dir, captured logs) for tests. */
+/**
+ * Starts a real onair server on 127.0.0.1 (free ports, temp data dir, captured logs) for tests, benches and
+ * scripts.
+ */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { OnairServer } from '../../src/server/app.js';
-import { startServer } from '../../src/server/app.js';
-import type { Config } from '../../src/server/config.js';
-import { loadConfig } from '../../src/server/config.js';
-import { createLogger } from '../../src/server/log.js';
+import type { OnairServer } from '../src/server/app.js';
+import { startServer } from '../src/server/app.js';
+import type { Config } from '../src/server/config.js';
+import { loadConfig } from '../src/server/config.js';
+import { createLogger } from '../src/server/log.js';
 
 export const TEST_STREAM_KEY = 'test-stream-key-0123';
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123';

@@ -1,4 +1,7 @@
-/** A real `redis-server` for tests: a free port on 127.0.0.1, no persistence, a temp dir; stopped by `stop()`. */
+/**
+ * A real `redis-server` for tests and bench/cluster: a free port on 127.0.0.1, no persistence, a temp dir;
+ * stopped by `stop()`.
+ */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { releaseTime, startProxy } from '../../helpers/proxy.js';
+import { releaseTime, startProxy } from '../../../tools/proxy.js';
 
 const noDraw = (): number => 0.5;
 

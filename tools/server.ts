@@ -71,3 +71,19 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     },
   };
 }
+
+/** The value of the sample `series` (name with labels, as printed) in Prometheus text, or null when absent. */
+export function metricSample(text: string, series: string): number | null {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? null : Number(line.slice(series.length + 1));
+}
+
+/** One sample of a test server's `/metrics` (read with the admin token), or null when absent. */
+export async function readMetric(baseUrl: string, series: string): Promise<number | null> {
+  const res = await fetch(`${baseUrl}/metrics`, {
+    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (res.status !== 200) throw new Error(`GET /metrics: ${res.status}`);
+  return metricSample(await res.text(), series);
+}

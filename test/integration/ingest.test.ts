@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { paths, SESSION_HEADER } from '../../src/shared/protocol.js';
 import type { TestServer } from '../../tools/server.js';
 import { startTestServer } from '../../tools/server.js';
+import { withTimeout } from '../../tools/wait.js';
 import {
   CLUSTER_ID,
   endSession,
@@ -242,9 +243,11 @@ describe('ingest (streaming transport)', () => {
       // This listener also uses HTTP/2.
       const listenStream = client.request({ ':path': '/h2.webm' });
       const heard: Buffer[] = [];
+      const firstBytes = new Promise<void>((resolve) => listenStream.once('data', () => resolve()));
       listenStream.on('data', (b: Buffer) => heard.push(b));
       const listenEnded = new Promise<void>((resolve) => listenStream.on('close', () => resolve()));
-      await new Promise((r) => setTimeout(r, 100));
+      // The listener is in once its first bytes (the init segment) arrive.
+      await withTimeout(firstBytes, 5_000, "the HTTP/2 listener's first bytes");
       for (const c of CHUNKS.slice(1)) stream.write(c);
       stream.end();
       assert.equal(await responded, 200);

@@ -65,7 +65,7 @@ export class Claims implements MountClaims {
     try {
       taken = await this.scripts.claim(mount, this.node, CLAIM_TTL_MS);
     } catch (err) {
-      this.log.warn({ mount, err: (err as Error).message }, 'claim failed: redis unavailable');
+      this.log.warn({ mount, err }, 'claim failed: redis unavailable');
       throw unavailable();
     }
     if (!taken) {
@@ -82,7 +82,7 @@ export class Claims implements MountClaims {
     if (!this.held.delete(mount)) return;
     this.scripts.release(mount, this.node).catch((err: unknown) => {
       // It expires by itself within CLAIM_TTL_MS.
-      this.log.warn({ mount, err: (err as Error).message }, 'claim release failed; it will expire');
+      this.log.warn({ mount, err }, 'claim release failed; it will expire');
     });
   }
 

@@ -153,7 +153,7 @@ export class WebmPipeline implements IngestPipeline {
           mount: this.mount.name,
           origin: this.origin,
           code: isKitError(err) ? err.code : 'INTERNAL',
-          error: (err as Error).message,
+          err,
         },
         'packets and ogg outputs stopped: cannot read Opus packets from this WebM',
       );

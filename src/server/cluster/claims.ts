@@ -5,7 +5,7 @@
  * away past the TTL and another node took the mount) ends its broadcast.
  */
 import type { Redis } from 'ioredis';
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { MountClaims } from '../ingest/session.js';
 import type { Logger } from '../log.js';
 import type { Scripts } from './scripts.js';
@@ -69,7 +69,7 @@ export class Claims implements MountClaims {
       throw unavailable();
     }
     if (!taken) {
-      throw new KitError(
+      throw new ApiError(
         'MOUNT_IN_USE',
         `Someone is already broadcasting on mount "${mount}" (on another node of this cluster).`,
       );
@@ -124,8 +124,8 @@ export class Claims implements MountClaims {
   }
 }
 
-function unavailable(): KitError {
-  return new KitError(
+function unavailable(): ApiError {
+  return new ApiError(
     'CLUSTER_UNAVAILABLE',
     'This server cannot reach its cluster (Redis) to claim the mount; try again shortly.',
   );

@@ -2,7 +2,7 @@
  * Ogg Opus demuxer: reads a live Ogg stream (RFC 3533) cut anywhere and emits its Opus headers
  * (RFC 7845 §5), its audio packets with timestamps, and its raw audio pages for relaying as they are.
  */
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
 import {
   hasMagic,
@@ -90,8 +90,8 @@ function codecName(packet: Uint8Array): string {
   return 'an unknown codec';
 }
 
-function corrupt(message: string): KitError {
-  return new KitError('OGG_CORRUPT', message);
+function corrupt(message: string): ApiError {
+  return new ApiError('OGG_CORRUPT', message);
 }
 
 function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
@@ -104,9 +104,9 @@ function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
   return out;
 }
 
-function internalError(err: unknown): KitError {
+function internalError(err: unknown): ApiError {
   const reason = err instanceof Error ? err.message : String(err);
-  return new KitError('INTERNAL', `Ogg demuxer failed: ${reason}`, { cause: err });
+  return new ApiError('INTERNAL', `Ogg demuxer failed: ${reason}`, { cause: err });
 }
 
 function checkLimit(name: keyof OggOpusDemuxerOptions, value: unknown): void {
@@ -126,7 +126,7 @@ function checkLimit(name: keyof OggOpusDemuxerOptions, value: unknown): void {
  *
  * Only the first logical stream of each link is read; pages of other streams multiplexed with it are
  * skipped and not relayed. Packets and pages are views of the pushed bytes when they lie in one push
- * (callers must not reuse a pushed buffer), else copies. Every failure is a KitError: OGG_CORRUPT, or
+ * (callers must not reuse a pushed buffer), else copies. Every failure is a ApiError: OGG_CORRUPT, or
  * OGG_PAGE_TOO_LARGE for a packet above `maxPacketBytes`. A throw is final: the outputs of the failing
  * push are lost and every later push throws too.
  */
@@ -195,13 +195,13 @@ export class OggOpusDemuxer {
     return this._granuleJumps;
   }
 
-  /** Parses `bytes` and returns what they complete, in stream order. Throws KitError on bad input. */
+  /** Parses `bytes` and returns what they complete, in stream order. Throws ApiError on bad input. */
   push(bytes: Uint8Array): OggOutput[] {
     if (this.failure !== null) {
       const cause = this.failure;
-      const code = cause instanceof KitError ? cause.code : 'INTERNAL';
+      const code = cause instanceof ApiError ? cause.code : 'INTERNAL';
       const reason = cause instanceof Error ? cause.message : String(cause);
-      throw new KitError(code, `Ogg demuxer cannot continue after an earlier error: ${reason}`, { cause });
+      throw new ApiError(code, `Ogg demuxer cannot continue after an earlier error: ${reason}`, { cause });
     }
     const out: OggOutput[] = [];
     if (bytes.length === 0) return out;
@@ -211,8 +211,8 @@ export class OggOpusDemuxer {
     try {
       this.parse(bytes, base);
     } catch (err) {
-      // Contract: only KitError leaves push(); anything else is a bug, reported as such.
-      const failure = err instanceof KitError ? err : internalError(err);
+      // Contract: only ApiError leaves push(); anything else is a bug, reported as such.
+      const failure = err instanceof ApiError ? err : internalError(err);
       this.failure = failure;
       throw failure;
     } finally {
@@ -484,7 +484,7 @@ export class OggOpusDemuxer {
 
   private checkPacketSize(length: number, offset: number): void {
     if (length > this.maxPacketBytes) {
-      throw new KitError(
+      throw new ApiError(
         'OGG_PAGE_TOO_LARGE',
         `Ogg packet reaching the page at byte ${offset} is at least ${length} bytes, more than the ` +
           `${this.maxPacketBytes}-byte limit (maxPacketBytes)`,

@@ -3,7 +3,7 @@
  * (the IDs themselves are in `ids.ts`).
  * Each reader takes `base`, the stream offset of `buf[0]`, used only to name the byte in error messages.
  */
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { hexId } from './ids.js';
 
 /** Returned by a reader when the buffer ends before the value does; call again with more bytes. */
@@ -42,8 +42,8 @@ export interface ElementHeader {
 /** Data bits of an ID of each length (index 0 is 0, so 1-byte IDs pass the shortest-form check). */
 const ID_DATA_MASK = [0, 0x7f, 0x3fff, 0x1fffff, 0xfffffff] as const;
 
-function corrupt(message: string): KitError {
-  return new KitError('WEBM_CORRUPT', message);
+function corrupt(message: string): ApiError {
+  return new ApiError('WEBM_CORRUPT', message);
 }
 
 function hexByte(b: number): string {

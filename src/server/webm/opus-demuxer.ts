@@ -2,7 +2,7 @@
  * WebM → Opus packets: reads the Opus track of a live WebM stream, fed the chunks WebmSplitter emits, and
  * returns each packet as soon as its block is complete, with a sample-exact pts for Ogg granule positions.
  */
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
 import { makeOpusHead, opusPacketSamples, parseOpusHead } from '../opus/opus-packet.js';
 import type { ElementHeader } from './ebml.js';
@@ -69,8 +69,8 @@ interface AudioTrack {
   contentEncoded: boolean;
 }
 
-function corrupt(message: string, cause?: unknown): KitError {
-  return new KitError('WEBM_CORRUPT', message, cause === undefined ? {} : { cause });
+function corrupt(message: string, cause?: unknown): ApiError {
+  return new ApiError('WEBM_CORRUPT', message, cause === undefined ? {} : { cause });
 }
 
 /** A child element of a whole (non-streamed) buffer: its ID and where its data lies. */
@@ -208,7 +208,7 @@ function opusCall<T>(context: string, fn: () => T): T {
  * of the Opus track is held between pushes, capped by `maxBlockBytes`; every other element is skipped as
  * it streams past. pts counts samples from the first packet (pts 0): each packet starts where the previous
  * one ended, unless its block is stamped more than 40 ms later (a gap), when pts follows the timestamp.
- * Only KitError is thrown, and a throw is final: every later push throws too.
+ * Only ApiError is thrown, and a throw is final: every later push throws too.
  */
 export class WebmOpusDemuxer {
   private readonly maxBlockBytes: number;
@@ -217,7 +217,7 @@ export class WebmOpusDemuxer {
   private track = 0;
   /** 48 kHz samples per timestamp tick (TimecodeScale × 48 kHz). */
   private samplesPerTick = 48;
-  private failure: KitError | null = null;
+  private failure: ApiError | null = null;
   /** Stream offset of the next pushed byte (the init segment counts), for error messages. */
   private bytesIn = 0;
 
@@ -303,22 +303,22 @@ export class WebmOpusDemuxer {
     return out;
   }
 
-  /** Throws again, as a KitError naming it, the failure that ended this demuxer, if any. */
+  /** Throws again, as a ApiError naming it, the failure that ended this demuxer, if any. */
   private checkFailure(): void {
     const cause = this.failure;
     if (cause === null) return;
-    throw new KitError(cause.code, `WebM demuxer cannot continue after an earlier error: ${cause.message}`, {
+    throw new ApiError(cause.code, `WebM demuxer cannot continue after an earlier error: ${cause.message}`, {
       cause,
     });
   }
 
-  /** Records `err` as final and returns it as a KitError (INTERNAL for anything else: a bug here). */
-  private fail(err: unknown): KitError {
-    let failure: KitError;
-    if (err instanceof KitError) failure = err;
+  /** Records `err` as final and returns it as a ApiError (INTERNAL for anything else: a bug here). */
+  private fail(err: unknown): ApiError {
+    let failure: ApiError;
+    if (err instanceof ApiError) failure = err;
     else {
       const reason = err instanceof Error ? err.message : String(err);
-      failure = new KitError('INTERNAL', `WebM demuxer failed: ${reason}`, { cause: err });
+      failure = new ApiError('INTERNAL', `WebM demuxer failed: ${reason}`, { cause: err });
     }
     this.failure = failure;
     return failure;
@@ -556,7 +556,7 @@ export class WebmOpusDemuxer {
       return true;
     }
     if (size > this.maxBlockBytes) {
-      throw new KitError(
+      throw new ApiError(
         'WEBM_ELEMENT_TOO_LARGE',
         `block at byte ${offset} is ${size} bytes, more than the ${this.maxBlockBytes}-byte limit (maxBlockBytes)`,
       );
@@ -583,7 +583,7 @@ export class WebmOpusDemuxer {
       return;
     }
     const lacing = LACING_NAMES[this.blockLacing];
-    const short = (): KitError =>
+    const short = (): ApiError =>
       corrupt(`block at byte ${offset}: ${lacing} lacing runs past the block's end`);
     if (data.length < 1) throw short();
     const count = (data[0] as number) + 1;

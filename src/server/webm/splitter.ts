@@ -2,7 +2,7 @@
  * WebM splitter: cuts a live WebM byte stream, split anywhere, into one init chunk (every byte before the
  * first Cluster) and media chunks, each Cluster starting a new chunk marked as a sync point.
  */
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { ElementHeader } from './ebml.js';
 import { NEED_MORE, readId, UNKNOWN_SIZE } from './ebml.js';
 import { EbmlReader } from './ebml-reader.js';
@@ -46,8 +46,8 @@ function isClusterIdPrefix(buf: Uint8Array, length: number): boolean {
   return true;
 }
 
-function corrupt(message: string): KitError {
-  return new KitError('WEBM_CORRUPT', message);
+function corrupt(message: string): ApiError {
+  return new ApiError('WEBM_CORRUPT', message);
 }
 
 function checkLimit(name: keyof WebmSplitterOptions, value: unknown): void {
@@ -120,13 +120,13 @@ export class WebmSplitter {
     return this._bytesIn;
   }
 
-  /** Parses `bytes` and returns the chunks they complete, in stream order. Throws KitError on bad input. */
+  /** Parses `bytes` and returns the chunks they complete, in stream order. Throws ApiError on bad input. */
   push(bytes: Uint8Array): WebmChunk[] {
     if (this.failure !== null) {
       const cause = this.failure;
-      const code = cause instanceof KitError ? cause.code : 'INTERNAL';
+      const code = cause instanceof ApiError ? cause.code : 'INTERNAL';
       const reason = cause instanceof Error ? cause.message : String(cause);
-      throw new KitError(code, `WebM splitter cannot continue after an earlier error: ${reason}`, { cause });
+      throw new ApiError(code, `WebM splitter cannot continue after an earlier error: ${reason}`, { cause });
     }
     const out: WebmChunk[] = [];
     if (bytes.length === 0) return out;
@@ -341,7 +341,7 @@ export class WebmSplitter {
     if (this._initSegment === null) {
       this.checkInitEnd(id, offset, end);
     } else if (size > this.maxElementBytes) {
-      throw new KitError(
+      throw new ApiError(
         'WEBM_ELEMENT_TOO_LARGE',
         `${describeId(id)} at byte ${offset} declares ${size} bytes, more than the ${this.maxElementBytes}-byte limit (maxElementBytes)`,
       );
@@ -356,7 +356,7 @@ export class WebmSplitter {
   /** Before the first Cluster, an element reaching past `maxInitBytes` makes the init segment too large. */
   private checkInitEnd(id: number, offset: number, end: number): void {
     if (end > this.maxInitBytes) {
-      throw new KitError(
+      throw new ApiError(
         'WEBM_INIT_TOO_LARGE',
         `${describeId(id)} at byte ${offset} ends at byte ${end}, but everything before the first Cluster must fit in ${this.maxInitBytes} bytes (maxInitBytes)`,
       );
@@ -395,7 +395,7 @@ export class WebmSplitter {
   private appendInit(bytes: Uint8Array): void {
     const length = this.initLength + bytes.length;
     if (length > this.maxInitBytes) {
-      throw new KitError(
+      throw new ApiError(
         'WEBM_INIT_TOO_LARGE',
         `no Cluster within the first ${this.maxInitBytes} bytes (maxInitBytes): everything before the first Cluster is the init segment`,
       );
@@ -418,7 +418,7 @@ export class WebmSplitter {
     this.out.push({ kind: 'init', bytes: init, syncPoint: false });
   }
 
-  private secondEbmlHeader(offset: number): KitError {
+  private secondEbmlHeader(offset: number): ApiError {
     return corrupt(
       `second EBML header at byte ${offset}: a new WebM stream began after the Segment at byte ${this.segmentStart}; ` +
         'each broadcast must carry exactly one recording',
@@ -431,7 +431,7 @@ export class WebmSplitter {
     parent: string,
     parentStart: number,
     parentEnd: number,
-  ): KitError {
+  ): ApiError {
     const size = header.size === UNKNOWN_SIZE ? 'unknown size' : `${header.size} bytes`;
     return corrupt(
       `${describeId(header.id)} at byte ${offset} (${size}) runs past the end of the ${parent} that starts at byte ${parentStart} and ends at byte ${parentEnd}`,

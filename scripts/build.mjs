@@ -1,5 +1,5 @@
 // Build: bundles the two pages for the browser (build/public) and transpiles the Node side
-// (server, shared, tests, benches) file by file into build/node. Type-checking is `npm run typecheck`.
+// (server, shared, tools, tests, benches) file by file into build/node. Type-checking is `npm run typecheck`.
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +50,9 @@ for (const p of pages) cpSync(join(root, 'src', p, 'static'), join(out, 'public'
 
 const node = {
   entryPoints: [
-    ...['src/server', 'src/shared', 'test', 'bench', 'scripts'].flatMap((d) => listTs(join(root, d))),
+    ...['src/server', 'src/shared', 'tools', 'test', 'bench', 'scripts'].flatMap((d) =>
+      listTs(join(root, d)),
+    ),
     // The listener's pure modules (no DOM), for their unit tests.
     ...['buffer-target.ts', 'progress-watchdog.ts'].map((f) => join(root, 'src', 'listen', f)),
   ],

@@ -12,8 +12,9 @@
  *    an already-open listener's `<audio id="player">`. Both pages tap the audio with an AudioWorklet that
  *    finds the onset sample (first |x| > threshold after ≥ 300 ms below it) and converts its frame to
  *    wall-clock ms with the context's getOutputTimestamp(). The same mapping on both sides makes the
- *    figure "Web Audio graph (mic) → Web Audio graph (listener)", the reference FIELD-NOTES §4 used;
- *    an AnalyserNode polled every 2 ms on the main thread gives an independent cross-check. A listener
+ *    figure "Web Audio graph (mic) → Web Audio graph (listener)", the same reference as the earlier
+ *    measurements (an AnalyserNode on the mic stream vs one on the listener's `<audio>`); an
+ *    AnalyserNode polled every 2 ms on the main thread gives an independent cross-check. A listener
  *    onset matches the latest capture onset before it, so latencies above one period would alias.
  * 2. Go live → listener `#status` reads "The stream is started" (and → first audio), over `--cycles`
  *    Go live / Stop cycles against the same open listener, with the server's log times for a breakdown
@@ -28,8 +29,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, writeToneWav } from '../../test/helpers/chromium.js';
-import { startTestServer, type TestServer } from '../../test/helpers/server.js';
+import { launchChromium, writeToneWav } from '../../tools/chromium.js';
+import { startTestServer, type TestServer } from '../../tools/server.js';
 
 const { values } = parseArgs({
   options: {
@@ -290,7 +291,7 @@ async function installProbe(args: ProbeArgs): Promise<{ sampleRate: number; stat
     probe.onsets.push({ wall: at, recv, ahead: args.kind === 'playout' ? ahead() : null });
   };
 
-  // Cross-check: the FIELD-NOTES way, an AnalyserNode polled on the main thread.
+  // Cross-check: the earlier measurements' way, an AnalyserNode polled on the main thread.
   const frame = new Float32Array(analyser.fftSize);
   let lastLoud = Number.NEGATIVE_INFINITY;
   const poll = setInterval(() => {

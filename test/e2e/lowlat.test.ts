@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium } from '../../tools/chromium.js';
 import {
   assertHears440,
   assertPlaying,
@@ -15,9 +15,9 @@ import {
   STARTED,
   waitForPlaying,
   waitForStatus,
-} from '../helpers/listener-page.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
+} from '../../tools/listener-page.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 
 /**
  * A broadcaster chunk every 60 ms on loopback: the jitter buffer's trough settles near its margin

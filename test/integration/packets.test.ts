@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PACKET_STREAM, paths } from '../../src/shared/protocol.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import {
   endSession,
   FIXTURE_DIR,
@@ -13,8 +15,6 @@ import {
   startSession,
   watchStatus,
 } from '../helpers/clients.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 const { chunks: CHUNKS } = loadFixture();
 

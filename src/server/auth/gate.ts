@@ -4,7 +4,7 @@
  * (429) whatever it sends; a wrong credential is counted against its address, logged once, and
  * refused with the rule's 401.
  */
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Credentials } from './credentials.js';
 import { parseAuthorization } from './credentials.js';
@@ -35,13 +35,13 @@ export interface AuthAttempt {
  * Null when `attempt` may pass `rule`; else the error to answer with: AUTH_RATE_LIMITED while `limiter`
  * refuses the address, or the rule's 401 (with its challenge), counted against the address and logged.
  */
-export function authorize(limiter: AuthLimiter, attempt: AuthAttempt, rule: AuthRule): KitError | null {
+export function authorize(limiter: AuthLimiter, attempt: AuthAttempt, rule: AuthRule): ApiError | null {
   const limited = limiter.check(attempt.ip);
   if (limited) return limited;
   if (rule.accepts(parseAuthorization(attempt.authorization))) return null;
   limiter.fail(attempt.ip);
   attempt.log.warn({ ...attempt.fields, ip: attempt.ip }, rule.logMessage);
-  return new KitError(rule.code, rule.message, {
+  return new ApiError(rule.code, rule.message, {
     headers: rule.challenge ? { 'www-authenticate': rule.challenge } : undefined,
   });
 }

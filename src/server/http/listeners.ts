@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Express, Request, Response, Router } from 'express';
 import express from 'express';
 import type { Config } from '../config.js';
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StatusServer } from '../outputs/status.js';
 import { rejectUpgrade } from '../outputs/status.js';
@@ -64,7 +64,7 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
   const onUpgrade = (req: http.IncomingMessage, socket: Socket, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
     if (!status.handleUpgrade(req, socket, head)) {
-      rejectUpgrade(socket, new KitError('NOT_FOUND', `No WebSocket at ${req.url?.slice(0, 100) ?? '/'}.`));
+      rejectUpgrade(socket, new ApiError('NOT_FOUND', `No WebSocket at ${req.url?.slice(0, 100) ?? '/'}.`));
     }
   };
 

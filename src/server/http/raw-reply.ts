@@ -5,7 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { KitError } from '../errors.js';
+import type { ApiError } from '../errors.js';
 
 /** Where our reason phrase differs from Node's: Icecast source clients know a 401 by Icecast's own. */
 const REASON: Readonly<Record<number, string>> = { 401: 'Authorization Required' };
@@ -42,7 +42,7 @@ export interface RawErrorOptions {
 }
 
 /** Answers `err` (its status, headers and JSON body) and closes the socket once the answer is out. */
-export function replyError(socket: Duplex, err: KitError, options: RawErrorOptions): void {
+export function replyError(socket: Duplex, err: ApiError, options: RawErrorOptions): void {
   const body = JSON.stringify(err.toBody());
   const head = rawHead(
     err.status,

@@ -12,7 +12,7 @@ import type { AuthRule } from '../auth/gate.js';
 import { authorize } from '../auth/gate.js';
 import type { AuthLimiter } from '../auth/limiter.js';
 import { secretEquals } from '../auth/secrets.js';
-import { isKitError, KitError } from '../errors.js';
+import { ApiError, isApiError } from '../errors.js';
 import { replyError } from '../http/raw-reply.js';
 import type { Container, StreamInfo } from '../hub/types.js';
 import type { Logger } from '../log.js';
@@ -46,7 +46,7 @@ export function mountFromSourcePath(path: string): string {
 }
 
 /** Answers a refused source as Icecast does: HTTP/1.0, then the connection closes. */
-function writeError(socket: net.Socket, err: KitError): void {
+function writeError(socket: net.Socket, err: ApiError): void {
   replyError(socket, err, { version: '1.0' });
 }
 
@@ -89,7 +89,7 @@ export function serveSource(
   socket.on('error', () => socket.destroy());
   const mount = mountFromSourcePath(head.path);
   if (!isValidMount(mount)) {
-    writeError(socket, new KitError('MOUNT_INVALID', `"${mount}" is not a valid mount name.`));
+    writeError(socket, new ApiError('MOUNT_INVALID', `"${mount}" is not a valid mount name.`));
     return;
   }
   const refused = authorize(
@@ -106,7 +106,7 @@ export function serveSource(
   if (!container) {
     writeError(
       socket,
-      new KitError(
+      new ApiError(
         'INGEST_UNSUPPORTED_TYPE',
         `Content-Type "${type || '(none)'}" is not supported; send Opus as one of: ${ACCEPTED_TYPES}.`,
       ),
@@ -114,7 +114,7 @@ export function serveSource(
     return;
   }
   const refuse = (err: unknown): void =>
-    writeError(socket, isKitError(err) ? err : new KitError('INTERNAL', 'Could not start the broadcast.'));
+    writeError(socket, isApiError(err) ? err : new ApiError('INTERNAL', 'Could not start the broadcast.'));
   // Hold the source's bytes until the mount is ours (a cluster claims it in Redis first).
   socket.pause();
   sessions
@@ -159,7 +159,7 @@ function stream(
   const declared = Number(head.headers['content-length']);
   let left = head.method === 'PUT' && !chunked && declared > 0 ? declared : Number.POSITIVE_INFINITY;
 
-  const finish = (reason: 'stopped' | 'error', err?: KitError): void => {
+  const finish = (reason: 'stopped' | 'error', err?: ApiError): void => {
     sessions.end(session, reason, err);
     socket.destroy();
   };
@@ -175,9 +175,9 @@ function stream(
       }
       if (decoder?.done || left <= 0) finish('stopped');
     } catch (err) {
-      const kit = isKitError(err)
+      const kit = isApiError(err)
         ? err
-        : new KitError('WEBM_CORRUPT', `Bad source framing: ${(err as Error).message}`);
+        : new ApiError('WEBM_CORRUPT', `Bad source framing: ${(err as Error).message}`);
       finish('error', kit);
     }
   };

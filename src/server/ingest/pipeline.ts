@@ -9,7 +9,7 @@
  * Each output chunk is made once here and shared by every listener of that rendition. The pipeline
  * also gives the mount what it knows of its source: the info, the origin, the bytes taken.
  */
-import { isKitError, KitError } from '../errors.js';
+import { ApiError, isApiError } from '../errors.js';
 import type { Mount } from '../hub/mount.js';
 import type { Container, MediaChunk, MountOrigin, StreamInfo } from '../hub/types.js';
 import type { Logger } from '../log.js';
@@ -22,7 +22,7 @@ import { WebmOpusMuxer } from '../webm/opus-muxer.js';
 import { WebmSplitter } from '../webm/splitter.js';
 
 export interface IngestPipeline {
-  /** Takes the next source bytes; throws KitError on bytes it cannot read (the broadcast then ends). */
+  /** Takes the next source bytes; throws ApiError on bytes it cannot read (the broadcast then ends). */
   push(bytes: Uint8Array): void;
 }
 
@@ -152,8 +152,8 @@ export class WebmPipeline implements IngestPipeline {
         {
           mount: this.mount.name,
           origin: this.origin,
-          code: isKitError(err) ? err.code : 'INTERNAL',
-          error: (err as Error).message,
+          code: isApiError(err) ? err.code : 'INTERNAL',
+          err,
         },
         'packets and ogg outputs stopped: cannot read Opus packets from this WebM',
       );
@@ -188,7 +188,7 @@ export class OggPipeline implements IngestPipeline {
           // A chained link (new metadata, encoder restart): WebM cannot change its Tracks mid-stream,
           // so the broadcast goes on only if the audio format is the same.
           if (this.webm && this.header && out.header.channels !== this.header.channels) {
-            throw new KitError('OGG_CORRUPT', 'A chained Ogg link changed the channel count mid-broadcast.');
+            throw new ApiError('OGG_CORRUPT', 'A chained Ogg link changed the channel count mid-broadcast.');
           }
           this.header = out.header;
           break;

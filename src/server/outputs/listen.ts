@@ -6,7 +6,7 @@
 import type { Request, Response } from 'express';
 import { Router } from 'express';
 import { isValidMount, PACKET_STREAM, WEBM_CONTENT_TYPE } from '../../shared/protocol.js';
-import { KitError, sendError } from '../errors.js';
+import { ApiError, sendError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Mount } from '../hub/mount.js';
 import type { Container, Output, Sink, SinkEndReason } from '../hub/types.js';
@@ -41,15 +41,15 @@ export interface ListenOptions extends ListenLimits {
 }
 
 /** LISTEN_FULL when one more listener would pass a limit, else null. */
-export function listenerLimitError(hub: Hub, mount: Mount, limits: ListenLimits): KitError | null {
+export function listenerLimitError(hub: Hub, mount: Mount, limits: ListenLimits): ApiError | null {
   if (mount.listeners >= limits.maxListenersPerMount) {
-    return new KitError(
+    return new ApiError(
       'LISTEN_FULL',
       `Mount "${mount.name}" is full (${limits.maxListenersPerMount} listeners).`,
     );
   }
   if (hub.listeners >= limits.maxListeners) {
-    return new KitError('LISTEN_FULL', `The server is full (${limits.maxListeners} listeners).`);
+    return new ApiError('LISTEN_FULL', `The server is full (${limits.maxListeners} listeners).`);
   }
   return null;
 }
@@ -68,8 +68,8 @@ export function listenContainer(ext: string | undefined, mount: Mount): Output {
   return ext ? 'ogg' : sourceContainer(mount.info.sourceType);
 }
 
-export function offlineError(mount: string): KitError {
-  return new KitError('LISTEN_OFFLINE', `Mount "${mount}" is offline: nobody is broadcasting.`);
+export function offlineError(mount: string): ApiError {
+  return new ApiError('LISTEN_OFFLINE', `Mount "${mount}" is offline: nobody is broadcasting.`);
 }
 
 /** Response headers of a live stream: type, no caching, CORS open, and what Icecast players show. */

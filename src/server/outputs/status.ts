@@ -15,7 +15,7 @@ import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import type { StatusErrorMessage, StatusMessage } from '../../shared/protocol.js';
 import { isValidMount, paths } from '../../shared/protocol.js';
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { checkOrigin } from '../http/origin.js';
 import { replyError } from '../http/raw-reply.js';
 import type { Hub } from '../hub/hub.js';
@@ -118,11 +118,11 @@ export class StatusServer {
     if (url.pathname !== paths.status) return false;
     const mount = url.searchParams.get('mount') ?? '';
     if (this.closed) {
-      rejectUpgrade(socket, new KitError('SERVER_CLOSING', 'The server is shutting down.'));
+      rejectUpgrade(socket, new ApiError('SERVER_CLOSING', 'The server is shutting down.'));
       return true;
     }
     if (!isValidMount(mount)) {
-      rejectUpgrade(socket, new KitError('MOUNT_INVALID', `Invalid mount "${mount.slice(0, 64)}".`));
+      rejectUpgrade(socket, new ApiError('MOUNT_INVALID', `Invalid mount "${mount.slice(0, 64)}".`));
       return true;
     }
     const refused = checkOrigin(req.headers, this.allowedOrigins);
@@ -143,16 +143,16 @@ export class StatusServer {
   }
 
   /** Counts one more socket for `ip`; returns the error to refuse it with when a cap is reached. */
-  private take(ip: string): KitError | null {
+  private take(ip: string): ApiError | null {
     if (this.taken >= this.maxSockets) {
-      return new KitError(
+      return new ApiError(
         'STATUS_FULL',
         `The server has ${this.maxSockets} status sockets open, as many as it allows (maxStatusSockets).`,
       );
     }
     const mine = this.takenByIp.get(ip) ?? 0;
     if (mine >= this.maxSocketsPerAddress) {
-      return new KitError(
+      return new ApiError(
         'STATUS_ADDRESS_LIMIT',
         `Your address has ${this.maxSocketsPerAddress} status sockets open, as many as one address may (maxStatusSocketsPerAddress).`,
       );
@@ -300,6 +300,6 @@ function encode(message: StatusMessage | StatusErrorMessage): Buffer {
 const TEXT_FRAME = { binary: false, compress: false } as const;
 
 /** Answers a refused upgrade with the error's HTTP status and JSON body, and closes the socket. */
-export function rejectUpgrade(socket: Duplex, err: KitError): void {
+export function rejectUpgrade(socket: Duplex, err: ApiError): void {
   replyError(socket, err, { version: '1.1' });
 }

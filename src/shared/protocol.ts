@@ -56,7 +56,8 @@ export const paths = {
   /** Live WebM stream for MSE players (also served at `/<mount>`). */
   listenWebm: (mount: string): string => `/${mount}.webm`,
   /** The low-latency player's stream: framed Opus packets ({@link PACKET_STREAM}), from the newest packet. */
-  listenPackets: (mount: string): string => `/${mount}.pkt`,
+  listenPackets: (mount: string, options: { status?: boolean } = {}): string =>
+    options.status ? `/${mount}.pkt?status=1` : `/${mount}.pkt`,
   /** Live Ogg/Opus stream for players without MediaSource that play Ogg progressively. */
   listenOgg: (mount: string): string => `/${mount}.ogg`,
   /** WebSocket status channel; the mount is given as `?mount=`. */
@@ -355,6 +356,12 @@ export function parseErrorBody(v: unknown): ErrorBody['error'] | null {
  * Then per packet (8-byte frame header + data): data length (u16 BE), pts (u32 BE, 48 kHz samples
  * from the start of the broadcast, wrapping), samples in the packet (u16 BE), then the packet.
  * A late joiner gets the header, then the newest packet, then every packet after it.
+ *
+ * With `?status=1` the stream also carries the mount's status, so a player needs no status socket
+ * while it plays: a **status frame** is a frame whose samples field is 0 (no Opus packet has 0
+ * samples), pts 0, and whose data is a {@link StatusMessage} as UTF-8 JSON. One comes right after the
+ * first packets, then one on every change (as the status socket sends them), and, when the
+ * broadcast ends, an OFFLINE one just before the stream ends.
  */
 export const PACKET_STREAM = {
   contentType: 'application/vnd.onair.opus-packets',
@@ -363,4 +370,6 @@ export const PACKET_STREAM = {
   frameHeaderBytes: 8,
   /** Opus packets are at most 120 ms; anything larger than this in a frame is corrupt. */
   maxPacketBytes: 16_384,
+  /** The query parameter (`?status=1`) that asks for status frames. */
+  statusParam: 'status',
 } as const;

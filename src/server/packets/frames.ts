@@ -46,6 +46,19 @@ export function packetFrames(packets: readonly OpusPacket[]): MediaChunk {
   return last === 0 ? { bytes: b, syncPoint: true } : { bytes: b, syncPoint: true, joinAt: last };
 }
 
+/**
+ * A status frame (for a stream asked for with `?status=1`): samples 0, which no Opus packet has, pts
+ * 0, and a StatusMessage as UTF-8 JSON for data.
+ */
+export function statusFrame(json: Uint8Array): Buffer {
+  // Never cut in practice: a status message is well under 2 KiB (titles are capped at MAX_TITLE_CHARS).
+  const n = Math.min(json.byteLength, PACKET_STREAM.maxPacketBytes);
+  const b = Buffer.alloc(PACKET_STREAM.frameHeaderBytes + n);
+  b.writeUInt16BE(n, 0);
+  b.set(json.subarray(0, n), PACKET_STREAM.frameHeaderBytes);
+  return b;
+}
+
 /** Publishes the packets one push (or one relayed chunk) completed as one chunk; none: nothing. */
 export function publishPackets(mount: Mount, packets: readonly OpusPacket[]): void {
   if (packets.length > 0) mount.publish(packetFrames(packets), 'packets');

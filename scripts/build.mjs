@@ -52,7 +52,7 @@ const node = {
   entryPoints: [
     ...['src/server', 'src/shared', 'test', 'bench', 'scripts'].flatMap((d) => listTs(join(root, d))),
     // The listener's pure modules (no DOM), for their unit tests.
-    ...['buffer-target.ts', 'progress-watchdog.ts'].map((f) => join(root, 'src', 'listen', f)),
+    ...['buffer-target.ts', 'progress-watchdog.ts', 'packet-reader.ts', 'player-error.ts'].map((f) => join(root, 'src', 'listen', f)),
   ],
   outdir: join(out, 'node'),
   outbase: root,

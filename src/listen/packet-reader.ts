@@ -1,5 +1,9 @@
-/** Incremental parser of the low-latency packet stream (PACKET_STREAM in protocol.ts): header, then framed Opus packets. */
-import { PACKET_STREAM } from '../shared/protocol.js';
+/**
+ * Incremental parser of the low-latency packet stream (PACKET_STREAM in protocol.ts): header, then
+ * framed Opus packets, and status frames when the stream was asked for with `?status=1`.
+ */
+import type { StatusMessage } from '../shared/protocol.js';
+import { PACKET_STREAM, parseServerMessage } from '../shared/protocol.js';
 import { PlayerError } from './player-error.js';
 
 export interface PacketStreamHeader {
@@ -20,6 +24,13 @@ const MAX_HELD_BYTES = 4 * PACKET_STREAM.maxPacketBytes;
 export class PacketReader {
   header: PacketStreamHeader | null = null;
   #held: Uint8Array = new Uint8Array(0);
+  readonly #onStatus: (status: StatusMessage) => void;
+  readonly #text = new TextDecoder();
+
+  /** `onStatus` gets each status frame's message, in stream order (malformed ones are skipped). */
+  constructor(onStatus: (status: StatusMessage) => void = () => {}) {
+    this.#onStatus = onStatus;
+  }
 
   /** Takes the next bytes of the response; returns the whole frames they complete, in order. */
   push(bytes: Uint8Array): OpusFrame[] {
@@ -49,11 +60,14 @@ export class PacketReader {
       if (n === 0 || n > PACKET_STREAM.maxPacketBytes)
         throw new PlayerError('MEDIA', `bad packet length ${n}`);
       if (buf.byteLength - at < fh + n) break;
-      out.push({
-        pts: view.getUint32(at + 2),
-        samples: view.getUint16(at + 6),
-        data: buf.slice(at + fh, at + fh + n),
-      });
+      const samples = view.getUint16(at + 6);
+      if (samples === 0) {
+        // A status frame: no Opus packet has 0 samples.
+        const msg = parseServerMessage(this.#text.decode(buf.subarray(at + fh, at + fh + n)));
+        if (msg?.type === 'status') this.#onStatus(msg);
+      } else {
+        out.push({ pts: view.getUint32(at + 2), samples, data: buf.slice(at + fh, at + fh + n) });
+      }
       at += fh + n;
     }
     this.#held = buf.slice(at);

@@ -32,7 +32,7 @@ const pages = ['broadcast', 'listen'];
 const browser = {
   entryPoints: {
     ...Object.fromEntries(pages.map((p) => [p, join(root, 'src', p, 'main.tsx')])),
-    // The low-latency player's AudioWorklet module, loaded by URL (src/listen/lowlat-session.ts).
+    // The low-latency player's AudioWorklet module, loaded by URL (src/listen/packets-session.ts).
     'jitter-worklet': join(root, 'src', 'listen', 'jitter-worklet.ts'),
   },
   bundle: true,

@@ -1,8 +1,8 @@
 /** The listener's player: plays a mount live into one `<audio>` element until aborted, reconnecting with backoff. */
 import { paths } from '../shared/protocol.js';
 import type { PauseReason } from './element.js';
-import { runLowLatencySession } from './lowlat-session.js';
-import { demoteLowLatency, detectPlaybackPath } from './media-support.js';
+import { runPacketsSession } from './packets-session.js';
+import { demotePacketsPlayer, detectPlaybackPath } from './media-support.js';
 import { runMseSession } from './mse-session.js';
 import { PlayerError } from './player-error.js';
 import type { StallReason } from './progress-watchdog.js';
@@ -68,14 +68,14 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
     let error: PlayerError | null = null;
     emit({ type: 'connecting' });
     const url =
-      path.kind === 'lowlat'
+      path.kind === 'packets'
         ? paths.listenPackets(mount)
         : path.kind === 'progressive' && path.container === 'ogg'
           ? paths.listenOgg(mount)
           : paths.listenWebm(mount);
     try {
-      if (path.kind === 'lowlat') {
-        await runLowLatencySession({ audio, url, signal, hooks });
+      if (path.kind === 'packets') {
+        await runPacketsSession({ audio, url, signal, hooks });
       } else if (path.kind === 'mse') {
         await runMseSession({
           audio,
@@ -92,8 +92,8 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
       if (signal.aborted) return;
       error = err instanceof PlayerError ? err : new PlayerError('MEDIA', String(err), { cause: err });
       // The low-latency player could not decode here: MSE from the next attempt on.
-      if (path.kind === 'lowlat' && error.code === 'MEDIA' && !started) {
-        demoteLowLatency();
+      if (path.kind === 'packets' && error.code === 'MEDIA' && !started) {
+        demotePacketsPlayer();
         path = detectPlaybackPath();
       }
     }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PACKET_STREAM, paths } from '../../src/shared/protocol.js';
+import { PACKETS, paths } from '../../src/shared/protocol.js';
 import {
   endSession,
   FIXTURE_DIR,
@@ -25,14 +25,14 @@ interface Parsed {
 }
 
 function parse(b: Buffer): Parsed {
-  assert.equal(b.toString('latin1', 0, 4), PACKET_STREAM.magic);
+  assert.equal(b.toString('latin1', 0, 4), PACKETS.magic);
   const out: Parsed = { channels: b.readUInt8(4), frames: [], rest: 0 };
-  let at = PACKET_STREAM.headerBytes;
-  while (b.length - at >= PACKET_STREAM.frameHeaderBytes) {
+  let at = PACKETS.headerBytes;
+  while (b.length - at >= PACKETS.frameHeaderBytes) {
     const n = b.readUInt16BE(at);
-    if (b.length - at < PACKET_STREAM.frameHeaderBytes + n) break;
+    if (b.length - at < PACKETS.frameHeaderBytes + n) break;
     out.frames.push({ pts: b.readUInt32BE(at + 2), samples: b.readUInt16BE(at + 6), bytes: n });
-    at += PACKET_STREAM.frameHeaderBytes + n;
+    at += PACKETS.frameHeaderBytes + n;
   }
   out.rest = b.length - at;
   return out;
@@ -73,14 +73,14 @@ describe('packets output', () => {
     assert.equal((await postChunk(t.baseUrl, 'pk', session.sessionId, 0, CHUNKS[0] as Buffer)).status, 200);
     await status.waitFor((m) => m.state === 'live');
     const early = listen(`${t.baseUrl}${paths.listenPackets('pk')}`);
-    assert.equal((await early.headers)['content-type'], PACKET_STREAM.contentType);
+    assert.equal((await early.headers)['content-type'], PACKETS.contentType);
     assert.equal((await early.headers)['access-control-allow-origin'], '*');
     for (let i = 1; i < CHUNKS.length; i++) {
       assert.equal((await postChunk(t.baseUrl, 'pk', session.sessionId, i, CHUNKS[i] as Buffer)).status, 200);
     }
     // Every chunk is acknowledged once the server has published it: the late joiner comes after all.
     const late = listen(`${t.baseUrl}${paths.listenPackets('pk')}`);
-    await late.waitForBytes(PACKET_STREAM.headerBytes + PACKET_STREAM.frameHeaderBytes + 1);
+    await late.waitForBytes(PACKETS.headerBytes + PACKETS.frameHeaderBytes + 1);
     // The end of the broadcast ends both streams: what each got is then complete.
     assert.equal(await endSession(t.baseUrl, 'pk', session.sessionId), 200);
     const got = parse(await early.done);
@@ -118,7 +118,7 @@ describe('packets output', () => {
     // All of them in before the rest of the broadcast: they start at the same packet.
     const statuses = await Promise.all(listeners.map((l) => l.status));
     assert.deepEqual(new Set(statuses), new Set([200]));
-    await Promise.all(listeners.map((l) => l.waitForBytes(PACKET_STREAM.headerBytes)));
+    await Promise.all(listeners.map((l) => l.waitForBytes(PACKETS.headerBytes)));
     for (let i = 1; i < CHUNKS.length; i++) {
       assert.equal(
         (await postChunk(t.baseUrl, 'many', session.sessionId, i, CHUNKS[i] as Buffer)).status,

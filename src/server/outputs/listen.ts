@@ -5,7 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import { Router } from 'express';
-import { isValidMount, PACKET_STREAM, WEBM_CONTENT_TYPE } from '../../shared/protocol.js';
+import { isValidMount, PACKETS, WEBM_CONTENT_TYPE } from '../../shared/protocol.js';
 import { KitError, sendError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Mount } from '../hub/mount.js';
@@ -21,7 +21,7 @@ const LISTEN_PATH = /^\/([a-z0-9][a-z0-9_-]{0,63})(\.webm|\.ogg|\.opus|\.oga|\.p
 const CONTENT_TYPES: Readonly<Record<Output, string>> = {
   webm: WEBM_CONTENT_TYPE,
   ogg: 'audio/ogg',
-  packets: PACKET_STREAM.contentType,
+  packets: PACKETS.contentType,
 };
 
 /** The container a source sent, from its content type. */

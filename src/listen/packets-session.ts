@@ -21,15 +21,15 @@ const MAX_DECODE_QUEUE = 50;
 /** How often the progress watchdog looks at the jitter buffer's figures. */
 const WATCHDOG_INTERVAL_MS = 250;
 
-export interface LowLatencyHooks extends ElementHooks {
+export interface PacketsSessionHooks extends ElementHooks {
   onStarted(): void;
 }
 
-export interface LowLatencyOptions {
+export interface PacketsSessionOptions {
   audio: HTMLAudioElement;
   url: string;
   signal: AbortSignal;
-  hooks: LowLatencyHooks;
+  hooks: PacketsSessionHooks;
 }
 
 /** The latest jitter-buffer figures, for the details line and tests (`#player[data-buffer-ms]`). */
@@ -42,7 +42,7 @@ function showStats(audio: HTMLAudioElement, s: JitterStats): void {
 }
 
 /** True when this browser has what the low-latency player needs. */
-export function lowLatencySupported(): boolean {
+export function packetsPlayerSupported(): boolean {
   return (
     typeof AudioDecoder === 'function' &&
     typeof EncodedAudioChunk === 'function' &&
@@ -51,7 +51,7 @@ export function lowLatencySupported(): boolean {
   );
 }
 
-export async function runLowLatencySession(opts: LowLatencyOptions): Promise<void> {
+export async function runPacketsSession(opts: PacketsSessionOptions): Promise<void> {
   const { audio, url, signal, hooks } = opts;
   if (signal.aborted) throw signal.reason;
   const ac = new AbortController();

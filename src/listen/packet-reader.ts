@@ -46,8 +46,7 @@ export class PacketReader {
     const fh = PACKETS.frameHeaderBytes;
     while (buf.byteLength - at >= fh) {
       const n = view.getUint16(at);
-      if (n === 0 || n > PACKETS.maxPacketBytes)
-        throw new PlayerError('MEDIA', `bad packet length ${n}`);
+      if (n === 0 || n > PACKETS.maxPacketBytes) throw new PlayerError('MEDIA', `bad packet length ${n}`);
       if (buf.byteLength - at < fh + n) break;
       out.push({
         pts: view.getUint32(at + 2),

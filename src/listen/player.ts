@@ -1,9 +1,9 @@
 /** The listener's player: plays a mount live into one `<audio>` element until aborted, reconnecting with backoff. */
 import { paths } from '../shared/protocol.js';
 import type { PauseReason } from './element.js';
-import { runPacketsSession } from './packets-session.js';
 import { demotePacketsPlayer, detectPlaybackPath } from './media-support.js';
 import { runMseSession } from './mse-session.js';
+import { runPacketsSession } from './packets-session.js';
 import { PlayerError } from './player-error.js';
 import type { StallReason } from './progress-watchdog.js';
 import { runProgressiveSession } from './progressive-session.js';

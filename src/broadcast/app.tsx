@@ -5,6 +5,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ServerInfo, StatusMessage } from '../shared/protocol.js';
 import { DEFAULT_MOUNT, isValidMount, paths } from '../shared/protocol.js';
+import { useStatus } from '../web/use-status.js';
 import { Checklist } from './checklist.js';
 import { BroadcastError, toBroadcastError } from './errors.js';
 import { formatElapsed } from './format.js';
@@ -26,7 +27,6 @@ import type { UploadProgress } from './upload.js';
 import { useMicrophones } from './use-devices.js';
 import { useElapsed } from './use-elapsed.js';
 import { useLevel } from './use-level.js';
-import { useStatus } from './use-status.js';
 import { useStoredKey } from './use-stored-key.js';
 import { useWakeLock } from './use-wake-lock.js';
 

@@ -1,5 +1,6 @@
 /** One attempt at the live stream through MediaSource: fetch → serial appends → play, until the response ends. */
 import { WEBM_OPUS_MSE_MIME } from '../shared/protocol.js';
+import { TimeoutError, waitForEvent, withTimeout } from '../web/wait.js';
 import { AppendQueue } from './append-queue.js';
 import { BufferTarget } from './buffer-target.js';
 import { type ElementHooks, startPlayback, watchElement } from './element.js';
@@ -17,7 +18,6 @@ import {
 } from './live-edge.js';
 import { PlayerError } from './player-error.js';
 import { ProgressWatchdog } from './progress-watchdog.js';
-import { TimeoutError, waitForEvent, withTimeout } from './wait.js';
 
 /** Longest wait for `sourceopen` after attaching the MediaSource. */
 export const SOURCE_OPEN_TIMEOUT_MS = 5_000;

@@ -4,13 +4,14 @@
  * output feeds the page's `<audio>` element as a MediaStream (so volume, autoplay handling and the
  * lock screen work as with MSE). Same contract as runMseSession.
  */
+
+import { TimeoutError, withTimeout } from '../web/wait.js';
 import { type ElementHooks, startPlayback, watchElement } from './element.js';
 import { openStream } from './fetch-stream.js';
 import type { JitterStats } from './jitter-worklet.js';
 import { PacketReader } from './packet-reader.js';
 import { PlayerError } from './player-error.js';
 import { ProgressWatchdog } from './progress-watchdog.js';
-import { TimeoutError, withTimeout } from './wait.js';
 
 /** The worklet bundle (scripts/build.mjs). */
 export const JITTER_WORKLET_URL = '/assets/jitter-worklet.js';

@@ -1,5 +1,7 @@
 /** The listener's player: plays a mount live into one `<audio>` element until aborted, reconnecting with backoff. */
 import { paths } from '../shared/protocol.js';
+import { Backoff } from '../web/backoff.js';
+import { sleep } from '../web/wait.js';
 import type { PauseReason } from './element.js';
 import { demotePacketsPlayer, detectPlaybackPath } from './media-support.js';
 import { runMseSession } from './mse-session.js';
@@ -7,7 +9,6 @@ import { runPacketsSession } from './packets-session.js';
 import { PlayerError } from './player-error.js';
 import type { StallReason } from './progress-watchdog.js';
 import { runProgressiveSession } from './progressive-session.js';
-import { sleep } from './wait.js';
 
 /** First reconnect delay; it doubles per failed attempt. */
 export const RETRY_MIN_MS = 250;
@@ -53,7 +54,7 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
   };
   let path = detectPlaybackPath();
   let attempt = 0;
-  let delayMs = RETRY_MIN_MS;
+  const backoff = new Backoff(RETRY_MIN_MS, RETRY_MAX_MS);
 
   while (!signal.aborted) {
     let started = false;
@@ -100,19 +101,19 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
     if (signal.aborted) return;
     if (started) {
       attempt = 0;
-      delayMs = RETRY_MIN_MS;
+      backoff.reset();
     }
     attempt += 1;
     if (attempt > MAX_RETRY_ATTEMPTS) {
       emit({ type: 'failed', error: error ?? new PlayerError('NETWORK', 'the stream keeps ending') });
       return;
     }
+    const delayMs = backoff.next();
     emit({ type: 'retrying', attempt, delayMs, error });
     try {
       await sleep(delayMs, signal);
     } catch {
       return;
     }
-    delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
   }
 }

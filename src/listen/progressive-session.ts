@@ -1,9 +1,10 @@
 /** One attempt at the live stream as a plain `<audio src>`, for browsers without a usable MediaSource. */
+
+import { sleep } from '../web/wait.js';
 import { type ElementHooks, startPlayback, watchElement } from './element.js';
 import { bufferAhead } from './live-edge.js';
 import { PlayerError } from './player-error.js';
 import { ProgressWatchdog, WATCHDOG_DEFAULTS } from './progress-watchdog.js';
-import { sleep } from './wait.js';
 
 /** How often the watchdog checks that the playhead moves. */
 export const WATCHDOG_INTERVAL_MS = 250;

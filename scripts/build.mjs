@@ -1,6 +1,6 @@
 // Build: bundles the two pages for the browser (build/public) and transpiles the Node side
 // (server, shared, tests, benches) file by file into build/node. Type-checking is `npm run typecheck`.
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -47,6 +47,16 @@ const browser = {
 };
 // Static files (html, css, icons) sit next to each page's code.
 for (const p of pages) cpSync(join(root, 'src', p, 'static'), join(out, 'public'), { recursive: true });
+
+// The listener page and the embeddable player are one template (src/listen/static/index.html) with a
+// flag: its `<body data-embed-flag>` becomes `<body>` in index.html, `<body class="embed">` in embed.html.
+const EMBED_FLAG = '<body data-embed-flag>';
+const listenerTemplate = readFileSync(join(root, 'src', 'listen', 'static', 'index.html'), 'utf8');
+if (listenerTemplate.split(EMBED_FLAG).length !== 2) {
+  throw new Error(`src/listen/static/index.html must hold ${EMBED_FLAG} exactly once`);
+}
+writeFileSync(join(out, 'public', 'index.html'), listenerTemplate.replace(EMBED_FLAG, '<body>'));
+writeFileSync(join(out, 'public', 'embed.html'), listenerTemplate.replace(EMBED_FLAG, '<body class="embed">'));
 
 const node = {
   entryPoints: [

@@ -56,7 +56,10 @@ if (listenerTemplate.split(EMBED_FLAG).length !== 2) {
   throw new Error(`src/listen/static/index.html must hold ${EMBED_FLAG} exactly once`);
 }
 writeFileSync(join(out, 'public', 'index.html'), listenerTemplate.replace(EMBED_FLAG, '<body>'));
-writeFileSync(join(out, 'public', 'embed.html'), listenerTemplate.replace(EMBED_FLAG, '<body class="embed">'));
+writeFileSync(
+  join(out, 'public', 'embed.html'),
+  listenerTemplate.replace(EMBED_FLAG, '<body class="embed">'),
+);
 
 const node = {
   entryPoints: [

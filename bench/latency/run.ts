@@ -196,10 +196,26 @@ interface Marks {
   progressed: number[];
 }
 interface BenchWindow {
-  onairDebug?: { micStream: MediaStream };
+  /** The newest microphone stream the page got from getUserMedia (see {@link captureMicStreams}). */
+  __benchMic?: MediaStream;
   __benchProbe?: Probe;
   __benchMarks?: Marks;
   __benchCtx?: AudioContext;
+}
+
+/**
+ * Injected into the broadcaster page before its scripts (`addInitScript`): keeps the newest stream
+ * `getUserMedia` gives the page on `window.__benchMic`, so the capture probe can tap the microphone
+ * the broadcast records. The page itself exposes nothing for the bench.
+ */
+function captureMicStreams(): void {
+  const md = navigator.mediaDevices;
+  const getUserMedia = md.getUserMedia.bind(md);
+  md.getUserMedia = async (constraints?: MediaStreamConstraints): Promise<MediaStream> => {
+    const stream = await getUserMedia(constraints);
+    (window as unknown as BenchWindow).__benchMic = stream;
+    return stream;
+  };
 }
 
 interface ProbeArgs {
@@ -224,8 +240,8 @@ async function installProbe(args: ProbeArgs): Promise<{ sampleRate: number; stat
   const player = document.querySelector('#player') as HTMLAudioElement | null;
   let source: AudioNode;
   if (args.kind === 'capture') {
-    const stream = w.onairDebug?.micStream;
-    if (!stream) throw new Error('window.onairDebug.micStream is not set');
+    const stream = w.__benchMic;
+    if (!stream) throw new Error('window.__benchMic is not set: the page has not opened a microphone');
     source = ctx.createMediaStreamSource(stream);
   } else {
     if (!player) throw new Error('no #player');
@@ -511,7 +527,7 @@ async function measureG2G(
   const transport = variant.transport;
   const key = await host.evaluate(() => {
     const w = window as unknown as BenchWindow;
-    return w.onairDebug?.micStream.id ?? null;
+    return w.__benchMic?.id ?? null;
   });
   await host.click('#golive');
   await waitForStatus(listener, STARTED);
@@ -520,7 +536,7 @@ async function measureG2G(
   await host.waitForFunction(
     (prev) => {
       const w = window as unknown as BenchWindow;
-      const s = w.onairDebug?.micStream;
+      const s = w.__benchMic;
       return s !== undefined && s.id !== prev && s.getAudioTracks().some((t) => t.readyState === 'live');
     },
     key,
@@ -707,6 +723,7 @@ async function runVariant(browser: Browser, server: TestServer, variant: Variant
     await listener.evaluate(installMarks, POLL_MS);
     if (variant.player === 'mse') await listener.evaluate(installProbe, probeArgs('playout'));
     const host = await context.newPage();
+    await host.addInitScript(captureMicStreams);
     await host.goto(`${base}/broadcast?timeslice=${variant.timeslice}`);
     await host.fill('#key', server.streamKey);
     await host.evaluate(installMarks, POLL_MS);

@@ -1,5 +1,6 @@
 /** App: wires the status socket, autoplay and the player to the page. */
 import { useMemo, useRef, useState } from 'preact/hooks';
+import { useStatus } from '../web/use-status.js';
 import { unlockAudio } from './autoplay.js';
 import { Controls } from './controls.js';
 import { Details } from './details.js';
@@ -8,7 +9,6 @@ import { NowPlaying } from './now-playing.js';
 import { useAutoplay } from './use-autoplay.js';
 import { useMediaSession } from './use-media-session.js';
 import { usePlayer } from './use-player.js';
-import { useStatus } from './use-status.js';
 import { describePage } from './view-model.js';
 
 export function App() {

@@ -19,6 +19,8 @@ export const JUMP_BEHIND_EDGE_S = 0.3;
 export const CATCH_UP_EXCESS_S = 0.04;
 /** Playback rate while catching up; FIELD-NOTES §4: a gentle rate change plays without dropouts. */
 export const CATCH_UP_RATE = 1.1;
+/** A nudge moves a playhead that holds audio but does not play it this far (hls.js nudges by 0.1 s). */
+export const NUDGE_S = 0.05;
 /** Back buffer kept behind the playhead; older media is removed. */
 export const BACK_BUFFER_S = 10;
 

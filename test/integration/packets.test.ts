@@ -5,7 +5,7 @@ import http2 from 'node:http2';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { StatusMessage } from '../../src/shared/protocol.js';
-import { PACKET_STREAM, parseServerMessage, paths, SESSION_HEADER } from '../../src/shared/protocol.js';
+import { PACKETS, parseServerMessage, paths, SESSION_HEADER } from '../../src/shared/protocol.js';
 import {
   endSession,
   FIXTURE_DIR,
@@ -32,10 +32,10 @@ interface Parsed {
 }
 
 function parse(b: Buffer): Parsed {
-  assert.equal(b.toString('latin1', 0, 4), PACKET_STREAM.magic);
+  assert.equal(b.toString('latin1', 0, 4), PACKETS.magic);
   const out: Parsed = { channels: b.readUInt8(4), frames: [], statuses: [], order: '', rest: 0 };
-  let at = PACKET_STREAM.headerBytes;
-  const fh = PACKET_STREAM.frameHeaderBytes;
+  let at = PACKETS.headerBytes;
+  const fh = PACKETS.frameHeaderBytes;
   while (b.length - at >= fh) {
     const n = b.readUInt16BE(at);
     if (b.length - at < fh + n) break;
@@ -125,14 +125,14 @@ describe('packets output', () => {
     assert.equal((await postChunk(t.baseUrl, 'pk', session.sessionId, 0, CHUNKS[0] as Buffer)).status, 200);
     await status.waitFor((m) => m.state === 'live');
     const early = listen(`${t.baseUrl}${paths.listenPackets('pk')}`);
-    assert.equal((await early.headers)['content-type'], PACKET_STREAM.contentType);
+    assert.equal((await early.headers)['content-type'], PACKETS.contentType);
     assert.equal((await early.headers)['access-control-allow-origin'], '*');
     for (let i = 1; i < CHUNKS.length; i++) {
       assert.equal((await postChunk(t.baseUrl, 'pk', session.sessionId, i, CHUNKS[i] as Buffer)).status, 200);
     }
     // Every chunk is acknowledged once the server has published it: the late joiner comes after all.
     const late = listen(`${t.baseUrl}${paths.listenPackets('pk')}`);
-    await late.waitForBytes(PACKET_STREAM.headerBytes + PACKET_STREAM.frameHeaderBytes + 1);
+    await late.waitForBytes(PACKETS.headerBytes + PACKETS.frameHeaderBytes + 1);
     // The end of the broadcast ends both streams: what each got is then complete.
     assert.equal(await endSession(t.baseUrl, 'pk', session.sessionId), 200);
     const got = parse(await early.done);
@@ -171,7 +171,7 @@ describe('packets output', () => {
     // All of them in before the rest of the broadcast: they start at the same packet.
     const statuses = await Promise.all(listeners.map((l) => l.status));
     assert.deepEqual(new Set(statuses), new Set([200]));
-    await Promise.all(listeners.map((l) => l.waitForBytes(PACKET_STREAM.headerBytes)));
+    await Promise.all(listeners.map((l) => l.waitForBytes(PACKETS.headerBytes)));
     for (let i = 1; i < CHUNKS.length; i++) {
       assert.equal(
         (await postChunk(t.baseUrl, 'many', session.sessionId, i, CHUNKS[i] as Buffer)).status,
@@ -214,7 +214,7 @@ describe('packets output', () => {
     assert.equal(await plain.status, 200);
     const secure = listenH2(t.httpsUrl, path);
     // The first status frame comes right after the newest packet.
-    await plain.waitForBytes(PACKET_STREAM.headerBytes + 2 * PACKET_STREAM.frameHeaderBytes + 2);
+    await plain.waitForBytes(PACKETS.headerBytes + 2 * PACKETS.frameHeaderBytes + 2);
     await setTitle(t.baseUrl, 'st', session.sessionId, 'Chemistry, lesson 4');
     for (let i = 1; i < CHUNKS.length; i++) {
       assert.equal((await postChunk(t.baseUrl, 'st', session.sessionId, i, CHUNKS[i] as Buffer)).status, 200);

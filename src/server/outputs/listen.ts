@@ -5,7 +5,7 @@
  */
 import type { Request, Response } from 'express';
 import { Router } from 'express';
-import { isValidMount, PACKET_STREAM, WEBM_CONTENT_TYPE } from '../../shared/protocol.js';
+import { isValidMount, PACKETS, WEBM_CONTENT_TYPE } from '../../shared/protocol.js';
 import { KitError, sendError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Mount } from '../hub/mount.js';
@@ -23,7 +23,7 @@ const LISTEN_PATH = /^\/([a-z0-9][a-z0-9_-]{0,63})(\.webm|\.ogg|\.opus|\.oga|\.p
 const CONTENT_TYPES: Readonly<Record<Output, string>> = {
   webm: WEBM_CONTENT_TYPE,
   ogg: 'audio/ogg',
-  packets: PACKET_STREAM.contentType,
+  packets: PACKETS.contentType,
 };
 
 /** The container a source sent, from its content type. */
@@ -46,7 +46,7 @@ export interface ListenOptions extends ListenLimits {
 
 /** True when a listen request asks for status frames in its stream (packets output only). */
 export function wantsStatus(container: Output, query: URLSearchParams): boolean {
-  return container === 'packets' && query.get(PACKET_STREAM.statusParam) === '1';
+  return container === 'packets' && query.get(PACKETS.statusParam) === '1';
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Status carried in the packet stream (`/<mount>.pkt?status=1`, format PACKET_STREAM): one channel of
+ * Status carried in the packet stream (`/<mount>.pkt?status=1`, format PACKETS): one channel of
  * the status feed. A player reading such a stream needs no status socket while it plays, so a phone
  * on the low-latency rung holds one connection, not two: half the sockets, and most of the memory,
  * per listener.

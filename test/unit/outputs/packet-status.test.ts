@@ -12,7 +12,7 @@ import { PacketStatus } from '../../../src/server/outputs/packet-status.js';
 import type { StatusChannel } from '../../../src/server/outputs/status-feed.js';
 import { COALESCE_MS, coalesceMs, StatusFeed } from '../../../src/server/outputs/status-feed.js';
 import type { StatusMessage } from '../../../src/shared/protocol.js';
-import { PACKET_STREAM } from '../../../src/shared/protocol.js';
+import { PACKETS } from '../../../src/shared/protocol.js';
 
 /** A listener's socket: what it was written, in order, and how it ended. */
 class RecordingSink implements Sink {
@@ -34,9 +34,9 @@ class RecordingSink implements Sink {
     const out: StatusMessage[] = [];
     for (const w of this.writes) {
       if (w.equals(HEADER) || w.readUInt16BE(6) !== 0) continue;
-      assert.equal(w.readUInt16BE(0), w.length - PACKET_STREAM.frameHeaderBytes, 'one whole frame');
+      assert.equal(w.readUInt16BE(0), w.length - PACKETS.frameHeaderBytes, 'one whole frame');
       assert.equal(w.readUInt32BE(2), 0, 'pts 0');
-      out.push(JSON.parse(w.toString('utf8', PACKET_STREAM.frameHeaderBytes)) as StatusMessage);
+      out.push(JSON.parse(w.toString('utf8', PACKETS.frameHeaderBytes)) as StatusMessage);
     }
     return out;
   }
@@ -45,7 +45,7 @@ class RecordingSink implements Sink {
 const HEADER = Buffer.from('OPK1\x01\x00\x00\x00', 'latin1');
 /** One packet frame: 4 bytes of data, 960 samples. */
 function packet(pts: number): { bytes: Buffer; syncPoint: boolean } {
-  const b = Buffer.alloc(PACKET_STREAM.frameHeaderBytes + 4, 0xaa);
+  const b = Buffer.alloc(PACKETS.frameHeaderBytes + 4, 0xaa);
   b.writeUInt16BE(4, 0);
   b.writeUInt32BE(pts, 2);
   b.writeUInt16BE(960, 6);

@@ -4,6 +4,8 @@
  * output feeds the page's `<audio>` element as a MediaStream (so volume, autoplay handling and the
  * lock screen work as with MSE). Same contract as runMseSession.
  */
+
+import type { StatusMessage } from '../shared/protocol.js';
 import { withTimeout } from '../web/wait.js';
 import { runAttempt } from './attempt.js';
 import { type ElementHooks, startPlayback, watchElement } from './element.js';
@@ -23,6 +25,8 @@ const WATCHDOG_INTERVAL_MS = 250;
 
 export interface PacketsSessionHooks extends ElementHooks {
   onStarted(): void;
+  /** Each status message the stream carries (a `?status=1` URL), in order. */
+  onStatus?(status: StatusMessage): void;
 }
 
 export interface PacketsSessionOptions {
@@ -77,7 +81,7 @@ export function runPacketsSession(opts: PacketsSessionOptions): Promise<void> {
       attempt.signal,
     );
     const reader = await openStream(url, attempt.signal);
-    const packets = new PacketReader();
+    const packets = new PacketReader(hooks.onStatus);
     // "Playing" means the element plays AND the jitter buffer gives out audio, not the first alone:
     // the element plays its MediaStream at once, silent until the buffer fills.
     let elementPlaying = false;

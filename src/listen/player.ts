@@ -1,4 +1,5 @@
 /** The listener's player: plays a mount live into one `<audio>` element until aborted, reconnecting with backoff. */
+import type { StatusMessage } from '../shared/protocol.js';
 import { paths } from '../shared/protocol.js';
 import { Backoff } from '../web/backoff.js';
 import { sleep } from '../web/wait.js';
@@ -39,6 +40,12 @@ export interface PlayerOptions {
   signal: AbortSignal;
   /** Not called after `signal` aborts. */
   onEvent(event: PlayerEvent): void;
+  /**
+   * The status the stream itself carries (the packets rung asks for it), as it comes; null when the
+   * stream that carried it ended (the page then needs its status socket again). Not called after
+   * `signal` aborts.
+   */
+  onStatus?(status: StatusMessage | null): void;
 }
 
 /**
@@ -58,9 +65,14 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
 
   while (!signal.aborted) {
     let started = false;
+    let carried = false;
     const hooks = {
       onStarted: () => {
         started = true;
+      },
+      onStatus: (status: StatusMessage) => {
+        carried = true;
+        if (!signal.aborted) opts.onStatus?.(status);
       },
       onPlaying: () => emit({ type: 'playing' }),
       onPaused: (reason: PauseReason) => emit({ type: 'paused', reason }),
@@ -70,7 +82,7 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
     emit({ type: 'connecting' });
     const url =
       path.kind === 'packets'
-        ? paths.listenPackets(mount)
+        ? paths.listenPackets(mount, { status: true })
         : path.kind === 'progressive' && path.container === 'ogg'
           ? paths.listenOgg(mount)
           : paths.listenWebm(mount);
@@ -99,6 +111,7 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
       }
     }
     if (signal.aborted) return;
+    if (carried) opts.onStatus?.(null);
     if (started) {
       attempt = 0;
       backoff.reset();

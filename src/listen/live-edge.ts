@@ -23,6 +23,8 @@ export const CATCH_UP_EXCESS_S = 0.04;
  * edge cut it to about 280 ms but with audible dropouts (about 20 in 10 s).
  */
 export const CATCH_UP_RATE = 1.1;
+/** A nudge moves a playhead that holds audio but does not play it this far (hls.js nudges by 0.1 s). */
+export const NUDGE_S = 0.05;
 /** Back buffer kept behind the playhead; older media is removed. */
 export const BACK_BUFFER_S = 10;
 

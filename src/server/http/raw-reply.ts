@@ -13,6 +13,14 @@ const REASON: Readonly<Record<number, string>> = { 401: 'Authorization Required'
 export type HttpVersion = '1.0' | '1.1';
 
 /**
+ * The 'error' handler of every raw socket: destroy it (its 'close' then cleans up). One shared
+ * function, `this` being the socket, not a closure per socket: a listener holds its socket for hours.
+ */
+export function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/**
  * `retry-after` → `Retry-After`, `www-authenticate` → `WWW-Authenticate`, as Icecast and most servers
  * write them; Icecast's own `icy-*` headers stay lower case, as Icecast sends them (players look for them so).
  */

@@ -22,6 +22,7 @@ import { opsRouter } from '../ops/routes.js';
 import { icecastStatusRouter } from '../outputs/icecast-status.js';
 import type { ListenLimits } from '../outputs/listen.js';
 import { listenRouter } from '../outputs/listen.js';
+import type { PacketStatus } from '../outputs/packet-status.js';
 import type { StatusServer } from '../outputs/status.js';
 import type { Recorder } from '../recording/recorder.js';
 import { reachableAddresses } from './lan.js';
@@ -37,6 +38,7 @@ export interface RouterParts {
   cluster: Cluster | null;
   recorder: Recorder | null;
   status: StatusServer;
+  packetStatus: PacketStatus;
   listenLimits: ListenLimits;
   version: string;
   publicDir: string;
@@ -73,7 +75,14 @@ export function appRouter(parts: RouterParts): express.Router {
       log: log.child({ scope: 'ingest' }),
     }),
   );
-  router.use(listenRouter({ ...parts.listenLimits, hub, log: log.child({ scope: 'listen' }) }));
+  router.use(
+    listenRouter({
+      ...parts.listenLimits,
+      hub,
+      log: log.child({ scope: 'listen' }),
+      packetStatus: parts.packetStatus,
+    }),
+  );
   router.use(
     icecastStatusRouter({
       hub,

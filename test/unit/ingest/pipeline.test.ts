@@ -13,7 +13,7 @@ import { OggPipeline, WebmPipeline } from '../../../src/server/ingest/pipeline.j
 import { createLogger } from '../../../src/server/log.js';
 import { WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
 import { WebmSplitter } from '../../../src/server/webm/splitter.js';
-import { PACKET_STREAM } from '../../../src/shared/protocol.js';
+import { PACKETS } from '../../../src/shared/protocol.js';
 import { FIXTURE_DIR, loadFixture } from '../../helpers/clients.js';
 
 const LIMITS = { maxInitBytes: 128 * 1024, maxElementBytes: 1024 * 1024 };
@@ -42,7 +42,7 @@ function frames(b: Uint8Array): Frame[] {
   while (at < buf.length) {
     const n = buf.readUInt16BE(at);
     out.push({ pts: buf.readUInt32BE(at + 2), samples: buf.readUInt16BE(at + 6), bytes: n });
-    at += PACKET_STREAM.frameHeaderBytes + n;
+    at += PACKETS.frameHeaderBytes + n;
   }
   assert.equal(at, buf.length, 'whole frames only');
   return out;

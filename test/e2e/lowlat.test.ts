@@ -34,7 +34,12 @@ async function statusSockets(server: TestServer): Promise<number> {
 
 /** Waits until the server holds `n` status sockets. */
 function untilStatusSockets(server: TestServer, n: number, timeoutMs: number): Promise<void> {
-  return waitUntil(`${n} status sockets open`, timeoutMs, async () => (await statusSockets(server)) === n, 100);
+  return waitUntil(
+    `${n} status sockets open`,
+    timeoutMs,
+    async () => (await statusSockets(server)) === n,
+    100,
+  );
 }
 
 /**

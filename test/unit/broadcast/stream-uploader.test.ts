@@ -11,7 +11,14 @@ import { StreamUploader } from '../../../src/broadcast/stream-uploader.js';
 import type { UploadProgress } from '../../../src/broadcast/upload.js';
 import type { IngestSession } from '../../../src/shared/protocol.js';
 import { paths, SESSION_HEADER } from '../../../src/shared/protocol.js';
-import { ack, bytesAt, errorAnswer, type FakeFetch, type FakeRequest, installFakeFetch } from './fake-fetch.js';
+import {
+  ack,
+  bytesAt,
+  errorAnswer,
+  type FakeFetch,
+  type FakeRequest,
+  installFakeFetch,
+} from './fake-fetch.js';
 
 const SESSION: IngestSession = { sessionId: 'sess-1', mount: 'live', nextSeq: 0, maxChunkBytes: 64 * 1024 };
 
@@ -101,7 +108,11 @@ describe('StreamUploader', () => {
     stream.answer(new TypeError('network connection lost'));
     const resent = await postsUpTo(net, 300);
     assert.equal(resent[0]?.url, paths.ingestChunk('live'));
-    assert.equal(resent[0]?.offset, 100, 'a chunk the server holds in part is sent whole; it skips what it has');
+    assert.equal(
+      resent[0]?.offset,
+      100,
+      'a chunk the server holds in part is sent whole; it skips what it has',
+    );
     assert.deepEqual(joined(resent), bytesAt(100, 200));
     // Later chunks go the same way, at their offsets.
     run.uploader.push(bytesAt(300, 100));

@@ -24,7 +24,11 @@ interface FakeMedia {
   playbackRate: number;
 }
 
-function media(ranges: Array<[number, number]>, currentTime: number, more: Partial<FakeMedia> = {}): FakeMedia {
+function media(
+  ranges: Array<[number, number]>,
+  currentTime: number,
+  more: Partial<FakeMedia> = {},
+): FakeMedia {
   return {
     buffered: {
       length: ranges.length,

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PacketReader } from '../../../src/listen/packet-reader.js';
 import { PlayerError } from '../../../src/listen/player-error.js';
-import { packetFrame, packetFrames, packetsHeader } from '../../../src/server/packets/frames.js';
 import { makeOpusHead, type OpusPacket, parseOpusHead } from '../../../src/server/opus/opus-packet.js';
+import { packetFrame, packetFrames, packetsHeader } from '../../../src/server/packets/frames.js';
 import { PACKETS } from '../../../src/shared/protocol.js';
 
 const HEADER = parseOpusHead(makeOpusHead({ channels: 2, preSkip: 312, inputSampleRate: 48_000 }));

@@ -14,7 +14,12 @@ const OFFLINE: StatusMessage = {
   startedAt: null,
   bytesIn: 0,
 };
-const LIVE: StatusMessage = { ...OFFLINE, state: 'live', startedAt: '2026-12-04T13:00:00.000Z', bytesIn: 4_096 };
+const LIVE: StatusMessage = {
+  ...OFFLINE,
+  state: 'live',
+  startedAt: '2026-12-04T13:00:00.000Z',
+  bytesIn: 4_096,
+};
 
 function input(over: Partial<PageInput>): PageInput {
   return {
@@ -100,7 +105,10 @@ describe('describePage', () => {
     assert.equal(v.showTap, true);
     assert.equal(v.toggle, null);
     assert.match(v.note, /needs a tap/);
-    assert.equal(describePage(input({ status: LIVE, player: { phase: 'paused', reason: 'paused' } })).note, 'Paused.');
+    assert.equal(
+      describePage(input({ status: LIVE, player: { phase: 'paused', reason: 'paused' } })).note,
+      'Paused.',
+    );
   });
 
   it('asks for a tap before playing live when autoplay is not armed', () => {

@@ -3,6 +3,9 @@
  * until the test answers it (a Response, or an Error to reject with). Streaming request bodies are
  * read as they come. Each wait has a timeout.
  */
+import { afterEach, beforeEach } from 'node:test';
+import type { BroadcastError } from '../../../src/broadcast/errors.js';
+import type { UploaderCallbacks, UploadProgress } from '../../../src/broadcast/upload.js';
 import { OFFSET_HEADER, SEQ_HEADER } from '../../../src/shared/protocol.js';
 
 const WAIT_MS = 3_000;
@@ -147,4 +150,53 @@ export function bytesAt(from: number, n: number): Uint8Array<ArrayBuffer> {
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i++) b[i] = (from + i) & 0xff;
   return b;
+}
+
+/** One uploader test's surroundings: the fake fetch, the signal its uploader runs under, what it reported. */
+export interface UploadTest {
+  readonly net: FakeFetch;
+  readonly signal: AbortSignal;
+  readonly callbacks: UploaderCallbacks;
+  readonly progress: UploadProgress[];
+  readonly errors: BroadcastError[];
+  /** The newest progress report. */
+  last(): UploadProgress;
+}
+
+/**
+ * Call inside a describe(): before each test installs the fake fetch and fresh reports; after it,
+ * aborts what the test started and puts the real fetch back.
+ */
+export function eachUploadTest(): UploadTest {
+  let net: FakeFetch | undefined;
+  let abort = new AbortController();
+  let progress: UploadProgress[] = [];
+  let errors: BroadcastError[] = [];
+  beforeEach(() => {
+    net = installFakeFetch();
+    abort = new AbortController();
+    progress = [];
+    errors = [];
+  });
+  afterEach(() => {
+    abort.abort();
+    net?.restore();
+  });
+  return {
+    get net() {
+      if (!net) throw new Error('eachUploadTest: used outside a test');
+      return net;
+    },
+    get signal() {
+      return abort.signal;
+    },
+    callbacks: { onProgress: (p) => progress.push(p), onError: (e) => errors.push(e) },
+    get progress() {
+      return progress;
+    },
+    get errors() {
+      return errors;
+    },
+    last: () => progress[progress.length - 1] as UploadProgress,
+  };
 }

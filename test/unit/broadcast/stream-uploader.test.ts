@@ -4,46 +4,29 @@
  * stream breaks.
  */
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { BroadcastError } from '../../../src/broadcast/errors.js';
 import { ServerBytes } from '../../../src/broadcast/server-bytes.js';
 import { StreamUploader } from '../../../src/broadcast/stream-uploader.js';
-import type { UploadProgress } from '../../../src/broadcast/upload.js';
 import type { IngestSession } from '../../../src/shared/protocol.js';
 import { paths, SESSION_HEADER } from '../../../src/shared/protocol.js';
 import {
   ack,
   bytesAt,
+  eachUploadTest,
   errorAnswer,
   type FakeFetch,
   type FakeRequest,
-  installFakeFetch,
+  type UploadTest,
 } from './fake-fetch.js';
 
 const SESSION: IngestSession = { sessionId: 'sess-1', mount: 'live', nextSeq: 0, maxChunkBytes: 64 * 1024 };
 
-interface Run {
-  uploader: StreamUploader;
-  serverBytes: ServerBytes;
-  progress: UploadProgress[];
-  errors: BroadcastError[];
-  abort: AbortController;
-}
-
-function start(): Run {
-  const progress: UploadProgress[] = [];
-  const errors: BroadcastError[] = [];
-  const abort = new AbortController();
+function start(t: UploadTest): { up: StreamUploader; serverBytes: ServerBytes } {
   const serverBytes = new ServerBytes();
-  const uploader = new StreamUploader(
-    { mount: 'live', session: SESSION, serverBytes },
-    { onProgress: (p) => progress.push(p), onError: (e) => errors.push(e) },
-    abort.signal,
-  );
-  return { uploader, serverBytes, progress, errors, abort };
+  const up = new StreamUploader({ mount: 'live', session: SESSION, serverBytes }, t.callbacks, t.signal);
+  return { up, serverBytes };
 }
-
-const last = (r: Run): UploadProgress => r.progress[r.progress.length - 1] as UploadProgress;
 
 /**
  * Takes and acknowledges chunk POSTs until they reach offset `end`; each must start where the one
@@ -67,46 +50,37 @@ function joined(posts: FakeRequest[]): Uint8Array {
 }
 
 describe('StreamUploader', () => {
-  let net: FakeFetch;
-  let run: Run | undefined;
-  beforeEach(() => {
-    net = installFakeFetch();
-  });
-  afterEach(() => {
-    run?.abort.abort();
-    run = undefined;
-    net.restore();
-  });
+  const t = eachUploadTest();
 
   it('hands every chunk to one streaming request in order, and finishes when the server answers its end', async () => {
-    run = start();
-    const stream = await net.next();
+    const { up, serverBytes } = start(t);
+    const stream = await t.net.next();
     assert.equal(stream.url, paths.ingestStream('live'));
     assert.equal(stream.headers[SESSION_HEADER], 'sess-1');
-    run.uploader.push(bytesAt(0, 100));
-    run.uploader.push(bytesAt(100, 100));
+    up.push(bytesAt(0, 100));
+    up.push(bytesAt(100, 100));
     await stream.received(200);
     assert.deepEqual(stream.body, bytesAt(0, 200));
-    const finished = run.uploader.finish();
+    const finished = up.finish();
     await stream.received(200, true);
     stream.answer(new Response(null, { status: 200 }));
     await finished;
-    assert.equal(net.requests.length, 1);
-    assert.equal(last(run).transport, 'stream');
-    assert.equal(last(run).bytesSent, 200);
-    assert.equal(last(run).chunksSent, 2);
-    assert.deepEqual(run.errors, []);
+    assert.equal(t.net.requests.length, 1);
+    assert.equal(t.last().transport, 'stream');
+    assert.equal(t.last().bytesSent, 200);
+    assert.equal(t.last().chunksSent, 2);
+    assert.deepEqual(t.errors, []);
   });
 
   it('after the stream breaks, resends from the oldest byte the server has not confirmed, by chunk POSTs', async () => {
-    run = start();
-    const stream = await net.next();
-    for (let at = 0; at < 300; at += 100) run.uploader.push(bytesAt(at, 100));
+    const { up, serverBytes } = start(t);
+    const stream = await t.net.next();
+    for (let at = 0; at < 300; at += 100) up.push(bytesAt(at, 100));
     await stream.received(300);
     // The status socket says the server holds 150 bytes: the first chunk whole, the second in part.
-    run.serverBytes.update(150);
+    serverBytes.update(150);
     stream.answer(new TypeError('network connection lost'));
-    const resent = await postsUpTo(net, 300);
+    const resent = await postsUpTo(t.net, 300);
     assert.equal(resent[0]?.url, paths.ingestChunk('live'));
     assert.equal(
       resent[0]?.offset,
@@ -115,57 +89,57 @@ describe('StreamUploader', () => {
     );
     assert.deepEqual(joined(resent), bytesAt(100, 200));
     // Later chunks go the same way, at their offsets.
-    run.uploader.push(bytesAt(300, 100));
-    const [r2] = await postsUpTo(net, 400);
+    up.push(bytesAt(300, 100));
+    const [r2] = await postsUpTo(t.net, 400);
     assert.equal(r2?.offset, 300);
     assert.deepEqual(r2?.body, bytesAt(300, 100));
-    await run.uploader.finish();
+    await up.finish();
     assert.deepEqual(
-      { transport: last(run).transport, bytesSent: last(run).bytesSent, fellBack: last(run).fellBack },
+      { transport: t.last().transport, bytesSent: t.last().bytesSent, fellBack: t.last().fellBack },
       { transport: 'chunks', bytesSent: 400, fellBack: true },
     );
-    assert.deepEqual(run.errors, []);
+    assert.deepEqual(t.errors, []);
   });
 
   it('resends every handed chunk when the server confirmed none before the break', async () => {
-    run = start();
-    const stream = await net.next();
-    run.uploader.push(bytesAt(0, 80));
-    run.uploader.push(bytesAt(80, 80));
+    const { up, serverBytes } = start(t);
+    const stream = await t.net.next();
+    up.push(bytesAt(0, 80));
+    up.push(bytesAt(80, 80));
     await stream.received(160);
     stream.answer(errorAnswer(503, 'INTERNAL'));
-    const resent = await postsUpTo(net, 160);
+    const resent = await postsUpTo(t.net, 160);
     assert.equal(resent[0]?.offset, 0);
     assert.deepEqual(joined(resent), bytesAt(0, 160));
-    await run.uploader.finish();
-    assert.deepEqual(run.errors, []);
+    await up.finish();
+    assert.deepEqual(t.errors, []);
   });
 
   it('falls back when the server answers before the body ended', async () => {
-    run = start();
-    const stream = await net.next();
-    run.uploader.push(bytesAt(0, 50));
+    const { up, serverBytes } = start(t);
+    const stream = await t.net.next();
+    up.push(bytesAt(0, 50));
     await stream.received(50);
     stream.answer(new Response(null, { status: 200 }));
-    const r1 = await net.next();
+    const r1 = await t.net.next();
     assert.equal(r1.offset, 0);
     r1.answer(ack(0, 50));
-    await run.uploader.finish();
-    assert.equal(last(run).fellBack, true);
+    await up.finish();
+    assert.equal(t.last().fellBack, true);
   });
 
   it('stops without falling back when the answer says no transport can help', async () => {
-    run = start();
-    const stream = await net.next();
-    run.uploader.push(bytesAt(0, 50));
+    const { up, serverBytes } = start(t);
+    const stream = await t.net.next();
+    up.push(bytesAt(0, 50));
     await stream.received(50);
     stream.answer(errorAnswer(401, 'AUTH_BAD_SESSION'));
-    await assert.rejects(run.uploader.finish(), (err: unknown) => {
+    await assert.rejects(up.finish(), (err: unknown) => {
       assert.ok(err instanceof BroadcastError);
       assert.equal(err.serverCode, 'AUTH_BAD_SESSION');
       return true;
     });
-    assert.equal(run.errors.length, 1);
-    assert.equal(net.requests.length, 1, 'no chunk POST after a fatal answer');
+    assert.equal(t.errors.length, 1);
+    assert.equal(t.net.requests.length, 1, 'no chunk POST after a fatal answer');
   });
 });

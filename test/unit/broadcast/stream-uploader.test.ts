@@ -53,7 +53,7 @@ describe('StreamUploader', () => {
   const t = eachUploadTest();
 
   it('hands every chunk to one streaming request in order, and finishes when the server answers its end', async () => {
-    const { up, serverBytes } = start(t);
+    const { up } = start(t);
     const stream = await t.net.next();
     assert.equal(stream.url, paths.ingestStream('live'));
     assert.equal(stream.headers[SESSION_HEADER], 'sess-1');
@@ -102,7 +102,7 @@ describe('StreamUploader', () => {
   });
 
   it('resends every handed chunk when the server confirmed none before the break', async () => {
-    const { up, serverBytes } = start(t);
+    const { up } = start(t);
     const stream = await t.net.next();
     up.push(bytesAt(0, 80));
     up.push(bytesAt(80, 80));
@@ -116,7 +116,7 @@ describe('StreamUploader', () => {
   });
 
   it('falls back when the server answers before the body ended', async () => {
-    const { up, serverBytes } = start(t);
+    const { up } = start(t);
     const stream = await t.net.next();
     up.push(bytesAt(0, 50));
     await stream.received(50);
@@ -129,7 +129,7 @@ describe('StreamUploader', () => {
   });
 
   it('stops without falling back when the answer says no transport can help', async () => {
-    const { up, serverBytes } = start(t);
+    const { up } = start(t);
     const stream = await t.net.next();
     up.push(bytesAt(0, 50));
     await stream.received(50);

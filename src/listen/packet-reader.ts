@@ -1,4 +1,4 @@
-/** Incremental parser of the low-latency packet stream (PACKETS in protocol.ts): header, then framed Opus packets. */
+/** Incremental parser of the packets output (`/<mount>.pkt`, PACKETS in protocol.ts): header, then framed Opus packets. */
 import { PACKETS } from '../shared/protocol.js';
 import { PlayerError } from './player-error.js';
 

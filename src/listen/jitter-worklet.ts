@@ -1,5 +1,5 @@
 /**
- * AudioWorklet: the low-latency player's jitter buffer. Decoded PCM comes in over the port in bursts
+ * AudioWorklet: the packets player's jitter buffer. Decoded PCM comes in over the port in bursts
  * (one per recorder chunk, or one per second from a bursty source), so the buffer is a sawtooth and
  * what matters is its trough, the margin left just before the next burst. BufferTarget
  * (buffer-target.ts) learns the delivery pattern and gives the margin to aim the trough at (it grows

@@ -48,7 +48,7 @@ export function demotePacketsPlayer(): void {
 let skipPackets = false;
 
 /**
- * WebCodecs AudioDecoder + AudioWorklet (low latency), then MediaSource when it takes WebM/Opus, then ManagedMediaSource, else a plain `<audio src>` of the
+ * WebCodecs AudioDecoder + AudioWorklet (the packets player, low latency), then MediaSource when it takes WebM/Opus, then ManagedMediaSource, else a plain `<audio src>` of the
  * Ogg/Opus stream where the element says it can play it (it is what radio players take), else WebM.
  */
 export function detectPlaybackPath(): PlaybackPath {

@@ -1,5 +1,5 @@
 /**
- * Incremental parser of the low-latency packet stream (PACKETS in protocol.ts): header, then
+ * Incremental parser of the packets output (`/<mount>.pkt`, PACKETS in protocol.ts): header, then
  * framed Opus packets, and status frames when the stream was asked for with `?status=1`.
  */
 import type { StatusMessage } from '../shared/protocol.js';

@@ -1,7 +1,7 @@
 /**
- * One attempt at the live stream with the packets player (low latency): the framed Opus packets (`/<mount>.pkt`) are
- * decoded with WebCodecs `AudioDecoder` and played through the jitter-buffer AudioWorklet, whose
- * output feeds the page's `<audio>` element as a MediaStream (so volume, autoplay handling and the
+ * One attempt at the live stream with the packets player (the low-latency rung): the framed Opus
+ * packets (`/<mount>.pkt`) are decoded with WebCodecs `AudioDecoder` and played through the
+ * jitter-buffer AudioWorklet, whose output feeds the page's `<audio>` element as a MediaStream (so volume, autoplay handling and the
  * lock screen work as with MSE). Same contract as runMseSession.
  */
 
@@ -45,7 +45,7 @@ function showStats(audio: HTMLAudioElement, s: JitterStats): void {
   if (s.intervalMs !== null) audio.dataset.intervalMs = s.intervalMs.toFixed(0);
 }
 
-/** True when this browser has what the low-latency player needs. */
+/** True when this browser has what the packets player needs. */
 export function packetsPlayerSupported(): boolean {
   return (
     typeof AudioDecoder === 'function' &&

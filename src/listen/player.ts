@@ -104,7 +104,7 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
     } catch (err) {
       if (signal.aborted) return;
       error = err instanceof PlayerError ? err : new PlayerError('MEDIA', String(err), { cause: err });
-      // The low-latency player could not decode here: MSE from the next attempt on.
+      // The packets player could not decode here: MSE from the next attempt on.
       if (path.kind === 'packets' && error.code === 'MEDIA' && !started) {
         demotePacketsPlayer();
         path = detectPlaybackPath();

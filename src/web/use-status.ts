@@ -14,11 +14,19 @@ export interface StatusView {
 const INITIAL: StatusView = { status: null, connection: 'connecting', error: null };
 
 /**
- * After a stream carried the status, the socket comes back after a random delay up to this: when a
- * broadcast ends, a hall of pages (which know it is OFFLINE from their streams already) must not all
- * reconnect in the same millisecond.
+ * After a stream carried the status, the socket comes back after a random delay of up to
+ * HANDBACK_MS_PER_LISTENER per listener of the mount, at most HANDBACK_SPREAD_MS: when a broadcast
+ * ends, a hall of pages (which know it is OFFLINE from their streams already) reconnects at about
+ * 1,000 a second instead of in the same millisecond, while a classroom's few pages reconnect at once
+ * and see the next broadcast start at once.
  */
+export const HANDBACK_MS_PER_LISTENER = 1;
 export const HANDBACK_SPREAD_MS = 3_000;
+
+/** The longest delay before the status socket comes back, for an audience of `listeners`. */
+export function handbackSpreadMs(listeners: number): number {
+  return Math.min(HANDBACK_SPREAD_MS, Math.max(0, listeners) * HANDBACK_MS_PER_LISTENER);
+}
 
 /**
  * Keeps the status socket of `mount` open (none while `mount` is null); a new mount starts afresh.
@@ -27,7 +35,7 @@ export const HANDBACK_SPREAD_MS = 3_000;
  *
  * `inBand`: the status a playing stream carries (the listener's packets rung). While there is one,
  * the socket is closed and the view is that status: one connection per playing listener, not two.
- * When it goes back to null (the stream ended), the socket reopens, within HANDBACK_SPREAD_MS.
+ * When it goes back to null (the stream ended), the socket reopens (see handbackSpreadMs).
  */
 export function useStatus(
   mount: string | null,
@@ -39,6 +47,8 @@ export function useStatus(
   onStatusRef.current = onStatus;
   const carried = inBand !== null && inBand.mount === mount;
   const wasCarried = useRef(false);
+  /** The audience the last carried status named: it sets how long the socket's return is spread. */
+  const carriedListeners = useRef(0);
   useEffect(() => {
     setView(INITIAL);
     wasCarried.current = false;
@@ -46,6 +56,8 @@ export function useStatus(
   useEffect(() => {
     if (!carried || !inBand) return;
     wasCarried.current = true;
+    // The OFFLINE that ends a stream counts nobody: the audience is the one the live status named.
+    if (inBand.state === 'live') carriedListeners.current = inBand.listeners;
     onStatusRef.current?.(inBand);
     // Kept as the view's status when the stream ends: the socket takes over from there.
     setView({ status: inBand, connection: 'open', error: null });
@@ -70,7 +82,8 @@ export function useStatus(
         },
         ac.signal,
       );
-    const timer = wasCarried.current ? setTimeout(start, Math.random() * HANDBACK_SPREAD_MS) : undefined;
+    const spreadMs = wasCarried.current ? handbackSpreadMs(carriedListeners.current) : 0;
+    const timer = spreadMs > 0 ? setTimeout(start, Math.random() * spreadMs) : undefined;
     if (!timer) start();
     return () => {
       clearTimeout(timer);

@@ -36,7 +36,10 @@ describe('fmp4 dOps', () => {
   it('carries the OpusHead fields big-endian, version 0, for mapping family 0', () => {
     // version 1, 2 channels, pre-skip 312, 44.1 kHz input, gain -1 dB (-256 Q7.8), family 0.
     const head = parseOpusHead(opusHead([1, 2, 0x38, 0x01, 0x44, 0xac, 0, 0, 0x00, 0xff, 0]));
-    assert.equal(hex(dOps(head)), `00000013${hex(Buffer.from('dOps'))}00020138` + '0000ac44' + 'ff00' + '00');
+    assert.equal(
+      hex(dOps(head)),
+      ['00000013', hex(Buffer.from('dOps')), '00', '02', '0138', '0000ac44', 'ff00', '00'].join(''),
+    );
   });
 
   it('copies the stream count, coupled count and channel mapping for family 1', () => {
@@ -44,7 +47,19 @@ describe('fmp4 dOps', () => {
     const head = parseOpusHead(opusHead([1, 3, 0x38, 0x01, 0x80, 0xbb, 0, 0, 0, 0, 1, 2, 1, 0, 2, 1]));
     assert.equal(
       hex(dOps(head)),
-      `00000018${hex(Buffer.from('dOps'))}00030138` + '0000bb80' + '0000' + '01' + '0201000201',
+      [
+        '00000018',
+        hex(Buffer.from('dOps')),
+        '00',
+        '03',
+        '0138',
+        '0000bb80',
+        '0000',
+        '01',
+        '02',
+        '01',
+        '000201',
+      ].join(''),
     );
   });
 });

@@ -16,6 +16,7 @@ import { serverTls } from './http/tls.js';
 import { Hub } from './hub/hub.js';
 import { IngestSessions } from './ingest/session.js';
 import type { Logger } from './log.js';
+import { HlsOutput } from './outputs/hls.js';
 import type { StatusServerOptions } from './outputs/status.js';
 import { StatusServer } from './outputs/status.js';
 import type { RecorderOptions } from './recording/recorder.js';
@@ -75,11 +76,21 @@ export async function startServer(
   cluster?.attach(sessions);
   const recorder = config.record ? new Recorder(recorderOptions(config, hub, log)) : null;
   const status = new StatusServer(statusOptions(config, hub, log));
+  const hls = new HlsOutput({
+    hub,
+    timing: {
+      partMs: config.hlsPartMs,
+      segmentMs: config.hlsSegmentMs,
+      windowSegments: config.hlsWindowSegments,
+    },
+    maxHeldRequests: config.hlsMaxHeldRequests,
+    log: scope(log, 'hls'),
+  });
 
   let closing: Promise<void> | null = null;
   const ports = { http: 0, https: null as number | null };
   const router = appRouter({
-    ...{ config, log, secrets, authLimiter, hub, sessions, cluster, recorder, status },
+    ...{ config, log, secrets, authLimiter, hub, sessions, cluster, recorder, status, hls },
     listenLimits: config,
     version: VERSION,
     publicDir: options.publicDir ?? DEFAULT_PUBLIC_DIR,
@@ -104,6 +115,7 @@ export async function startServer(
     if (!goodbye) await cluster?.close({ release: false });
     sessions.close();
     hub.close();
+    hls.close();
     recorder?.close();
     // After the broadcasts ended: their end entries go out, then their claims are released.
     await cluster?.close({ release: true });

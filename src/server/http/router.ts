@@ -19,6 +19,7 @@ import type { Logger } from '../log.js';
 import { createMetrics } from '../ops/metrics.js';
 import type { Readiness } from '../ops/routes.js';
 import { opsRouter } from '../ops/routes.js';
+import type { HlsOutput } from '../outputs/hls.js';
 import { icecastStatusRouter } from '../outputs/icecast-status.js';
 import type { ListenLimits } from '../outputs/listen.js';
 import { listenRouter } from '../outputs/listen.js';
@@ -37,6 +38,7 @@ export interface RouterParts {
   cluster: Cluster | null;
   recorder: Recorder | null;
   status: StatusServer;
+  hls: HlsOutput;
   listenLimits: ListenLimits;
   version: string;
   publicDir: string;
@@ -74,6 +76,7 @@ export function appRouter(parts: RouterParts): express.Router {
     }),
   );
   router.use(listenRouter({ ...parts.listenLimits, hub, log: log.child({ scope: 'listen' }) }));
+  router.use(parts.hls.router());
   router.use(
     icecastStatusRouter({
       hub,

@@ -43,6 +43,8 @@ export interface OnairServer {
   adminTokenCreated: boolean;
   tls: TlsMaterial | null;
   hub: Hub;
+  /** The HLS output (its held-request count, for tests and metrics). */
+  hls: HlsOutput;
   /** This node's part of the Redis cluster, or null without `--redis`. */
   cluster: Cluster | null;
   close(): Promise<void>;
@@ -125,7 +127,7 @@ export async function startServer(
   return {
     httpUrl: `http://${shownHost}:${ports.http}`,
     httpsUrl: ports.https === null ? null : `https://${shownHost}:${ports.https}`,
-    ...{ httpPort: ports.http, httpsPort: ports.https, tls, hub, cluster },
+    ...{ httpPort: ports.http, httpsPort: ports.https, tls, hub, hls, cluster },
     ...secrets,
     close: () => (closing ??= stop(true)),
     crash: () => (closing ??= stop(false)),

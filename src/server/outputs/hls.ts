@@ -64,6 +64,8 @@ export class HlsOutput {
   private readonly log: Logger;
   private readonly mounts = new Map<string, MountHls>();
   private held = 0;
+  /** Ends every held request (server closing). */
+  private readonly releases = new Set<() => void>();
   private readonly unsubscribe: (() => void)[];
   /** How long a request is held: three target durations (RFC 8216bis §6.2.5.2). */
   readonly holdMs: number;
@@ -93,6 +95,7 @@ export class HlsOutput {
   }
 
   close(): void {
+    for (const release of [...this.releases]) release();
     for (const u of this.unsubscribe) u();
     for (const name of [...this.mounts.keys()]) this.end(name);
     for (const m of this.mounts.values()) if (m.forget) clearTimeout(m.forget);
@@ -112,8 +115,10 @@ export class HlsOutput {
     const m = this.state(mount.name);
     if (event.kind === 'init') {
       if (event.container === 'webm') {
-        // A broadcast begins: the last one's stream (if still open) ends; the new one starts with its packets.
+        // A broadcast begins: the last one's stream (if still open) ends and is no longer served; the
+        // new one starts with its packets.
         this.end(mount.name);
+        m.stream = null;
         m.head = null;
         m.packetsHeader = null;
       } else if (event.container === 'ogg') {
@@ -148,6 +153,7 @@ export class HlsOutput {
       for (const w of [...m.waiters]) w();
     };
     m.stream = stream;
+    for (const w of [...m.waiters]) w();
     this.log.info({ mount: name, broadcast: stream.id, firstMsn: m.nextMsn }, 'hls stream started');
   }
 
@@ -201,7 +207,12 @@ export class HlsOutput {
       this.held--;
       clearTimeout(timer);
       m.waiters.delete(waiter);
+      this.releases.delete(release);
       res.off('close', finish);
+    };
+    const release = (): void => {
+      finish();
+      sendError(res, new KitError('SERVER_CLOSING', 'The server is shutting down.'));
     };
     const waiter = (): void => {
       const state = check();
@@ -218,6 +229,7 @@ export class HlsOutput {
       );
     }, this.holdMs);
     m.waiters.add(waiter);
+    this.releases.add(release);
     res.on('close', finish);
   }
 
@@ -240,9 +252,9 @@ export class HlsOutput {
 
   private playlist(name: string, req: Request, res: Response): void {
     setCors(res);
+    const live = this.hub.find(name)?.state === 'live';
     const m = this.mounts.get(name);
-    const stream = m?.stream;
-    if (!m || !stream) {
+    if (!m || (!m.stream && !live)) {
       sendError(res, new KitError('LISTEN_OFFLINE', `Mount "${name}" is offline: nobody is broadcasting.`));
       return;
     }
@@ -259,33 +271,36 @@ export class HlsOutput {
       return;
     }
     const blocking = msn !== undefined;
-    // A plain request before the first part waits for it: a playlist without media helps no one.
-    const want = msn === undefined ? { msn: stream.firstMsn, part: 0 } : { msn, part };
+    // The stream may not exist yet (LIVE, first packets still to come), or be replaced meanwhile.
     const check = (): BlockState => {
-      if (!blocking && stream.segments.length > 0) return 'ready';
-      return stream.blockState(want.msn, want.part);
+      const stream = m.stream;
+      if (!stream) return 'wait';
+      // A plain request before the first part waits for it: a playlist without media helps no one.
+      if (msn === undefined) return stream.segments.length > 0 || stream.ended ? 'ready' : 'wait';
+      return stream.blockState(msn, part);
     };
     this.hold(
       m,
       res,
       check,
       () => {
+        const stream = m.stream as HlsStream;
         res.setHeader('content-type', HLS.playlistContentType);
         // About a part for the plain playlist (whole seconds: 1); a blocking answer by its query.
-        res.setHeader(
-          'cache-control',
-          stream.ended ? 'public, max-age=1' : `public, max-age=${blocking ? stream.targetDuration * 3 : 1}`,
-        );
+        const maxAge = blocking && !stream.ended ? stream.targetDuration * 3 : 1;
+        res.setHeader('cache-control', `public, max-age=${maxAge}`);
         res.end(renderPlaylist(name, stream));
       },
-      () =>
+      () => {
+        const edge = m.stream?.edge;
         sendError(
           res,
           new KitError(
             'HLS_TOO_FAR',
-            `Segment ${want.msn}${want.part === undefined ? '' : ` part ${want.part}`} is too far ahead of the live edge (segment ${stream.edge.msn}, part ${stream.edge.parts}).`,
+            `Segment ${msn}${part === undefined ? '' : ` part ${part}`} is too far ahead of the live edge (segment ${edge?.msn}, part ${edge?.parts}).`,
           ),
-        ),
+        );
+      },
     );
   }
 

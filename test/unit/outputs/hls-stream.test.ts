@@ -6,6 +6,7 @@ import { renderPlaylist } from '../../../src/server/outputs/hls-playlist.js';
 import type { HlsTiming } from '../../../src/server/outputs/hls-stream.js';
 import { HlsStream, MAX_PART_BYTES } from '../../../src/server/outputs/hls-stream.js';
 import { concatBytes } from '../../helpers/bytes.js';
+import { hlsAttr as attr, hlsTags as tags } from '../../helpers/hls.js';
 import { opusPacket, TEST_HEADER } from '../../helpers/ogg.js';
 
 const TIMING: HlsTiming = { partMs: 200, segmentMs: 1000, windowSegments: 4 };
@@ -28,18 +29,6 @@ function stream(timing: HlsTiming = TIMING, firstMsn = 0): HlsStream {
     timing,
     now: () => Date.UTC(2026, 11, 4, 12),
   });
-}
-
-/** `#TAG:` lines' values. */
-function tags(text: string, tag: string): string[] {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`#${tag}:`))
-    .map((l) => l.slice(tag.length + 2));
-}
-
-function attr(value: string, name: string): string | undefined {
-  return new RegExp(`(?:^|,)${name}=("[^"]*"|[^,]*)`).exec(value)?.[1]?.replace(/^"|"$/g, '');
 }
 
 describe('HlsStream', () => {

@@ -1,0 +1,123 @@
+/**
+ * A peer's real HLS client on our HLS output: hls.js (npm; a test client only, never served to
+ * listeners) in Debian's Chromium, in low-latency mode, plays `/<mount>.m3u8` from an ffmpeg
+ * broadcast and hears 440 Hz. Its live latency is printed as a diagnostic (figures: bench/, README).
+ */
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, measurePeakHz } from '../helpers/chromium.js';
+import { startFfmpegSource } from '../helpers/ffmpeg.js';
+import type { TestServer } from '../helpers/server.js';
+import { startTestServer } from '../helpers/server.js';
+
+const HLS_JS = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
+/** The test page, served by the browser itself (page.route) on the server's origin. */
+const PAGE_PATH = '/__hlsjs-test.html';
+
+interface HlsPageGlobals {
+  Hls: {
+    new (
+      config: Record<string, unknown>,
+    ): {
+      loadSource(url: string): void;
+      attachMedia(el: object): void;
+      on(event: string, cb: (event: string, data: { fatal?: boolean; details?: string }) => void): void;
+      latency: number;
+      lowLatencyMode: boolean;
+    };
+    isSupported(): boolean;
+    Events: Record<string, string>;
+  };
+  document: { querySelector(s: string): { currentTime: number; paused: boolean; play(): Promise<void> } };
+  hls?: { latency: number; lowLatencyMode: boolean };
+  hlsErrors: string[];
+}
+
+async function openHlsJs(page: Page, baseUrl: string, playlist: string): Promise<void> {
+  await page.route(`${baseUrl}${PAGE_PATH}`, (route) =>
+    route.fulfill({ contentType: 'text/html', body: '<!doctype html><audio id="player"></audio>' }),
+  );
+  await page.goto(`${baseUrl}${PAGE_PATH}`);
+  await page.addScriptTag({ path: HLS_JS });
+  await page.evaluate((url) => {
+    const w = globalThis as unknown as HlsPageGlobals;
+    if (!w.Hls.isSupported()) throw new Error('hls.js: no MediaSource here');
+    const el = w.document.querySelector('#player');
+    const hls = new w.Hls({ lowLatencyMode: true });
+    w.hlsErrors = [];
+    hls.on(w.Hls.Events.ERROR as string, (_e, data) => {
+      if (data.fatal) w.hlsErrors.push(String(data.details));
+    });
+    hls.loadSource(url);
+    hls.attachMedia(el);
+    w.hls = hls;
+    void el.play();
+  }, playlist);
+}
+
+describe('hls.js plays the HLS output in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchChromium({ autoplay: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('plays /<mount>.m3u8 in low-latency mode and hears 440 Hz', async (t) => {
+    const mount = 'hlsjs';
+    const src = startFfmpegSource({
+      url: `icecast://source:${server.streamKey}@127.0.0.1:${server.server.httpPort}/${mount}`,
+      format: 'ogg',
+      seconds: 60,
+    });
+    const page = await browser.newPage();
+    try {
+      await openHlsJs(page, server.baseUrl, `${server.baseUrl}/${mount}.m3u8`);
+      await page.waitForFunction(
+        () => {
+          const w = globalThis as unknown as HlsPageGlobals;
+          const el = w.document.querySelector('#player');
+          return (w.hlsErrors.length > 0 || (!el.paused && el.currentTime > 1)) as boolean;
+        },
+        undefined,
+        { timeout: 20_000 },
+      );
+      const state = await page.evaluate(() => {
+        const w = globalThis as unknown as HlsPageGlobals;
+        return { errors: w.hlsErrors, lowLatency: w.hls?.lowLatencyMode };
+      });
+      assert.deepEqual(state.errors, [], 'no fatal hls.js error');
+      assert.equal(state.lowLatency, true);
+      let peak = { peakHz: 0, peakDb: Number.NEGATIVE_INFINITY };
+      for (let i = 0; i < 3; i++) {
+        peak = await measurePeakHz(page, '#player', 1_500);
+        if (Math.abs(peak.peakHz - 440) < 25 && peak.peakDb > -60) break;
+      }
+      assert.ok(
+        Math.abs(peak.peakHz - 440) < 25 && peak.peakDb > -60,
+        `peak ${peak.peakHz} Hz ${peak.peakDb} dB`,
+      );
+      // Still playing a few seconds on: currentTime advances, no fatal error.
+      const a = await page.evaluate(
+        () => (globalThis as unknown as HlsPageGlobals).document.querySelector('#player').currentTime,
+      );
+      await page.waitForFunction(
+        (from) =>
+          (globalThis as unknown as HlsPageGlobals).document.querySelector('#player').currentTime > from + 2,
+        a,
+        { timeout: 10_000 },
+      );
+      const latency = await page.evaluate(() => (globalThis as unknown as HlsPageGlobals).hls?.latency ?? -1);
+      t.diagnostic(`hls.js live latency (its own estimate, playhead to live edge): ${latency.toFixed(2)} s`);
+    } finally {
+      await page.close();
+      src.stop();
+    }
+  });
+});

@@ -1,11 +1,13 @@
 /** Feature detection, done once: which way this browser can play the live stream. */
 import { WEBM_OPUS_MSE_MIME } from '../shared/protocol.js';
 import { lowLatencySupported } from './lowlat-session.js';
+import { NATIVE_HLS_LABEL, nativeHlsSupported } from './native-hls.js';
 
 export type PlaybackPath =
   | { kind: 'lowlat'; label: string }
   | { kind: 'mse'; label: string; MediaSource: typeof MediaSource; managed: boolean }
-  | { kind: 'progressive'; label: string; container: 'ogg' | 'webm' };
+  | { kind: 'progressive'; label: string; container: 'ogg' | 'webm' }
+  | { kind: 'hls'; label: string };
 
 interface MediaSourceGlobals {
   MediaSource?: typeof MediaSource;
@@ -32,7 +34,8 @@ export function demoteLowLatency(): void {
 let skipLowLatency = false;
 
 /**
- * WebCodecs AudioDecoder + AudioWorklet (low latency), then MediaSource when it takes WebM/Opus, then ManagedMediaSource, else a plain `<audio src>` of the
+ * WebCodecs AudioDecoder + AudioWorklet (low latency), then MediaSource when it takes WebM/Opus, then
+ * the element's own HLS where there is no MediaSource (iPhone), then ManagedMediaSource, else a plain `<audio src>` of the
  * Ogg/Opus stream where the element says it can play it (it is what radio players take), else WebM.
  */
 export function detectPlaybackPath(): PlaybackPath {
@@ -43,6 +46,9 @@ export function detectPlaybackPath(): PlaybackPath {
     detected = { kind: 'lowlat', label: 'Low latency · WebCodecs Opus' };
   } else if (want !== 'progressive' && g.MediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {
     detected = { kind: 'mse', label: 'MSE · WebM/Opus', MediaSource: g.MediaSource, managed: false };
+  } else if (want !== 'progressive' && nativeHlsSupported()) {
+    // iPhone: the element's own HLS player (lock screen, AirPlay) before ManagedMediaSource.
+    detected = { kind: 'hls', label: NATIVE_HLS_LABEL };
   } else if (want !== 'progressive' && g.ManagedMediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {
     detected = {
       kind: 'mse',

@@ -4,6 +4,7 @@ import type { PauseReason } from './element.js';
 import { runLowLatencySession } from './lowlat-session.js';
 import { demoteLowLatency, detectPlaybackPath } from './media-support.js';
 import { runMseSession } from './mse-session.js';
+import { preferPlaybackAudioSession } from './native-hls.js';
 import { PlayerError } from './player-error.js';
 import type { StallReason } from './progress-watchdog.js';
 import { runProgressiveSession } from './progressive-session.js';
@@ -70,11 +71,15 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
     const url =
       path.kind === 'lowlat'
         ? paths.listenPackets(mount)
-        : path.kind === 'progressive' && path.container === 'ogg'
-          ? paths.listenOgg(mount)
-          : paths.listenWebm(mount);
+        : path.kind === 'hls'
+          ? paths.hlsPlaylist(mount)
+          : path.kind === 'progressive' && path.container === 'ogg'
+            ? paths.listenOgg(mount)
+            : paths.listenWebm(mount);
     try {
       if (path.kind === 'lowlat') {
+        // Safari 26 (WebCodecs): keep the Web Audio rung sounding with the screen locked.
+        preferPlaybackAudioSession();
         await runLowLatencySession({ audio, url, signal, hooks });
       } else if (path.kind === 'mse') {
         await runMseSession({
@@ -86,6 +91,7 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
           hooks,
         });
       } else {
+        // The plain element, given the Ogg/WebM stream or (native HLS) the playlist.
         await runProgressiveSession({ audio, url, signal, hooks });
       }
     } catch (err) {

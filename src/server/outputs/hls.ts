@@ -77,7 +77,18 @@ export class HlsOutput {
     this.log = options.log;
     this.holdMs = 3 * 1000 * Math.max(1, Math.round((this.timing.segmentMs + this.timing.partMs) / 1000));
     this.unsubscribe = [
-      this.hub.onMedia((mount, event) => this.media(mount, event)),
+      this.hub.onMedia((mount, event) => {
+        // Called inside the pipeline's publish: a failure here must never reach the broadcast.
+        try {
+          this.media(mount, event);
+        } catch (err) {
+          this.log.error(
+            { err, mount: mount.name },
+            'hls output failed on this broadcast; its playlist ends',
+          );
+          this.end(mount.name);
+        }
+      }),
       this.hub.onChange((snapshot, kind) => {
         if (kind === 'state' && snapshot.state === 'offline') this.end(snapshot.mount);
       }),

@@ -55,6 +55,8 @@ interface MountHls {
   /** Held requests, re-checked on every update of the stream. */
   waiters: Set<() => void>;
   forget: NodeJS.Timeout | null;
+  /** Building this broadcast's stream failed: no more until the next broadcast. */
+  failed: boolean;
 }
 
 export class HlsOutput {
@@ -116,7 +118,15 @@ export class HlsOutput {
   private state(name: string): MountHls {
     let m = this.mounts.get(name);
     if (!m) {
-      m = { stream: null, head: null, packetsHeader: null, nextMsn: 0, waiters: new Set(), forget: null };
+      m = {
+        stream: null,
+        head: null,
+        packetsHeader: null,
+        nextMsn: 0,
+        waiters: new Set(),
+        forget: null,
+        failed: false,
+      };
       this.mounts.set(name, m);
     }
     return m;
@@ -130,6 +140,7 @@ export class HlsOutput {
         // new one starts with its packets.
         this.end(mount.name);
         m.stream = null;
+        m.failed = false;
         m.head = null;
         m.packetsHeader = null;
       } else if (event.container === 'ogg') {
@@ -140,7 +151,7 @@ export class HlsOutput {
       }
       return;
     }
-    if (event.container !== 'packets') return;
+    if (event.container !== 'packets' || m.failed) return;
     const packets = packetsOfFrames(event.chunk.bytes);
     if (packets.length === 0) return;
     if (!m.stream || m.stream.ended) {

@@ -4,58 +4,14 @@
  * broadcast and hears 440 Hz. Its live latency is printed as a diagnostic (figures: bench/, README).
  */
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchChromium, measurePeakHz } from '../helpers/chromium.js';
 import { startFfmpegSource } from '../helpers/ffmpeg.js';
+import type { HlsPageGlobals } from '../helpers/hlsjs.js';
+import { hlsJsLatency, openHlsJs, waitForHlsJsPlaying } from '../helpers/hlsjs.js';
 import type { TestServer } from '../helpers/server.js';
 import { startTestServer } from '../helpers/server.js';
-
-const HLS_JS = createRequire(import.meta.url).resolve('hls.js/dist/hls.min.js');
-/** The test page, served by the browser itself (page.route) on the server's origin. */
-const PAGE_PATH = '/__hlsjs-test.html';
-
-interface HlsPageGlobals {
-  Hls: {
-    new (
-      config: Record<string, unknown>,
-    ): {
-      loadSource(url: string): void;
-      attachMedia(el: object): void;
-      on(event: string, cb: (event: string, data: { fatal?: boolean; details?: string }) => void): void;
-      latency: number;
-      lowLatencyMode: boolean;
-    };
-    isSupported(): boolean;
-    Events: Record<string, string>;
-  };
-  document: { querySelector(s: string): { currentTime: number; paused: boolean; play(): Promise<void> } };
-  hls?: { latency: number; lowLatencyMode: boolean };
-  hlsErrors: string[];
-}
-
-async function openHlsJs(page: Page, baseUrl: string, playlist: string): Promise<void> {
-  await page.route(`${baseUrl}${PAGE_PATH}`, (route) =>
-    route.fulfill({ contentType: 'text/html', body: '<!doctype html><audio id="player"></audio>' }),
-  );
-  await page.goto(`${baseUrl}${PAGE_PATH}`);
-  await page.addScriptTag({ path: HLS_JS });
-  await page.evaluate((url) => {
-    const w = globalThis as unknown as HlsPageGlobals;
-    if (!w.Hls.isSupported()) throw new Error('hls.js: no MediaSource here');
-    const el = w.document.querySelector('#player');
-    const hls = new w.Hls({ lowLatencyMode: true });
-    w.hlsErrors = [];
-    hls.on(w.Hls.Events.ERROR as string, (_e, data) => {
-      if (data.fatal) w.hlsErrors.push(String(data.details));
-    });
-    hls.loadSource(url);
-    hls.attachMedia(el);
-    w.hls = hls;
-    void el.play();
-  }, playlist);
-}
 
 describe('hls.js plays the HLS output in Chromium', () => {
   let server: TestServer;
@@ -79,15 +35,7 @@ describe('hls.js plays the HLS output in Chromium', () => {
     const page = await browser.newPage();
     try {
       await openHlsJs(page, server.baseUrl, `${server.baseUrl}/${mount}.m3u8`);
-      await page.waitForFunction(
-        () => {
-          const w = globalThis as unknown as HlsPageGlobals;
-          const el = w.document.querySelector('#player');
-          return (w.hlsErrors.length > 0 || (!el.paused && el.currentTime > 1)) as boolean;
-        },
-        undefined,
-        { timeout: 20_000 },
-      );
+      await waitForHlsJsPlaying(page);
       const state = await page.evaluate(() => {
         const w = globalThis as unknown as HlsPageGlobals;
         return { errors: w.hlsErrors, lowLatency: w.hls?.lowLatencyMode };
@@ -113,7 +61,7 @@ describe('hls.js plays the HLS output in Chromium', () => {
         a,
         { timeout: 10_000 },
       );
-      const latency = await page.evaluate(() => (globalThis as unknown as HlsPageGlobals).hls?.latency ?? -1);
+      const latency = await hlsJsLatency(page);
       t.diagnostic(`hls.js live latency (its own estimate, playhead to live edge): ${latency.toFixed(2)} s`);
     } finally {
       await page.close();

@@ -44,9 +44,9 @@ export function detectPlaybackPath(): PlaybackPath {
   const want = requested();
   if (!skipLowLatency && (want === null || want === 'lowlat') && lowLatencySupported()) {
     detected = { kind: 'lowlat', label: 'Low latency · WebCodecs Opus' };
-  } else if (want !== 'progressive' && g.MediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {
+  } else if (want !== 'progressive' && want !== 'hls' && g.MediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {
     detected = { kind: 'mse', label: 'MSE · WebM/Opus', MediaSource: g.MediaSource, managed: false };
-  } else if (want !== 'progressive' && nativeHlsSupported()) {
+  } else if (want !== 'progressive' && nativeHlsSupported(want === 'hls')) {
     // iPhone: the element's own HLS player (lock screen, AirPlay) before ManagedMediaSource.
     detected = { kind: 'hls', label: NATIVE_HLS_LABEL };
   } else if (want !== 'progressive' && g.ManagedMediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {

@@ -9,10 +9,13 @@ import { HLS } from '../shared/protocol.js';
 
 export const NATIVE_HLS_LABEL = 'Native HLS · fMP4/Opus (no MediaSource)';
 
-/** No classic MediaSource, and an element that answers `canPlayType` for the HLS type. */
-export function nativeHlsSupported(): boolean {
+/**
+ * No classic MediaSource (or `forced`: `?player=hls`), and an element that answers `canPlayType` for
+ * the HLS type.
+ */
+export function nativeHlsSupported(forced = false): boolean {
   if (typeof document === 'undefined') return false;
-  if ((globalThis as { MediaSource?: unknown }).MediaSource !== undefined) return false;
+  if (!forced && (globalThis as { MediaSource?: unknown }).MediaSource !== undefined) return false;
   return document.createElement('audio').canPlayType(HLS.mimeType) !== '';
 }
 

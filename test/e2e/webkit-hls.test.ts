@@ -1,9 +1,8 @@
 /**
- * The iPhone rung in WebKitGTK: with MSE for WebM/Opus taken away (GStreamer's opusparse hidden) and
- * WebCodecs skipped (`?player=mse`), and WebKitGTK's own HLS player switched on
- * (`WEBKIT_GST_ENABLE_HLS_SUPPORT=1`: WebKitGTK keeps GStreamer's HLS off by default), the listener
- * page gives the element `/<mount>.m3u8` itself: OFFLINE → started → plays 440 Hz → OFFLINE → plays
- * again on the next broadcast.
+ * The native-HLS rung in WebKitGTK (`?player=hls`: WebKit has MediaSource, so the page would not pick
+ * it by itself), with WebKitGTK's own HLS player switched on (`WEBKIT_GST_ENABLE_HLS_SUPPORT=1`:
+ * WebKitGTK keeps GStreamer's HLS off by default): the element is given `/<mount>.m3u8` and goes
+ * OFFLINE → started → plays 440 Hz → OFFLINE → plays again on the next broadcast.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -22,7 +21,7 @@ describe('listener in WebKitGTK: native HLS (the iPhone rung)', () => {
     server = await startTestServer();
     // The driver, and so the browser it starts, inherits this environment.
     process.env.WEBKIT_GST_ENABLE_HLS_SUPPORT = '1';
-    webkit = await launchWebKit({ hideGstPlugins: ['libgstopusparse.so'] });
+    webkit = await launchWebKit();
   });
   after(async () => {
     await webkit?.close();
@@ -33,7 +32,7 @@ describe('listener in WebKitGTK: native HLS (the iPhone rung)', () => {
   it('plays the HLS playlist in the element, through OFFLINE and back', async (t) => {
     t.diagnostic(`WebKitGTK ${webkit.version}`);
     const mount = 'radio';
-    await webkit.navigate(`${server.baseUrl}/listen/${mount}?player=mse`);
+    await webkit.navigate(`${server.baseUrl}/listen/${mount}?player=hls`);
     await waitForText(webkit, '#status', 'OFFLINE');
     for (let round = 0; round < 2; round++) {
       const src = startFfmpegSource({

@@ -6,7 +6,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
@@ -57,8 +57,12 @@ export function freePort(): Promise<number> {
 /** Starts nginx proxying the HLS paths to `upstream` (`host:port`) through a cache; resolves once it answers. */
 export async function startNginx(upstream: string, timeoutMs = 10_000): Promise<Nginx> {
   const prefix = mkdtempSync(join(tmpdir(), 'onair-nginx-'));
-  mkdirSync(join(prefix, 'cache'));
-  mkdirSync(join(prefix, 'tmp'));
+  // Started as root, nginx's workers run as an unprivileged user: they must reach and write these.
+  chmodSync(prefix, 0o755);
+  mkdirSync(join(prefix, 'cache'), { mode: 0o777 });
+  mkdirSync(join(prefix, 'tmp'), { mode: 0o777 });
+  chmodSync(join(prefix, 'cache'), 0o777);
+  chmodSync(join(prefix, 'tmp'), 0o777);
   const port = await freePort();
   const conf = `
 worker_processes 1;

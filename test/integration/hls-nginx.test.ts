@@ -52,7 +52,7 @@ describe('HLS through nginx (proxy_cache_lock)', () => {
       await status.waitFor((m) => m.state === 'live', 10_000);
       const playlistUrl = `${nginx.url}/${mount}.m3u8`;
       const first = await fetch(playlistUrl, { signal: AbortSignal.timeout(10_000) });
-      assert.equal(first.status, 200);
+      assert.equal(first.status, 200, `nginx answered ${first.status}; its log: ${nginx.stderr()}`);
       let at = hlsPosition(hlsHint(await first.text()) ?? '');
       const asked: string[] = [];
       for (let i = 0; i < PARTS; i++) {

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium.js';
 import { startFfmpegSource } from '../helpers/ffmpeg.js';
 import {
@@ -23,8 +23,30 @@ import { startTestServer } from '../helpers/server.js';
 /** Runs in the page before its scripts: what an iPhone's Safari (iOS 17–18) lacks. */
 function removeMediaSourceAndWebCodecs(): void {
   const g = globalThis as unknown as Record<string, unknown>;
-  for (const name of ['MediaSource', 'ManagedMediaSource', 'AudioDecoder', 'EncodedAudioChunk'])
+  for (const name of ['MediaSource', 'ManagedMediaSource', 'AudioDecoder', 'EncodedAudioChunk']) {
     delete g[name];
+  }
+  // What the element went through, for the failure message.
+  const events: string[] = [];
+  g.__elementEvents = events;
+  for (const type of ['loadstart', 'playing', 'waiting', 'ended', 'error', 'emptied']) {
+    document.addEventListener(
+      type,
+      (e) => {
+        const el = e.target as HTMLMediaElement;
+        events.push(
+          `${Math.round(performance.now())} ${type} ${el.getAttribute?.('src') ?? ''} ${el.error?.code ?? ''}`,
+        );
+      },
+      true,
+    );
+  }
+}
+
+function elementEvents(page: Page): Promise<string> {
+  return page.evaluate(() =>
+    ((globalThis as unknown as { __elementEvents?: string[] }).__elementEvents ?? []).join('; '),
+  );
 }
 
 describe('listener page, native HLS rung (iPhone-like Chromium)', () => {
@@ -61,7 +83,8 @@ describe('listener page, native HLS rung (iPhone-like Chromium)', () => {
         await waitForPlaying(page, 20_000);
         const details = (await page.locator('#details').textContent()) ?? '';
         assert.match(details, /^Native HLS · fMP4\/Opus/);
-        assert.equal(await page.locator('#player').getAttribute('src'), `/${mount}.m3u8`);
+        const src2 = await page.locator('#player').getAttribute('src');
+        assert.equal(src2, `/${mount}.m3u8`, `element events: ${await elementEvents(page)}`);
         await assertPlaying(page);
         await assertHears440(page, 3);
         t.diagnostic(`round ${round}: ${details}`);

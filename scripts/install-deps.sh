@@ -2,7 +2,7 @@
 # Installs what onair needs, idempotently: npm packages always; with --test also the Debian packages
 # the test suite drives (chromium, firefox-esr, webkit2gtk-driver + xvfb + GStreamer's opusparse for
 # e2e; ffmpeg/ffprobe and sox for fixtures; redis-server for the cluster tests, which start their own
-# on a free port). Apt runs only when a command or file is missing; npm ci only when node_modules is
+# on a free port; nginx-light for the HLS cache test). Apt runs only when a command or file is missing; npm ci only when node_modules is
 # missing or older than package-lock.json.
 # Target: Debian 12 as root with node >= 20 and npm present. Nothing here needs the internet beyond the
 # Debian and npm registries (no browser downloads: Playwright and puppeteer drive the system browsers).
@@ -85,9 +85,12 @@ if [ "$with_test" -eq 1 ]; then
   command -v Xvfb >/dev/null 2>&1 || missing+=(xvfb)
   compgen -G '/usr/lib/*/gstreamer-1.0/libgstopusparse.so' >/dev/null || missing+=(gstreamer1.0-plugins-bad)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  # nginx as a caching proxy in front of the HLS output (test/integration/hls-nginx.test.ts); the
+  # package's own service is not needed (the test starts nginx in a temp prefix on a free port).
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 
   if [ "${#missing[@]}" -eq 0 ]; then
-    say "apt: chromium, firefox-esr, webkit2gtk-driver, xvfb, gstreamer1.0-plugins-bad, ffmpeg, sox, redis-server already present"
+    say "apt: chromium, firefox-esr, webkit2gtk-driver, xvfb, gstreamer1.0-plugins-bad, ffmpeg, sox, redis-server, nginx-light already present"
   else
     if ! command -v apt-get >/dev/null 2>&1; then
       echo "install-deps: missing ${missing[*]} and no apt-get here; install them by hand" >&2
@@ -100,6 +103,10 @@ if [ "$with_test" -eq 1 ]; then
     # Debian's package starts a redis-server on port 6379 where an init system runs; the tests
     # start their own on free ports and need none of it.
   fi
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || {
+    echo "install-deps: nginx still missing after install" >&2
+    exit 1
+  }
   for cmd in chromium firefox-esr WebKitWebDriver Xvfb ffmpeg ffprobe sox redis-server; do
     command -v "$cmd" >/dev/null 2>&1 || {
       echo "install-deps: $cmd still missing after install" >&2

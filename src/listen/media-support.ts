@@ -1,11 +1,13 @@
 /** Feature detection, done once: which way this browser can play the live stream. */
 import { WEBM_OPUS_MSE_MIME } from '../shared/protocol.js';
+import { NATIVE_HLS_LABEL, nativeHlsSupported } from './native-hls.js';
 import { packetsPlayerSupported } from './packets-session.js';
 
 export type PlaybackPath =
   | { kind: 'packets'; label: string }
   | { kind: 'mse'; label: string; MediaSource: typeof MediaSource; managed: boolean }
-  | { kind: 'progressive'; label: string; container: 'ogg' | 'webm' };
+  | { kind: 'progressive'; label: string; container: 'ogg' | 'webm' }
+  | { kind: 'hls'; label: string };
 
 interface MediaSourceGlobals {
   MediaSource?: typeof MediaSource;
@@ -22,13 +24,13 @@ export type PlayerName = PlaybackPath['kind'];
 const PLAYER_ALIASES: Readonly<Record<string, PlayerName>> = { lowlat: 'packets' };
 
 /**
- * The rung `?player=` asks for (`packets`, `mse` or `progressive`; `lowlat` for `packets`), or null.
+ * The rung `?player=` asks for (`packets`, `mse`, `hls` or `progressive`; `lowlat` for `packets`), or null.
  * A rung skips the rungs above it: for comparisons and support.
  */
 export function requestedPlayer(search: string): PlayerName | null {
   const want = new URLSearchParams(search).get('player');
   if (want === null) return null;
-  if (want === 'packets' || want === 'mse' || want === 'progressive') return want;
+  if (want === 'packets' || want === 'mse' || want === 'progressive' || want === 'hls') return want;
   return PLAYER_ALIASES[want] ?? null;
 }
 
@@ -48,7 +50,9 @@ export function demotePacketsPlayer(): void {
 let skipPackets = false;
 
 /**
- * WebCodecs AudioDecoder + AudioWorklet (the packets player, low latency), then MediaSource when it takes WebM/Opus, then ManagedMediaSource, else a plain `<audio src>` of the
+ * WebCodecs AudioDecoder + AudioWorklet (the packets player, low latency), then MediaSource when it
+ * takes WebM/Opus, then the element's own HLS where there is no MediaSource (iPhone), then
+ * ManagedMediaSource, else a plain `<audio src>` of the
  * Ogg/Opus stream where the element says it can play it (it is what radio players take), else WebM.
  */
 export function detectPlaybackPath(): PlaybackPath {
@@ -57,8 +61,11 @@ export function detectPlaybackPath(): PlaybackPath {
   const want = requested();
   if (!skipPackets && (want === null || want === 'packets') && packetsPlayerSupported()) {
     detected = { kind: 'packets', label: 'Low latency · WebCodecs Opus' };
-  } else if (want !== 'progressive' && g.MediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {
+  } else if (want !== 'progressive' && want !== 'hls' && g.MediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {
     detected = { kind: 'mse', label: 'MSE · WebM/Opus', MediaSource: g.MediaSource, managed: false };
+  } else if (want !== 'progressive' && nativeHlsSupported(want === 'hls')) {
+    // iPhone: the element's own HLS player (lock screen, AirPlay) before ManagedMediaSource.
+    detected = { kind: 'hls', label: NATIVE_HLS_LABEL };
   } else if (want !== 'progressive' && g.ManagedMediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {
     detected = {
       kind: 'mse',

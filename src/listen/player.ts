@@ -6,6 +6,7 @@ import { sleep } from '../web/wait.js';
 import type { PauseReason } from './element.js';
 import { demotePacketsPlayer, detectPlaybackPath } from './media-support.js';
 import { runMseSession } from './mse-session.js';
+import { preferPlaybackAudioSession } from './native-hls.js';
 import { runPacketsSession } from './packets-session.js';
 import { PlayerError } from './player-error.js';
 import type { StallReason } from './progress-watchdog.js';
@@ -83,11 +84,15 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
     const url =
       path.kind === 'packets'
         ? paths.listenPackets(mount, { status: true })
-        : path.kind === 'progressive' && path.container === 'ogg'
-          ? paths.listenOgg(mount)
-          : paths.listenWebm(mount);
+        : path.kind === 'hls'
+          ? paths.hlsPlaylist(mount)
+          : path.kind === 'progressive' && path.container === 'ogg'
+            ? paths.listenOgg(mount)
+            : paths.listenWebm(mount);
     try {
       if (path.kind === 'packets') {
+        // Safari 26 (WebCodecs): keep the Web Audio rung sounding with the screen locked.
+        preferPlaybackAudioSession();
         await runPacketsSession({ audio, url, signal, hooks });
       } else if (path.kind === 'mse') {
         await runMseSession({
@@ -99,6 +104,7 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
           hooks,
         });
       } else {
+        // The plain element, given the Ogg/WebM stream or (native HLS) the playlist.
         await runProgressiveSession({ audio, url, signal, hooks });
       }
     } catch (err) {

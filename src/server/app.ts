@@ -16,6 +16,7 @@ import { serverTls } from './http/tls.js';
 import { Hub } from './hub/hub.js';
 import { IngestSessions } from './ingest/session.js';
 import type { Logger } from './log.js';
+import { HlsOutput } from './outputs/hls.js';
 import { PacketStatus } from './outputs/packet-status.js';
 import type { StatusServerOptions } from './outputs/status.js';
 import { StatusServer } from './outputs/status.js';
@@ -44,6 +45,8 @@ export interface OnairServer {
   adminTokenCreated: boolean;
   tls: TlsMaterial | null;
   hub: Hub;
+  /** The HLS output (its held-request count, for tests and metrics). */
+  hls: HlsOutput;
   /** This node's part of the Redis cluster, or null without `--redis`. */
   cluster: Cluster | null;
   close(): Promise<void>;
@@ -80,11 +83,21 @@ export async function startServer(
   const feed = new StatusFeed(hub);
   const status = new StatusServer(statusOptions(config, feed, log));
   const packetStatus = new PacketStatus(hub, feed);
+  const hls = new HlsOutput({
+    hub,
+    timing: {
+      partMs: config.hlsPartMs,
+      segmentMs: config.hlsSegmentMs,
+      windowSegments: config.hlsWindowSegments,
+    },
+    maxHeldRequests: config.hlsMaxHeldRequests,
+    log: scope(log, 'hls'),
+  });
 
   let closing: Promise<void> | null = null;
   const ports = { http: 0, https: null as number | null };
   const router = appRouter({
-    ...{ config, log, secrets, authLimiter, hub, sessions, cluster, recorder, status, packetStatus },
+    ...{ config, log, secrets, authLimiter, hub, sessions, cluster, recorder, status, packetStatus, hls },
     listenLimits: config,
     version: VERSION,
     publicDir: options.publicDir ?? DEFAULT_PUBLIC_DIR,
@@ -110,6 +123,7 @@ export async function startServer(
     if (!goodbye) await cluster?.close({ release: false });
     sessions.close();
     hub.close();
+    hls.close();
     recorder?.close();
     // After the broadcasts ended: their end entries go out, then their claims are released.
     await cluster?.close({ release: true });
@@ -119,7 +133,7 @@ export async function startServer(
   return {
     httpUrl: `http://${shownHost}:${ports.http}`,
     httpsUrl: ports.https === null ? null : `https://${shownHost}:${ports.https}`,
-    ...{ httpPort: ports.http, httpsPort: ports.https, tls, hub, cluster },
+    ...{ httpPort: ports.http, httpsPort: ports.https, tls, hub, hls, cluster },
     ...secrets,
     close: () => (closing ??= stop(true)),
     crash: () => (closing ??= stop(false)),

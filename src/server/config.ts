@@ -82,6 +82,14 @@ export interface Config {
    * that shares mounts, claims and listener counts through this Redis. null: one process, no Redis.
    */
   redisUrl: string | null;
+  /** HLS part target (PART-TARGET), ms. */
+  hlsPartMs: number;
+  /** HLS segment target, ms (EXT-X-TARGETDURATION is this plus a part, in whole seconds). */
+  hlsSegmentMs: number;
+  /** Complete HLS segments kept per mount, in memory (the playlist's window). */
+  hlsWindowSegments: number;
+  /** Blocking HLS requests (playlist reloads, hinted parts) held at once; more get 503 HLS_BUSY. */
+  hlsMaxHeldRequests: number;
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -121,6 +129,10 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   authFailureWindowMs: 60_000,
   allowedOrigins: [],
   redisUrl: null,
+  hlsPartMs: 200,
+  hlsSegmentMs: 1000,
+  hlsWindowSegments: 6,
+  hlsMaxHeldRequests: 10_000,
 });
 
 export class ConfigError extends Error {
@@ -270,6 +282,16 @@ const SETTINGS: readonly Setting[] = [
     kind: 'int',
     help: '',
   },
+  { key: 'hlsPartMs', flag: 'hls-part-ms', env: 'ONAIR_HLS_PART_MS', kind: 'int', help: '' },
+  { key: 'hlsSegmentMs', flag: 'hls-segment-ms', env: 'ONAIR_HLS_SEGMENT_MS', kind: 'int', help: '' },
+  {
+    key: 'hlsWindowSegments',
+    flag: 'hls-window-segments',
+    env: 'ONAIR_HLS_WINDOW_SEGMENTS',
+    kind: 'int',
+    help: '',
+  },
+  { key: 'hlsMaxHeldRequests', flag: 'hls-max-held', env: 'ONAIR_HLS_MAX_HELD', kind: 'int', help: '' },
 ];
 
 const LEVELS: ReadonlySet<string> = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -304,6 +326,9 @@ export const USAGE = `Usage: onair [options]
           --packet-coalesce-ms (default 100) --packet-coalesce-load (default 85): while the event
           loop is busy at that % and a mount has 500+ low-latency listeners, their packets are
           written in windows of up to that many ms (0 ms: never; load 0: always)
+  HLS (/<mount>.m3u8): --hls-part-ms (default ${DEFAULTS.hlsPartMs}) --hls-segment-ms (default ${DEFAULTS.hlsSegmentMs})
+          --hls-window-segments (default ${DEFAULTS.hlsWindowSegments}) --hls-max-held (blocking requests
+          held at once, default ${DEFAULTS.hlsMaxHeldRequests}; more get 503 HLS_BUSY)
   Recording: --record on|off (default on: DIR/recordings/<mount>/<start>.webm)
           --record-max-bytes (default 8 GiB) --record-max-days (default 30); 0 = no limit
           (env ONAIR_<NAME_IN_CAPS>).`;
@@ -438,6 +463,14 @@ function validate(c: Config): void {
       '--max-status-sockets-per-ip',
       `must not exceed --max-status-sockets (${c.maxStatusSockets})`,
     );
+  }
+  // Parts of 100 ms to 1 s; a segment holds at least two; a window of at least three segments.
+  if (c.hlsPartMs < 100 || c.hlsPartMs > 1000) throw new ConfigError('--hls-part-ms', 'must be 100 to 1000');
+  if (c.hlsSegmentMs < 2 * c.hlsPartMs || c.hlsSegmentMs > 10_000) {
+    throw new ConfigError('--hls-segment-ms', `must be ${2 * c.hlsPartMs} (two parts) to 10000`);
+  }
+  if (c.hlsWindowSegments < 3 || c.hlsWindowSegments > 60) {
+    throw new ConfigError('--hls-window-segments', 'must be 3 to 60');
   }
   // Below a second, real clients on slow phone networks would be cut before their request arrives;
   // above a minute, a slowloris holds its socket for nothing.

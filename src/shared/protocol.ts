@@ -60,6 +60,11 @@ export const paths = {
     options.status ? `/${mount}.pkt?status=1` : `/${mount}.pkt`,
   /** Live Ogg/Opus stream for players without MediaSource that play Ogg progressively. */
   listenOgg: (mount: string): string => `/${mount}.ogg`,
+  /**
+   * Low-Latency HLS media playlist (fMP4/Opus) for native players (iPhone) and CDNs: {@link HLS}.
+   * Its segments, parts and init segment are under `/hls/<mount>/<broadcast>/`.
+   */
+  hlsPlaylist: (mount: string): string => `/${mount}.m3u8`,
   /** WebSocket status channel; the mount is given as `?mount=`. */
   status: '/ws',
   /**
@@ -258,6 +263,9 @@ export type ErrorCode =
   | 'RECORDING_IN_PROGRESS'
   | 'SERVER_CLOSING'
   | 'CLUSTER_UNAVAILABLE'
+  | 'HLS_TOO_FAR'
+  | 'HLS_HOLD_TIMEOUT'
+  | 'HLS_BUSY'
   | 'INTERNAL';
 
 export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -314,6 +322,13 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   SERVER_CLOSING: 503,
   // Clustered node whose Redis is unreachable: it cannot claim a mount for the whole cluster now.
   CLUSTER_UNAVAILABLE: 503,
+  // A blocking HLS playlist reload (`_HLS_msn`/`_HLS_part`) or a part asked for too far ahead of the
+  // live edge (RFC 8216bis §6.2.5.2: more than two segments, or past the Advance Part Limit).
+  HLS_TOO_FAR: 400,
+  // A held HLS request whose segment or part did not come within three target durations.
+  HLS_HOLD_TIMEOUT: 503,
+  // The server holds as many blocking HLS requests as it allows (hlsMaxHeldRequests).
+  HLS_BUSY: 503,
   INTERNAL: 500,
 };
 
@@ -373,4 +388,15 @@ export const PACKETS = {
   maxPacketBytes: 16_384,
   /** The query parameter (`?status=1`) that asks for status frames. */
   statusParam: 'status',
+} as const;
+
+/**
+ * The HLS output (`GET /<mount>.m3u8`): one Low-Latency HLS media playlist per mount, Opus in fMP4.
+ * Blocking reloads (`?_HLS_msn=N[&_HLS_part=P]`) and preload-hinted parts are held until they exist.
+ */
+export const HLS = {
+  playlistContentType: 'application/vnd.apple.mpegurl',
+  mediaContentType: 'audio/mp4',
+  /** What the `<audio>` element is asked (`canPlayType`) before it is given the playlist. */
+  mimeType: 'application/vnd.apple.mpegurl',
 } as const;

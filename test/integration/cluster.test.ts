@@ -105,6 +105,14 @@ describe('two nodes on redis', () => {
         frames++;
       }
       assert.ok(frames >= 2, `${frames} packets from B's packets output`);
+      // The HLS output on B: built there from what B relays.
+      const hls = await fetch(`${b.baseUrl}/${mount}.m3u8`, { signal: AbortSignal.timeout(10_000) });
+      assert.equal(hls.status, 200);
+      const playlist = await hls.text();
+      const firstPart = /#EXT-X-PART:[^\n]*URI="([^"]+)"/.exec(playlist)?.[1];
+      assert.ok(firstPart, playlist);
+      const part = Buffer.from(await (await fetch(`${b.baseUrl}/${firstPart}`)).arrayBuffer());
+      assert.equal(part.toString('latin1', 4, 8), 'moof');
       // B read the mount from Redis once for its two listeners.
       assert.deepEqual([...(b.server.cluster?.stats().relays.keys() ?? [])], [mount]);
 

@@ -46,6 +46,7 @@ describe('Icecast status-json and metadata', () => {
     const src = one.icestats.source as Record<string, unknown>;
     assert.ok(!Array.isArray(src));
     assert.equal(src.listenurl, `${t.baseUrl}/alpha`);
+    assert.equal(src.hls_url, `${t.baseUrl}/alpha.m3u8`);
     assert.equal(src.listeners, 0);
     assert.equal(src.listener_peak, 0);
     assert.equal(src.slow_listeners, 0);

@@ -332,3 +332,23 @@ describe('loadConfig --redis', () => {
     }
   });
 });
+
+describe('loadConfig HLS', () => {
+  it('has 200 ms parts, 1 s segments, a window of 6 and a cap on held requests by default; flags and env change them', () => {
+    const { config } = loadConfig([], {});
+    assert.deepEqual(
+      [config.hlsPartMs, config.hlsSegmentMs, config.hlsWindowSegments, config.hlsMaxHeldRequests],
+      [200, 1000, 6, 10_000],
+    );
+    const c2 = loadConfig(['--hls-part-ms', '250', '--hls-window-segments', '10'], {
+      ONAIR_HLS_MAX_HELD: '5',
+    }).config;
+    assert.deepEqual([c2.hlsPartMs, c2.hlsWindowSegments, c2.hlsMaxHeldRequests], [250, 10, 5]);
+  });
+
+  it('refuses parts out of 100–1000 ms, a segment shorter than two parts, a window under 3', () => {
+    assertConfigError(() => loadConfig(['--hls-part-ms', '50'], {}), '--hls-part-ms');
+    assertConfigError(() => loadConfig(['--hls-segment-ms', '300'], {}), '--hls-segment-ms');
+    assertConfigError(() => loadConfig(['--hls-window-segments', '2'], {}), '--hls-window-segments');
+  });
+});

@@ -19,6 +19,7 @@ import type { Logger } from '../log.js';
 import { createMetrics } from '../ops/metrics.js';
 import type { Readiness } from '../ops/routes.js';
 import { opsRouter } from '../ops/routes.js';
+import type { HlsOutput } from '../outputs/hls.js';
 import { icecastStatusRouter } from '../outputs/icecast-status.js';
 import type { ListenLimits } from '../outputs/listen.js';
 import { listenRouter } from '../outputs/listen.js';
@@ -39,6 +40,7 @@ export interface RouterParts {
   recorder: Recorder | null;
   status: StatusServer;
   packetStatus: PacketStatus;
+  hls: HlsOutput;
   listenLimits: ListenLimits;
   version: string;
   publicDir: string;
@@ -83,6 +85,7 @@ export function appRouter(parts: RouterParts): express.Router {
       packetStatus: parts.packetStatus,
     }),
   );
+  router.use(parts.hls.router());
   router.use(
     icecastStatusRouter({
       hub,

@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import { Router } from 'express';
-import { isValidMount, MAX_ICECAST_TITLE_CHARS } from '../../shared/protocol.js';
+import { isValidMount, MAX_ICECAST_TITLE_CHARS, paths } from '../../shared/protocol.js';
 import { passwordOf } from '../auth/credentials.js';
 import type { AuthRule } from '../auth/gate.js';
 import { authorize } from '../auth/gate.js';
@@ -40,6 +40,8 @@ function sourceJson(s: MountSnapshot, origin: string): Record<string, unknown> {
     listener_peak: s.listenerPeak,
     listeners: s.listeners,
     listenurl: `${origin}/${s.mount}`,
+    // Not Icecast's: the mount's Low-Latency HLS playlist (native players, CDNs).
+    hls_url: `${origin}${paths.hlsPlaylist(s.mount)}`,
     server_description: s.info.description ?? 'Unspecified description',
     server_name: s.info.name ?? s.mount,
     server_type: type,

@@ -50,6 +50,9 @@ const ALL_CODES: Record<ErrorCode, true> = {
   RECORDING_IN_PROGRESS: true,
   SERVER_CLOSING: true,
   CLUSTER_UNAVAILABLE: true,
+  HLS_TOO_FAR: true,
+  HLS_HOLD_TIMEOUT: true,
+  HLS_BUSY: true,
   INTERNAL: true,
 };
 

@@ -1,0 +1,71 @@
+/**
+ * A peer's real HLS client on our HLS output: hls.js (npm; a test client only, never served to
+ * listeners) in Debian's Chromium, in low-latency mode, plays `/<mount>.m3u8` from an ffmpeg
+ * broadcast and hears 440 Hz. Its live latency is printed as a diagnostic (figures: bench/, README).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { launchChromium, measurePeakHz } from '../../tools/chromium.js';
+import { startFfmpegSource } from '../../tools/ffmpeg.js';
+import type { HlsPageGlobals } from '../../tools/hlsjs.js';
+import { hlsJsLatency, openHlsJs, waitForHlsJsPlaying } from '../../tools/hlsjs.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
+
+describe('hls.js plays the HLS output in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchChromium({ autoplay: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('plays /<mount>.m3u8 in low-latency mode and hears 440 Hz', async (t) => {
+    const mount = 'hlsjs';
+    const src = startFfmpegSource({
+      url: `icecast://source:${server.streamKey}@127.0.0.1:${server.server.httpPort}/${mount}`,
+      format: 'ogg',
+      seconds: 60,
+    });
+    const page = await browser.newPage();
+    try {
+      await openHlsJs(page, server.baseUrl, `${server.baseUrl}/${mount}.m3u8`);
+      await waitForHlsJsPlaying(page);
+      const state = await page.evaluate(() => {
+        const w = globalThis as unknown as HlsPageGlobals;
+        return { errors: w.hlsErrors, lowLatency: w.hls?.lowLatencyMode };
+      });
+      assert.deepEqual(state.errors, [], 'no fatal hls.js error');
+      assert.equal(state.lowLatency, true);
+      let peak = { peakHz: 0, peakDb: Number.NEGATIVE_INFINITY };
+      for (let i = 0; i < 3; i++) {
+        peak = await measurePeakHz(page, '#player', 1_500);
+        if (Math.abs(peak.peakHz - 440) < 25 && peak.peakDb > -60) break;
+      }
+      assert.ok(
+        Math.abs(peak.peakHz - 440) < 25 && peak.peakDb > -60,
+        `peak ${peak.peakHz} Hz ${peak.peakDb} dB`,
+      );
+      // Still playing a few seconds on: currentTime advances, no fatal error.
+      const a = await page.evaluate(
+        () => (globalThis as unknown as HlsPageGlobals).document.querySelector('#player').currentTime,
+      );
+      await page.waitForFunction(
+        (from) =>
+          (globalThis as unknown as HlsPageGlobals).document.querySelector('#player').currentTime > from + 2,
+        a,
+        { timeout: 10_000 },
+      );
+      const latency = await hlsJsLatency(page);
+      t.diagnostic(`hls.js live latency (its own estimate, playhead to live edge): ${latency.toFixed(2)} s`);
+    } finally {
+      await page.close();
+      src.stop();
+    }
+  });
+});

@@ -140,6 +140,33 @@ export function serveSource(
     );
 }
 
+/**
+ * libshout's TLS probe (its default TLS mode, "auto"): `OPTIONS * HTTP/1.1` with `Upgrade: TLS/1.0, HTTP/1.1`
+ * before any `SOURCE`/`PUT`. True for any request that asks to upgrade to TLS.
+ */
+export function isTlsUpgradeProbe(head: RequestHead): boolean {
+  return /(^|,)\s*tls\//i.test(head.headers.upgrade ?? '');
+}
+
+/**
+ * Answers a TLS upgrade on the plain port as Icecast does on a port without TLS: 400 (Icecast 2.4.4
+ * "unknown request", 2.5 "Can not upgrade protocol"), HTTP/1.0, then the connection closes. libshout in
+ * its default mode takes that as "no TLS here" and goes on in plain text on a new connection; in its
+ * TLS-only modes it stops before sending the password.
+ */
+export function answerTlsUpgradeProbe(socket: net.Socket, head: RequestHead, log: Logger): void {
+  socket.on('error', () => socket.destroy());
+  log.debug(
+    { ip: socket.remoteAddress, method: head.method },
+    'TLS upgrade asked on the plain port: refused',
+  );
+  replyError(
+    socket,
+    new KitError('BAD_REQUEST', 'This port does not speak TLS: go on in plain text, or use the HTTPS port.'),
+    { version: '1.0' },
+  );
+}
+
 /** Answers `200 OK` and feeds every body byte of an accepted source into its session. */
 function stream(
   socket: net.Socket,

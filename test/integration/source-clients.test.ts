@@ -200,10 +200,12 @@ describe('Icecast source clients from Debian at their default settings', () => {
     const list = join(dir, 'list.m3u');
     writeFileSync(list, `${tracks.join('\n')}\n`);
     const script = join(dir, 'station.liq');
-    // Liquidsoap's defaults for %opus and output.icecast; stop when the playlist has played once.
+    // Liquidsoap's defaults for %opus and output.icecast; stop when the playlist has played once. It
+    // refuses to start as root (CI runs as root) unless told it may.
     writeFileSync(
       script,
       `settings.log.stdout.set(true)
+settings.init.allow_root.set(true)
 s = playlist(mode="normal", reload_mode="never", loop=false, "${list}")
 output.icecast(%opus, host="127.0.0.1", port=${t.server.httpPort}, password="${t.streamKey}", mount="liq", fallible=true, on_stop=shutdown, s)
 `,

@@ -1,6 +1,6 @@
 // Build: bundles the two pages for the browser (build/public) and transpiles the Node side
-// (server, shared, tests, benches) file by file into build/node. Type-checking is `npm run typecheck`.
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+// (server, shared, tools, tests, benches) file by file into build/node. Type-checking is `npm run typecheck`.
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -32,7 +32,7 @@ const pages = ['broadcast', 'listen'];
 const browser = {
   entryPoints: {
     ...Object.fromEntries(pages.map((p) => [p, join(root, 'src', p, 'main.tsx')])),
-    // The low-latency player's AudioWorklet module, loaded by URL (src/listen/lowlat-session.ts).
+    // The low-latency player's AudioWorklet module, loaded by URL (src/listen/packets-session.ts).
     'jitter-worklet': join(root, 'src', 'listen', 'jitter-worklet.ts'),
   },
   bundle: true,
@@ -48,11 +48,28 @@ const browser = {
 // Static files (html, css, icons) sit next to each page's code.
 for (const p of pages) cpSync(join(root, 'src', p, 'static'), join(out, 'public'), { recursive: true });
 
+// The listener page and the embeddable player are one template (src/listen/static/index.html) with a
+// flag: its `<body data-embed-flag>` becomes `<body>` in index.html, `<body class="embed">` in embed.html.
+const EMBED_FLAG = '<body data-embed-flag>';
+const listenerTemplate = readFileSync(join(root, 'src', 'listen', 'static', 'index.html'), 'utf8');
+if (listenerTemplate.split(EMBED_FLAG).length !== 2) {
+  throw new Error(`src/listen/static/index.html must hold ${EMBED_FLAG} exactly once`);
+}
+writeFileSync(join(out, 'public', 'index.html'), listenerTemplate.replace(EMBED_FLAG, '<body>'));
+writeFileSync(
+  join(out, 'public', 'embed.html'),
+  listenerTemplate.replace(EMBED_FLAG, '<body class="embed">'),
+);
+
 const node = {
   entryPoints: [
-    ...['src/server', 'src/shared', 'test', 'bench', 'scripts'].flatMap((d) => listTs(join(root, d))),
+    ...['src/server', 'src/shared', 'tools', 'test', 'bench', 'scripts'].flatMap((d) =>
+      listTs(join(root, d)),
+    ),
     // The listener's pure modules (no DOM), for their unit tests.
-    ...['buffer-target.ts', 'progress-watchdog.ts'].map((f) => join(root, 'src', 'listen', f)),
+    ...['buffer-target.ts', 'progress-watchdog.ts', 'packet-reader.ts', 'player-error.ts'].map((f) =>
+      join(root, 'src', 'listen', f),
+    ),
   ],
   outdir: join(out, 'node'),
   outbase: root,

@@ -14,7 +14,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from '../test/helpers/chromium.js';
+import { launchChromium } from '../tools/chromium.js';
 
 const MIME = 'audio/webm;codecs=opus';
 const AUDIO_BITS_PER_SECOND = 64000;

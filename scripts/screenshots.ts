@@ -4,8 +4,8 @@
  * Run: node scripts/build.mjs && node build/node/scripts/screenshots.js
  */
 import { join } from 'node:path';
-import { launchChromium } from '../test/helpers/chromium.js';
-import { startTestServer } from '../test/helpers/server.js';
+import { launchChromium } from '../tools/chromium.js';
+import { startTestServer } from '../tools/server.js';
 
 const out = join(process.cwd(), 'docs');
 const server = await startTestServer();

@@ -22,10 +22,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { CliServer } from '../../test/helpers/cli.js';
-import { startCliServer } from '../../test/helpers/cli.js';
-import { startFfmpegSource } from '../../test/helpers/ffmpeg.js';
-import { startRedis } from '../../test/helpers/redis.js';
+import type { CliServer } from '../../tools/cli.js';
+import { startCliServer } from '../../tools/cli.js';
+import { startFfmpegSource } from '../../tools/ffmpeg.js';
+import { startRedis } from '../../tools/redis.js';
 
 const { values } = parseArgs({
   options: {

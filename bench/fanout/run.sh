@@ -13,12 +13,16 @@
 #   bash bench/fanout/run.sh --browser             # what phones get, see below
 #   NO_ICECAST=1 bash bench/fanout/run.sh          # onair only
 #
-# --browser: the browser-listener mode. The feed is WebM (like a browser host); onair is measured
-# twice, each listener of `/live.pkt` (the low-latency rung) or `/live.webm` (MSE) holding its status
-# WebSocket too (with-status-sockets.sh keeps one open per listener the server reports), next to
-# Icecast's listeners of the same feed. N defaults to 2000 5000 9900: with two sockets per listener the
-# container's 20,000 file descriptors end just below 10,000. The status sockets' own figures (opened,
-# refused, messages per socket per second) are in status-sockets-*.jsonl beside the summary.
+# --browser: the browser-listener mode: what a listener page holds while it plays. The feed is WebM
+# (like a browser host); onair is measured twice, next to Icecast's listeners of the same feed:
+#   onair-pkt     `/live.pkt?status=1`, the low-latency rung: the stream carries the status, so the
+#                 page closes its status socket while it plays: one socket per listener;
+#   onair-webm+ws `/live.webm`, the MSE rung, each listener holding its status WebSocket too
+#                 (with-status-sockets.sh keeps one open per listener the server reports).
+# WITH_PKT_WS=1 adds `onair-pkt+ws` (`/live.pkt` plus a status socket: the page before the status
+# moved into the stream). N defaults to 2000 5000 9900: with two sockets per listener the container's
+# 20,000 file descriptors end just below 10,000. The status sockets' own figures (opened, refused,
+# messages per socket per second) are in status-sockets-*.jsonl beside the summary.
 # Extra options go to run-sweep.sh. Output: ${TMPDIR:-/tmp}/fanout/<timestamp>/summary.md
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -64,9 +68,12 @@ targets=()
 [ -n "${NO_ICECAST:-}" ] || targets+=(--target icecast)
 if [ "$browser" -eq 1 ]; then
   ws=ws://127.0.0.1:$port/ws?mount=live
-  for ext in pkt webm; do
+  # Bare packets (8-byte frame headers, no container) run at 105 % of the Opus bitrate: 0.95 is fair.
+  targets+=(--target "onair-pkt|$cmd|$source_url|http://127.0.0.1:$port/live.pkt?status=1|0.95")
+  exts=(webm)
+  [ -z "${WITH_PKT_WS:-}" ] || exts=(pkt webm)
+  for ext in "${exts[@]}"; do
     with="bash $root/bench/fanout/with-status-sockets.sh '$ws' $out/status-sockets-$ext.jsonl"
-    # Bare packets (8-byte frame headers, no container) run at 105 % of the Opus bitrate: 0.95 is fair.
     targets+=(--target "onair-$ext+ws|$with $cmd|$source_url|http://127.0.0.1:$port/live.$ext|0.95")
   done
   [ "$has_ns" -eq 1 ] || args=(--ns "2000 5000 9900" "${args[@]}")

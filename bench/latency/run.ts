@@ -2,18 +2,19 @@
  * Latency bench (prints figures; not a test). Run after the build:
  *   node build/node/bench/latency/run.js [--bursts 50] [--cycles 10] [--out result.json]
  *     [--on-ms 150] [--period-ms 1000] [--warmup-ms 3000] [--threshold 0.05]
- *     [--variants stream:mse:100,stream:lowlat:20,stream:lowlat:20:500,…]
+ *     [--variants stream:mse:100,stream:packets:20,stream:packets:20:500,…]
  *
  * For each variant — upload transport (`stream`: streaming upload over HTTPS/HTTP2, `chunks`: per-chunk
- * upload over plain HTTP), listener player (`mse`, or `lowlat`: WebCodecs + jitter-buffer worklet) and
+ * upload over plain HTTP), listener player (`mse`, or `packets`: WebCodecs + jitter-buffer worklet; `lowlat` is its old name) and
  * recorder timeslice in ms — side by side in one run, in real Chromium with a fake microphone playing
  * 440 Hz tone bursts:
  * 1. Glass-to-glass: burst onsets seen on the broadcaster's microphone stream vs burst onsets played by
  *    an already-open listener's `<audio id="player">`. Both pages tap the audio with an AudioWorklet that
  *    finds the onset sample (first |x| > threshold after ≥ 300 ms below it) and converts its frame to
  *    wall-clock ms with the context's getOutputTimestamp(). The same mapping on both sides makes the
- *    figure "Web Audio graph (mic) → Web Audio graph (listener)", the reference FIELD-NOTES §4 used;
- *    an AnalyserNode polled every 2 ms on the main thread gives an independent cross-check. A listener
+ *    figure "Web Audio graph (mic) → Web Audio graph (listener)", the same reference as the earlier
+ *    measurements (an AnalyserNode on the mic stream vs one on the listener's `<audio>`); an
+ *    AnalyserNode polled every 2 ms on the main thread gives an independent cross-check. A listener
  *    onset matches the latest capture onset before it, so latencies above one period would alias.
  * 2. Go live → listener `#status` reads "The stream is started" (and → first audio), over `--cycles`
  *    Go live / Stop cycles against the same open listener, with the server's log times for a breakdown
@@ -28,8 +29,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, writeToneWav } from '../../test/helpers/chromium.js';
-import { startTestServer, type TestServer } from '../../test/helpers/server.js';
+import { launchChromium, writeToneWav } from '../../tools/chromium.js';
+import { startTestServer, type TestServer } from '../../tools/server.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +44,7 @@ const { values } = parseArgs({
     variants: {
       type: 'string',
       default:
-        'stream:mse:100,stream:lowlat:100,stream:lowlat:60,stream:lowlat:20,chunks:lowlat:20,chunks:mse:100',
+        'stream:mse:100,stream:packets:100,stream:packets:60,stream:packets:20,chunks:packets:20,chunks:mse:100',
     },
   },
 });
@@ -72,7 +73,7 @@ const TRANSPORTS = [
 ] as const;
 type TransportSpec = (typeof TRANSPORTS)[number];
 /** Targets of the low-latency player (issue 7). */
-const LOWLAT_TARGETS = { g2gP50: 200, g2gP90: 250, underrunsPerMin: 1 };
+const PACKETS_TARGETS = { g2gP50: 200, g2gP90: 250, underrunsPerMin: 1 };
 
 /**
  * One configuration measured: upload transport, listener player (`?player=`), recorder timeslice
@@ -84,16 +85,18 @@ const LOWLAT_TARGETS = { g2gP50: 200, g2gP90: 250, underrunsPerMin: 1 };
 interface Variant {
   id: string;
   transport: TransportSpec;
-  player: 'mse' | 'lowlat';
+  player: 'mse' | 'packets';
   timeslice: number;
   crowd: number;
 }
 const VARIANTS: Variant[] = (values.variants ?? '').split(',').map((spec) => {
-  const [t, player, slice, crowd = '0'] = spec.trim().split(':');
+  const [t, named, slice, crowd = '0'] = spec.trim().split(':');
+  // `lowlat` is the packets player's old name, kept so earlier command lines still run.
+  const player = named === 'lowlat' ? 'packets' : named;
   const transport = TRANSPORTS.find((x) => x.id === t);
-  if (!transport || (player !== 'mse' && player !== 'lowlat') || !Number(slice) || !(Number(crowd) >= 0)) {
+  if (!transport || (player !== 'mse' && player !== 'packets') || !Number(slice) || !(Number(crowd) >= 0)) {
     throw new Error(
-      `bad --variants entry "${spec}": use transport:player:timeslice[:crowd], e.g. stream:lowlat:20`,
+      `bad --variants entry "${spec}": use transport:player:timeslice[:crowd], e.g. stream:packets:20`,
     );
   }
   const id = `${t}/${player}/${slice}ms${Number(crowd) > 0 ? `/+${crowd}` : ''}`;
@@ -194,10 +197,26 @@ interface Marks {
   progressed: number[];
 }
 interface BenchWindow {
-  onairDebug?: { micStream: MediaStream };
+  /** The newest microphone stream the page got from getUserMedia (see {@link captureMicStreams}). */
+  __benchMic?: MediaStream;
   __benchProbe?: Probe;
   __benchMarks?: Marks;
   __benchCtx?: AudioContext;
+}
+
+/**
+ * Injected into the broadcaster page before its scripts (`addInitScript`): keeps the newest stream
+ * `getUserMedia` gives the page on `window.__benchMic`, so the capture probe can tap the microphone
+ * the broadcast records. The page itself exposes nothing for the bench.
+ */
+function captureMicStreams(): void {
+  const md = navigator.mediaDevices;
+  const getUserMedia = md.getUserMedia.bind(md);
+  md.getUserMedia = async (constraints?: MediaStreamConstraints): Promise<MediaStream> => {
+    const stream = await getUserMedia(constraints);
+    (window as unknown as BenchWindow).__benchMic = stream;
+    return stream;
+  };
 }
 
 interface ProbeArgs {
@@ -222,8 +241,8 @@ async function installProbe(args: ProbeArgs): Promise<{ sampleRate: number; stat
   const player = document.querySelector('#player') as HTMLAudioElement | null;
   let source: AudioNode;
   if (args.kind === 'capture') {
-    const stream = w.onairDebug?.micStream;
-    if (!stream) throw new Error('window.onairDebug.micStream is not set');
+    const stream = w.__benchMic;
+    if (!stream) throw new Error('window.__benchMic is not set: the page has not opened a microphone');
     source = ctx.createMediaStreamSource(stream);
   } else {
     if (!player) throw new Error('no #player');
@@ -290,7 +309,7 @@ async function installProbe(args: ProbeArgs): Promise<{ sampleRate: number; stat
     probe.onsets.push({ wall: at, recv, ahead: args.kind === 'playout' ? ahead() : null });
   };
 
-  // Cross-check: the FIELD-NOTES way, an AnalyserNode polled on the main thread.
+  // Cross-check: the earlier measurements' way, an AnalyserNode polled on the main thread.
   const frame = new Float32Array(analyser.fftSize);
   let lastLoud = Number.NEGATIVE_INFINITY;
   const poll = setInterval(() => {
@@ -509,7 +528,7 @@ async function measureG2G(
   const transport = variant.transport;
   const key = await host.evaluate(() => {
     const w = window as unknown as BenchWindow;
-    return w.onairDebug?.micStream.id ?? null;
+    return w.__benchMic?.id ?? null;
   });
   await host.click('#golive');
   await waitForStatus(listener, STARTED);
@@ -518,7 +537,7 @@ async function measureG2G(
   await host.waitForFunction(
     (prev) => {
       const w = window as unknown as BenchWindow;
-      const s = w.onairDebug?.micStream;
+      const s = w.__benchMic;
       return s !== undefined && s.id !== prev && s.getAudioTracks().some((t) => t.readyState === 'live');
     },
     key,
@@ -531,7 +550,7 @@ async function measureG2G(
     { timeout: 10_000 },
   );
   // The low-latency player's MediaStream exists only now: tap it.
-  if (variant.player === 'lowlat') await listener.evaluate(installProbe, probeArgs('playout'));
+  if (variant.player === 'packets') await listener.evaluate(installProbe, probeArgs('playout'));
   await sleep(WARMUP_MS);
   const from = await pageClock(listener);
   const underrunsFrom = await underruns(listener);
@@ -654,7 +673,7 @@ async function measureCycles(
         { timeout: 10_000 },
       );
       // Each broadcast gives the low-latency player a new MediaStream: tap the new one.
-      if (variant.player === 'lowlat') await listener.evaluate(installProbe, probeArgs('playout'));
+      if (variant.player === 'packets') await listener.evaluate(installProbe, probeArgs('playout'));
       const [h, l] = await Promise.all([marks(host), marks(listener)]);
       const t0 = h.golive[h.golive.length - 1] as number;
       const started = l.status.find(([t, text]) => t >= t0 && text === STARTED)?.[0];
@@ -705,6 +724,7 @@ async function runVariant(browser: Browser, server: TestServer, variant: Variant
     await listener.evaluate(installMarks, POLL_MS);
     if (variant.player === 'mse') await listener.evaluate(installProbe, probeArgs('playout'));
     const host = await context.newPage();
+    await host.addInitScript(captureMicStreams);
     await host.goto(`${base}/broadcast?timeslice=${variant.timeslice}`);
     await host.fill('#key', server.streamKey);
     await host.evaluate(installMarks, POLL_MS);
@@ -720,7 +740,7 @@ async function runVariant(browser: Browser, server: TestServer, variant: Variant
       player: variant.player,
       timeslice: variant.timeslice,
       transport: transport.id,
-      name: `${variant.player === 'lowlat' ? 'low latency' : 'MSE'}, ${transport.id === 'stream' ? 'streaming' : 'per-chunk'}, timeslice ${variant.timeslice}${variant.crowd > 0 ? `, ${variant.crowd} more listeners (write window on)` : ''}`,
+      name: `${variant.player === 'packets' ? 'low latency' : 'MSE'}, ${transport.id === 'stream' ? 'streaming' : 'per-chunk'}, timeslice ${variant.timeslice}${variant.crowd > 0 ? `, ${variant.crowd} more listeners (write window on)` : ''}`,
       url: base,
       clockSkewMs: r1(clockSkewMs),
       g2g,
@@ -734,14 +754,14 @@ async function runVariant(browser: Browser, server: TestServer, variant: Variant
 function printTransport(r: TransportResult): void {
   const g = r.g2g;
   const c = r.cycles;
-  const t = r.player === 'lowlat' ? LOWLAT_TARGETS : TARGETS;
+  const t = r.player === 'packets' ? PACKETS_TARGETS : TARGETS;
   console.log(`\n## ${r.name} (${r.url})`);
   console.log(
     `glass-to-glass  n=${g.n}/${g.requested}  p50 ${fmt(g.p50)} ms ${mark(g.p50 <= t.g2gP50)} (target ≤ ${t.g2gP50})` +
       `  p90 ${fmt(g.p90)} ms ${mark(g.p90 <= t.g2gP90)} (target ≤ ${t.g2gP90})  min ${fmt(g.min)}  max ${fmt(g.max)}` +
       (g.underrunsPerMin === null
         ? ''
-        : `  underruns/min ${g.underrunsPerMin.toFixed(2)} ${mark(g.underrunsPerMin < LOWLAT_TARGETS.underrunsPerMin)} (target < ${LOWLAT_TARGETS.underrunsPerMin})`),
+        : `  underruns/min ${g.underrunsPerMin.toFixed(2)} ${mark(g.underrunsPerMin < PACKETS_TARGETS.underrunsPerMin)} (target < ${PACKETS_TARGETS.underrunsPerMin})`),
   );
   console.log(
     `  listener buffer ahead p50 ${fmt(g.bufferAheadP50Ms)} ms (p90 ${fmt(g.bufferAheadP90Ms)}); ` +
@@ -782,23 +802,23 @@ function printTable(results: TransportResult[]): void {
   console.log(`|---|---|${results.map(() => '---').join('|')}|`);
   console.log(row('G2G n', `≥ 20`, (r) => `${r.g2g.n}`));
   const tgt = (r: TransportResult): { g2gP50: number; g2gP90: number } =>
-    r.player === 'lowlat' ? LOWLAT_TARGETS : TARGETS;
+    r.player === 'packets' ? PACKETS_TARGETS : TARGETS;
   console.log(
     row(
       'G2G p50',
-      `MSE ≤ ${TARGETS.g2gP50}, low latency ≤ ${LOWLAT_TARGETS.g2gP50} ms`,
+      `MSE ≤ ${TARGETS.g2gP50}, low latency ≤ ${PACKETS_TARGETS.g2gP50} ms`,
       (r) => `${fmt(r.g2g.p50)} ${mark(r.g2g.p50 <= tgt(r).g2gP50)}`,
     ),
   );
   console.log(
     row(
       'G2G p90',
-      `MSE ≤ ${TARGETS.g2gP90}, low latency ≤ ${LOWLAT_TARGETS.g2gP90} ms`,
+      `MSE ≤ ${TARGETS.g2gP90}, low latency ≤ ${PACKETS_TARGETS.g2gP90} ms`,
       (r) => `${fmt(r.g2g.p90)} ${mark(r.g2g.p90 <= tgt(r).g2gP90)}`,
     ),
   );
   console.log(
-    row('underruns / rebuffers per min', `low latency < ${LOWLAT_TARGETS.underrunsPerMin}`, (r) =>
+    row('underruns / rebuffers per min', `low latency < ${PACKETS_TARGETS.underrunsPerMin}`, (r) =>
       r.g2g.underrunsPerMin === null
         ? `${fmt((r.g2g.rebuffers * 60_000) / Math.max(1, r.g2g.requested * PERIOD_MS))} (rebuffers)`
         : r.g2g.underrunsPerMin.toFixed(2),

@@ -5,8 +5,8 @@
  *
  * For each condition, one real server, one real ffmpeg source sending a steady 440 Hz tone (Ogg/Opus,
  * Icecast PUT), and one Chromium with one listener page per rung (`?player=…`), all pages reaching
- * the server through the conditions proxy (test/helpers/proxy.ts). Each page's output is watched by
- * the in-page silence meter (test/helpers/page-audio.ts) for `--seconds`; silences in the first
+ * the server through the conditions proxy (tools/proxy.ts). Each page's output is watched by
+ * the in-page silence meter (tools/page-audio.ts) for `--seconds`; silences in the first
  * `--skip` seconds after the first sound are left out (start-up). Per rung and condition: dropouts per
  * minute, total and longest silence, glass-to-glass p50/p90 (the tone dips for 30 ms every
  * MARKER_EVERY_S; source side: when ffmpeg had encoded the dip, from its -progress reports; listener
@@ -16,7 +16,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { launchChromium, playwrightDriver } from '../../test/helpers/chromium.js';
+import { launchChromium, playwrightDriver } from '../../tools/chromium.js';
 import {
   glassToGlass,
   listenerRecord,
@@ -24,10 +24,10 @@ import {
   type Rung,
   silencesAfter,
   startListenRig,
-} from '../../test/helpers/listen-rig.js';
-import { bufferedAhead } from '../../test/helpers/listener-page.js';
-import type { SilenceReport } from '../../test/helpers/page-audio.js';
-import type { ProxyConditions } from '../../test/helpers/proxy.js';
+} from '../../tools/listen-rig.js';
+import { bufferedAhead } from '../../tools/listener-page.js';
+import type { SilenceReport } from '../../tools/page-audio.js';
+import type { ProxyConditions } from '../../tools/proxy.js';
 
 const { values } = parseArgs({
   options: {

@@ -22,12 +22,12 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { mulberry32 } from '../../test/helpers/bytes.js';
+import { mulberry32 } from '../../tools/bytes.js';
+import { freePort } from '../../tools/ports.js';
 
 const { values } = parseArgs({
   options: {
@@ -80,17 +80,6 @@ function fit(points: ReadonlyArray<{ s: number; rss: number }>): { slope: number
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** The server's resident set size in bytes, from /proc. */

@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WebmSplitter } from '../../src/server/webm/splitter.js';
-import { concatBytes, mulberry32, randomPieces } from '../../test/helpers/bytes.js';
-import { makeWebm } from '../../test/helpers/webm.js';
+import { concatBytes, mulberry32, randomPieces } from '../../tools/bytes.js';
+import { makeWebm } from '../../tools/webm.js';
 
 const { values } = parseArgs({
   options: {

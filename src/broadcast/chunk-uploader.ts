@@ -5,8 +5,10 @@
  */
 import type { ChunkAck, IngestSession } from '../shared/protocol.js';
 import { OFFSET_HEADER, paths, SEQ_HEADER, SESSION_HEADER, WEBM_CONTENT_TYPE } from '../shared/protocol.js';
+import { Backoff } from '../web/backoff.js';
+import { sleep } from '../web/wait.js';
 import { BroadcastError, toBroadcastError } from './errors.js';
-import { REQUEST_TIMEOUT_MS, readErrorBody, withTimeout } from './http.js';
+import { REQUEST_TIMEOUT_MS, readErrorBody, timeoutSignal } from './http.js';
 import { errorFromAnswer } from './session.js';
 import type { Bytes, Uploader, UploaderCallbacks } from './upload.js';
 import { splitBytes, UPLOAD_DRAIN_TIMEOUT_MS, UPLOAD_QUEUE_MAX_BYTES } from './upload.js';
@@ -123,7 +125,7 @@ export class ChunkUploader implements Uploader {
   /** Sends the queue head until the queue is empty; one request in flight at a time. */
   async #run(): Promise<void> {
     this.#running = true;
-    let delayMs = RETRY_MIN_MS;
+    const backoff = new Backoff(RETRY_MIN_MS, RETRY_MAX_MS);
     try {
       while (this.#queue.length > 0 && !this.#error && !this.#signal.aborted) {
         const head = this.#batch();
@@ -135,11 +137,10 @@ export class ChunkUploader implements Uploader {
         if (outcome.kind === 'retry') {
           this.#retrying = true;
           this.#report();
-          await sleep(delayMs, this.#signal);
-          delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
+          await sleep(backoff.next(), this.#signal);
           continue;
         }
-        delayMs = RETRY_MIN_MS;
+        backoff.reset();
         this.#retrying = false;
         if (outcome.kind === 'acked')
           this.#dropBefore(Math.max(outcome.bytesIn, head.offset + head.bytes.byteLength));
@@ -198,7 +199,7 @@ export class ChunkUploader implements Uploader {
           [OFFSET_HEADER]: String(chunk.offset),
         },
         body: chunk.bytes,
-        signal: withTimeout(this.#signal, REQUEST_TIMEOUT_MS),
+        signal: timeoutSignal(this.#signal, REQUEST_TIMEOUT_MS),
       });
     } catch (err) {
       if (this.#signal.aborted) throw err;
@@ -287,23 +288,4 @@ export class ChunkUploader implements Uploader {
     });
     if (this.#queue.length === 0) this.#wakeIdle();
   }
-}
-
-/** Resolves after `ms`; rejects with the abort reason when `signal` aborts first. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

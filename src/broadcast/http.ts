@@ -7,7 +7,7 @@ import { BroadcastError } from './errors.js';
 export const REQUEST_TIMEOUT_MS = 10_000;
 
 /** A signal that aborts when `signal` aborts or after `timeoutMs`, whichever comes first. */
-export function withTimeout(signal: AbortSignal, timeoutMs: number): AbortSignal {
+export function timeoutSignal(signal: AbortSignal, timeoutMs: number): AbortSignal {
   const timeout = AbortSignal.timeout(timeoutMs);
   if (typeof AbortSignal.any === 'function') return AbortSignal.any([signal, timeout]);
   // Chrome < 116, Firefox < 124: combine by hand.

@@ -1,7 +1,6 @@
 /** One broadcast from Go live to Stop: microphone, ingest session, recorder and uploader wired together. */
 import type { IngestSession, Transport } from '../shared/protocol.js';
 import { ChunkUploader } from './chunk-uploader.js';
-import { exposeMicStream } from './debug.js';
 import { BroadcastError, toBroadcastError } from './errors.js';
 import { REQUEST_TIMEOUT_MS } from './http.js';
 import type { RecorderHandle } from './recorder.js';
@@ -52,7 +51,6 @@ export async function goLive(
 ): Promise<LiveBroadcast> {
   const { mount, streamKey, serverBytes } = opts;
   const mic = await openMicrophone(signal, opts.deviceId);
-  exposeMicStream(mic);
 
   let session: IngestSession;
   try {

@@ -2,7 +2,7 @@
 import type { IngestSession, ServerInfo, TitleUpdate } from '../shared/protocol.js';
 import { paths, SESSION_HEADER } from '../shared/protocol.js';
 import { BroadcastError } from './errors.js';
-import { REQUEST_TIMEOUT_MS, readErrorBody, unreachable, withTimeout } from './http.js';
+import { REQUEST_TIMEOUT_MS, readErrorBody, timeoutSignal, unreachable } from './http.js';
 
 /** Where the host finds the stream key; repeated in every wrong-key message. */
 const KEY_HINT =
@@ -74,7 +74,7 @@ export async function openSession(
     res = await fetch(paths.ingestSession(mount), {
       method: 'POST',
       headers: { authorization: `Bearer ${streamKey}` },
-      signal: withTimeout(signal, REQUEST_TIMEOUT_MS),
+      signal: timeoutSignal(signal, REQUEST_TIMEOUT_MS),
     });
   } catch (err) {
     throw unreachable(err, signal);
@@ -97,7 +97,7 @@ export async function closeSession(mount: string, sessionId: string, signal: Abo
     res = await fetch(paths.ingestSession(mount), {
       method: 'DELETE',
       headers: { [SESSION_HEADER]: sessionId },
-      signal: withTimeout(signal, REQUEST_TIMEOUT_MS),
+      signal: timeoutSignal(signal, REQUEST_TIMEOUT_MS),
     });
   } catch (err) {
     throw unreachable(err, signal);
@@ -121,7 +121,7 @@ export function closeSessionOnUnload(mount: string, sessionId: string): void {
 /** `GET /api/info`, or null when the server does not answer it. */
 export async function fetchServerInfo(signal: AbortSignal): Promise<ServerInfo | null> {
   try {
-    const res = await fetch(paths.info, { signal: withTimeout(signal, REQUEST_TIMEOUT_MS) });
+    const res = await fetch(paths.info, { signal: timeoutSignal(signal, REQUEST_TIMEOUT_MS) });
     if (!res.ok) return null;
     const json: unknown = await res.json();
     if (typeof json !== 'object' || json === null) return null;
@@ -145,7 +145,7 @@ export async function sendTitle(
       method: 'POST',
       headers: { 'content-type': 'application/json', [SESSION_HEADER]: sessionId },
       body: JSON.stringify({ title } satisfies TitleUpdate),
-      signal: withTimeout(signal, REQUEST_TIMEOUT_MS),
+      signal: timeoutSignal(signal, REQUEST_TIMEOUT_MS),
     });
     return res.ok;
   } catch {
@@ -163,7 +163,7 @@ export async function checkKey(
     const res = await fetch(paths.ingestCheck(mount), {
       method: 'POST',
       headers: { authorization: `Bearer ${streamKey}` },
-      signal: withTimeout(signal, REQUEST_TIMEOUT_MS),
+      signal: timeoutSignal(signal, REQUEST_TIMEOUT_MS),
     });
     await res.arrayBuffer();
     if (res.ok) return 'ok';

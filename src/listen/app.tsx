@@ -1,5 +1,7 @@
 /** App: wires the status socket, autoplay and the player to the page. */
 import { useMemo, useRef, useState } from 'preact/hooks';
+import type { StatusMessage } from '../shared/protocol.js';
+import { useStatus } from '../web/use-status.js';
 import { unlockAudio } from './autoplay.js';
 import { Controls } from './controls.js';
 import { Details } from './details.js';
@@ -8,13 +10,14 @@ import { NowPlaying } from './now-playing.js';
 import { useAutoplay } from './use-autoplay.js';
 import { useMediaSession } from './use-media-session.js';
 import { usePlayer } from './use-player.js';
-import { useStatus } from './use-status.js';
 import { describePage } from './view-model.js';
 
 export function App() {
   const mount = useMemo(() => mountFromPath(location.pathname), []);
   const audioRef = useRef<HTMLAudioElement>(null);
-  const { status, connection, error: statusError } = useStatus(mount);
+  // The packets rung's stream carries the status while it plays; the status socket closes meanwhile.
+  const [inBand, setInBand] = useState<StatusMessage | null>(null);
+  const { status, connection, error: statusError } = useStatus(mount, undefined, inBand);
   const autoplay = useAutoplay();
   const [stopped, setStopped] = useState(false);
   const [retryToken, setRetryToken] = useState(0);
@@ -22,7 +25,7 @@ export function App() {
   const live = status?.state === 'live';
   // A new broadcast (startedAt) or a "Try again" (retryToken) starts a fresh player.
   const sessionKey = `${status?.startedAt ?? ''}#${retryToken}`;
-  const player = usePlayer(audioRef, mount, live && autoplay.armed && !stopped, sessionKey);
+  const player = usePlayer(audioRef, mount, live && autoplay.armed && !stopped, sessionKey, setInBand);
   const view = describePage({
     mountValid: mount !== null,
     status,

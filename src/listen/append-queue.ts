@@ -1,6 +1,7 @@
 /** One serial queue of SourceBuffer operations (hls.js buffer-operation-queue style); waiting appends coalesce. */
+
+import { TimeoutError, waitForEvent } from '../web/wait.js';
 import { PlayerError } from './player-error.js';
-import { TimeoutError, waitForEvent } from './wait.js';
 
 /** Longest one appendBuffer/remove may take before the queue gives up. */
 export const SOURCE_BUFFER_OP_TIMEOUT_MS = 5_000;

@@ -1,5 +1,5 @@
 /** Autoplay: detect whether the page may play sound without a gesture, and unlock the `<audio>` inside one. */
-import { waitForEvent } from './wait.js';
+import { waitForEvent } from '../web/wait.js';
 
 /** Longest wait for an AudioContext to report 'running' (spec engines switch to it a moment after construction). */
 export const AUTOPLAY_PROBE_TIMEOUT_MS = 300;

@@ -17,7 +17,7 @@ export function Details({ audioRef, live }: { audioRef: RefObject<HTMLAudioEleme
   const path = detectPlaybackPath();
   const parts = [path.label];
   const d = audio?.dataset;
-  if (live && audio && d && path.kind === 'lowlat') {
+  if (live && audio && d && path.kind === 'packets') {
     if (d.bufferMs !== undefined) parts.push(`${d.bufferMs} ms buffered`);
   } else if (live && audio) {
     const ahead = audio.getAttribute('src') ? bufferAhead(audio) : null;

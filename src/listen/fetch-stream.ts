@@ -1,7 +1,7 @@
 /** Opens the live WebM response and maps every way that can fail to a PlayerError. */
 import { parseErrorBody } from '../shared/protocol.js';
+import { TimeoutError, withTimeout } from '../web/wait.js';
 import { PlayerError } from './player-error.js';
-import { TimeoutError, withTimeout } from './wait.js';
 
 /** Longest wait for the response headers. */
 export const RESPONSE_TIMEOUT_MS = 10_000;

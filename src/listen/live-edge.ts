@@ -17,8 +17,14 @@ export const MAX_AHEAD_S = 4;
 export const JUMP_BEHIND_EDGE_S = 0.3;
 /** An excess above this plays off at CATCH_UP_RATE. */
 export const CATCH_UP_EXCESS_S = 0.04;
-/** Playback rate while catching up; FIELD-NOTES §4: a gentle rate change plays without dropouts. */
+/**
+ * Playback rate while catching up. Measured in Chromium (MSE, 100 ms chunks): rate 1.1 while the buffer
+ * is over target cut glass-to-glass from about 355 to 293 ms with no rebuffer, where seeking to the live
+ * edge cut it to about 280 ms but with audible dropouts (about 20 in 10 s).
+ */
 export const CATCH_UP_RATE = 1.1;
+/** A nudge moves a playhead that holds audio but does not play it this far (hls.js nudges by 0.1 s). */
+export const NUDGE_S = 0.05;
 /** Back buffer kept behind the playhead; older media is removed. */
 export const BACK_BUFFER_S = 10;
 

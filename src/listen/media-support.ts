@@ -1,9 +1,9 @@
 /** Feature detection, done once: which way this browser can play the live stream. */
 import { WEBM_OPUS_MSE_MIME } from '../shared/protocol.js';
-import { lowLatencySupported } from './lowlat-session.js';
+import { packetsPlayerSupported } from './packets-session.js';
 
 export type PlaybackPath =
-  | { kind: 'lowlat'; label: string }
+  | { kind: 'packets'; label: string }
   | { kind: 'mse'; label: string; MediaSource: typeof MediaSource; managed: boolean }
   | { kind: 'progressive'; label: string; container: 'ogg' | 'webm' };
 
@@ -15,21 +15,37 @@ interface MediaSourceGlobals {
 
 let detected: PlaybackPath | undefined;
 
-/** `?player=mse` (or `progressive`) on the page URL skips the rungs above it: for comparisons and support. */
-function requested(): string | null {
+/** The rungs as `?player=` names them. */
+export type PlayerName = PlaybackPath['kind'];
+
+/** Old `?player=` names still taken (bookmarks): `lowlat` was the packets player's name. */
+const PLAYER_ALIASES: Readonly<Record<string, PlayerName>> = { lowlat: 'packets' };
+
+/**
+ * The rung `?player=` asks for (`packets`, `mse` or `progressive`; `lowlat` for `packets`), or null.
+ * A rung skips the rungs above it: for comparisons and support.
+ */
+export function requestedPlayer(search: string): PlayerName | null {
+  const want = new URLSearchParams(search).get('player');
+  if (want === null) return null;
+  if (want === 'packets' || want === 'mse' || want === 'progressive') return want;
+  return PLAYER_ALIASES[want] ?? null;
+}
+
+function requested(): PlayerName | null {
   try {
-    return new URLSearchParams(location.search).get('player');
+    return requestedPlayer(location.search);
   } catch {
     return null;
   }
 }
 
-/** The low-latency player failed here (an Opus config WebCodecs refuses): use the next rung from now on. */
-export function demoteLowLatency(): void {
+/** The packets player failed here (an Opus config WebCodecs refuses): use the next rung from now on. */
+export function demotePacketsPlayer(): void {
   detected = undefined;
-  skipLowLatency = true;
+  skipPackets = true;
 }
-let skipLowLatency = false;
+let skipPackets = false;
 
 /**
  * WebCodecs AudioDecoder + AudioWorklet (low latency), then MediaSource when it takes WebM/Opus, then ManagedMediaSource, else a plain `<audio src>` of the
@@ -39,8 +55,8 @@ export function detectPlaybackPath(): PlaybackPath {
   if (detected) return detected;
   const g = globalThis as MediaSourceGlobals;
   const want = requested();
-  if (!skipLowLatency && (want === null || want === 'lowlat') && lowLatencySupported()) {
-    detected = { kind: 'lowlat', label: 'Low latency · WebCodecs Opus' };
+  if (!skipPackets && (want === null || want === 'packets') && packetsPlayerSupported()) {
+    detected = { kind: 'packets', label: 'Low latency · WebCodecs Opus' };
   } else if (want !== 'progressive' && g.MediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {
     detected = { kind: 'mse', label: 'MSE · WebM/Opus', MediaSource: g.MediaSource, managed: false };
   } else if (want !== 'progressive' && g.ManagedMediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {

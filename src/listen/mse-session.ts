@@ -1,6 +1,8 @@
 /** One attempt at the live stream through MediaSource: fetch → serial appends → play, until the response ends. */
 import { WEBM_OPUS_MSE_MIME } from '../shared/protocol.js';
+import { waitForEvent, withTimeout } from '../web/wait.js';
 import { AppendQueue } from './append-queue.js';
+import { runAttempt, STREAM_BYTES } from './attempt.js';
 import { BufferTarget } from './buffer-target.js';
 import { type ElementHooks, startPlayback, watchElement } from './element.js';
 import { openStream } from './fetch-stream.js';
@@ -11,20 +13,16 @@ import {
   bufferedEnd,
   MAX_TARGET_S,
   MIN_TARGET_S,
+  NUDGE_S,
   START_TARGET_S,
   seekIntoBuffer,
   steerToLiveEdge,
 } from './live-edge.js';
-import { PlayerError } from './player-error.js';
-import { ProgressWatchdog } from './progress-watchdog.js';
-import { TimeoutError, waitForEvent, withTimeout } from './wait.js';
 
 /** Longest wait for `sourceopen` after attaching the MediaSource. */
 export const SOURCE_OPEN_TIMEOUT_MS = 5_000;
 /** No bytes for this long while live means the connection is dead (the watchdog acts sooner, at 4 s). */
 export const STALL_TIMEOUT_MS = 10_000;
-/** A nudge moves a playhead that holds audio but does not play it this far (hls.js nudges by 0.1 s). */
-const NUDGE_S = 0.05;
 /** HTMLMediaElement.HAVE_FUTURE_DATA: the element can play on. */
 const HAVE_FUTURE_DATA = 3;
 /** Back-buffer trims run at most this often. */
@@ -58,51 +56,34 @@ export interface MseSessionOptions {
  * rejects with a PlayerError on failure and with the abort reason on abort. Always leaves `audio`
  * without a source; on abort that happens synchronously, so the next session can attach at once.
  */
-export async function runMseSession(opts: MseSessionOptions): Promise<void> {
-  const { audio, url, signal, hooks } = opts;
-  if (signal.aborted) throw signal.reason;
-  // Ends the fetch and every internal wait when the session ends, for whatever reason.
-  const ac = new AbortController();
-  let failure: PlayerError | null = null;
-  const fail = (e: PlayerError): void => {
-    if (failure || ac.signal.aborted) return;
-    failure = e;
-    ac.abort(e);
-  };
-  const ms = new opts.MediaSource();
-  const objectUrl = URL.createObjectURL(ms);
-  const unwatch = watchElement(audio, hooks, fail);
-  let liveEdgeTimer: ReturnType<typeof setInterval> | undefined;
-  let tornDown = false;
-  const teardown = (): void => {
-    if (tornDown) return;
-    tornDown = true;
-    ac.abort();
-    clearInterval(liveEdgeTimer);
-    unwatch();
-    if (ms.readyState === 'open') {
-      try {
-        ms.endOfStream();
-      } catch {
-        // An append is still running; detaching below closes the MediaSource anyway.
+export function runMseSession(opts: MseSessionOptions): Promise<void> {
+  const { audio, url, hooks } = opts;
+  return runAttempt(opts.signal, async (attempt) => {
+    const { signal, fail } = attempt;
+    const ms = new opts.MediaSource();
+    const objectUrl = URL.createObjectURL(ms);
+    attempt.onEnd(() => {
+      if (ms.readyState === 'open') {
+        try {
+          ms.endOfStream();
+        } catch {
+          // An append is still running; detaching below closes the MediaSource anyway.
+        }
       }
-    }
-    URL.revokeObjectURL(objectUrl);
-    if (audio.getAttribute('src') === objectUrl) {
-      audio.playbackRate = 1;
-      audio.removeAttribute('src');
-      audio.load();
-    }
-  };
-  const onAbort = (): void => teardown();
-  signal.addEventListener('abort', onAbort, { once: true });
+      URL.revokeObjectURL(objectUrl);
+      if (audio.getAttribute('src') === objectUrl) {
+        audio.playbackRate = 1;
+        audio.removeAttribute('src');
+        audio.load();
+      }
+    });
+    attempt.onEnd(watchElement(audio, hooks, fail));
 
-  try {
-    const readerPromise = openStream(url, ac.signal);
+    const readerPromise = openStream(url, signal);
     readerPromise.catch(() => {});
     if (opts.managed) audio.disableRemotePlayback = true;
     audio.src = objectUrl;
-    await waitForEvent(ms, 'sourceopen', SOURCE_OPEN_TIMEOUT_MS, ac.signal);
+    await waitForEvent(ms, 'sourceopen', SOURCE_OPEN_TIMEOUT_MS, signal);
     const sb = ms.addSourceBuffer(WEBM_OPUS_MSE_MIME);
     // 'segments' would place a late joiner at its Cluster's timecode, where playback never starts.
     sb.mode = 'sequence';
@@ -136,7 +117,7 @@ export async function runMseSession(opts: MseSessionOptions): Promise<void> {
         },
         onError: fail,
       },
-      ac.signal,
+      signal,
     );
     // The live-edge target learns the delivery pattern (buffer-target.ts): the trough of the buffer
     // just before bytes land is aimed at a margin that grows on repeated rebuffers.
@@ -153,43 +134,42 @@ export async function runMseSession(opts: MseSessionOptions): Promise<void> {
       if (playing) buffer.underrun(performance.now());
       playing = false;
     };
-    audio.addEventListener('playing', onPlaying, { signal: ac.signal });
-    audio.addEventListener('waiting', onWaiting, { signal: ac.signal });
-    const watchdog = new ProgressWatchdog();
+    audio.addEventListener('playing', onPlaying, { signal });
+    audio.addEventListener('waiting', onWaiting, { signal });
     let bytes = 0;
     let lastBytesMs = performance.now();
     let lastTickMs = performance.now();
-    liveEdgeTimer = setInterval(() => {
-      if (!started) return;
-      const now = performance.now();
-      const played = steerToLiveEdge(audio, excessS(buffer, now), (now - lastTickMs) / 1000);
-      lastTickMs = now;
-      if (played !== 0) buffer.dropped(played * 1000);
-      showTarget(audio, buffer);
-      const verdict = watchdog.check({
-        nowMs: now,
-        mediaTimeS: audio.currentTime,
-        paused: audio.paused,
-        aheadS: bufferAhead(audio),
-        lastBytesMs,
-        bytes,
-      });
-      if (verdict.kind === 'playing') atProgress = { appended, bytes, end: bufferedEnd(audio) ?? 0 };
-      if (verdict.kind === 'playing' && verdict.resumed) hooks.onPlaying();
-      else if (verdict.kind === 'silent') hooks.onStalled(verdict.reason);
-      else if (verdict.kind === 'nudge') {
-        hooks.onStalled(verdict.reason);
-        nudge(audio);
-      } else if (verdict.kind === 'restart') {
-        audio.dataset.lastStall =
-          `${describeStall(audio, verdict.why)}; since the audio stopped: ${bytes - atProgress.bytes} bytes received, ` +
-          `${appended - atProgress.appended} appended, buffered end ${atProgress.end.toFixed(2)} → ${bufferedEnd(audio)?.toFixed(2)}`;
-        fail(new PlayerError('STALLED', verdict.why));
-      }
-    }, LIVE_EDGE_INTERVAL_MS);
+    let steering = true;
+    attempt.watch({
+      audio,
+      hooks,
+      intervalMs: LIVE_EDGE_INTERVAL_MS,
+      tick: (now) => {
+        if (!started || !steering) return null;
+        const played = steerToLiveEdge(audio, excessS(buffer, now), (now - lastTickMs) / 1000);
+        lastTickMs = now;
+        if (played !== 0) buffer.dropped(played * 1000);
+        showTarget(audio, buffer);
+        return {
+          mediaTimeS: audio.currentTime,
+          paused: audio.paused,
+          aheadS: bufferAhead(audio),
+          lastBytesMs,
+          bytes,
+        };
+      },
+      playing: (resumed) => {
+        atProgress = { appended, bytes, end: bufferedEnd(audio) ?? 0 };
+        if (resumed) hooks.onPlaying();
+      },
+      nudge: () => nudge(audio),
+      describeStall: (why) =>
+        `${describeStall(audio, why)}; since the audio stopped: ${bytes - atProgress.bytes} bytes received, ` +
+        `${appended - atProgress.appended} appended, buffered end ${atProgress.end.toFixed(2)} → ${bufferedEnd(audio)?.toFixed(2)}`,
+    });
 
     for (;;) {
-      const { done, value } = await withTimeout(reader.read(), STALL_TIMEOUT_MS, 'stream bytes', ac.signal);
+      const { done, value } = await withTimeout(reader.read(), STALL_TIMEOUT_MS, STREAM_BYTES, signal);
       if (done) break;
       lastBytesMs = performance.now();
       bytes += value.byteLength;
@@ -201,21 +181,14 @@ export async function runMseSession(opts: MseSessionOptions): Promise<void> {
     }
 
     // The broadcast ended: append what is queued and let the last fraction of a second play out.
-    await withTimeout(queue.idle(), DRAIN_TIMEOUT_MS, 'last appends', ac.signal);
-    clearInterval(liveEdgeTimer);
+    await withTimeout(queue.idle(), DRAIN_TIMEOUT_MS, 'last appends', signal);
+    steering = false;
     if (ms.readyState === 'open' && !sb.updating) ms.endOfStream();
     if (started && !audio.paused) {
       const tailMs = Math.min(TAIL_MAX_MS, (bufferAhead(audio) ?? 0) * 1000 + 500);
-      await waitForEvent(audio, 'ended', tailMs, ac.signal).catch(() => {});
+      await waitForEvent(audio, 'ended', tailMs, signal).catch(() => {});
     }
-  } catch (err) {
-    if (signal.aborted) throw signal.reason;
-    if (failure) throw failure;
-    throw toPlayerError(err);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-    teardown();
-  }
+  });
 }
 
 function excessS(buffer: BufferTarget, nowMs: number): number | null {
@@ -259,14 +232,4 @@ function describeStall(audio: HTMLAudioElement, why: string): string {
     ` readyState=${audio.readyState} networkState=${audio.networkState} seeking=${audio.seeking}` +
     ` rate=${audio.playbackRate} paused=${audio.paused}`
   );
-}
-
-function toPlayerError(err: unknown): PlayerError {
-  if (err instanceof PlayerError) return err;
-  if (err instanceof TimeoutError) {
-    return err.what === 'stream bytes'
-      ? new PlayerError('STALLED', 'the stream stopped sending audio', { cause: err })
-      : new PlayerError('TIMEOUT', err.message, { cause: err });
-  }
-  return new PlayerError('MEDIA', String(err), { cause: err });
 }

@@ -1,5 +1,9 @@
-/** Incremental parser of the low-latency packet stream (PACKET_STREAM in protocol.ts): header, then framed Opus packets. */
-import { PACKET_STREAM } from '../shared/protocol.js';
+/**
+ * Incremental parser of the low-latency packet stream (PACKETS in protocol.ts): header, then
+ * framed Opus packets, and status frames when the stream was asked for with `?status=1`.
+ */
+import type { StatusMessage } from '../shared/protocol.js';
+import { PACKETS, parseServerMessage } from '../shared/protocol.js';
 import { PlayerError } from './player-error.js';
 
 export interface PacketStreamHeader {
@@ -15,11 +19,18 @@ export interface OpusFrame {
 }
 
 /** Bytes held while a frame is incomplete: one frame at most, plus what came with it. */
-const MAX_HELD_BYTES = 4 * PACKET_STREAM.maxPacketBytes;
+const MAX_HELD_BYTES = 4 * PACKETS.maxPacketBytes;
 
 export class PacketReader {
   header: PacketStreamHeader | null = null;
   #held: Uint8Array = new Uint8Array(0);
+  readonly #onStatus: (status: StatusMessage) => void;
+  readonly #text = new TextDecoder();
+
+  /** `onStatus` gets each status frame's message, in stream order (malformed ones are skipped). */
+  constructor(onStatus: (status: StatusMessage) => void = () => {}) {
+    this.#onStatus = onStatus;
+  }
 
   /** Takes the next bytes of the response; returns the whole frames they complete, in order. */
   push(bytes: Uint8Array): OpusFrame[] {
@@ -32,28 +43,30 @@ export class PacketReader {
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     let at = 0;
     if (!this.header) {
-      if (buf.byteLength < PACKET_STREAM.headerBytes) {
+      if (buf.byteLength < PACKETS.headerBytes) {
         this.#held = buf.slice();
         return [];
       }
       const magic = String.fromCharCode(...buf.subarray(0, 4));
-      if (magic !== PACKET_STREAM.magic)
+      if (magic !== PACKETS.magic)
         throw new PlayerError('MEDIA', `not a packet stream (${JSON.stringify(magic)})`);
       this.header = { channels: view.getUint8(4), preSkip: view.getUint16(6) };
-      at = PACKET_STREAM.headerBytes;
+      at = PACKETS.headerBytes;
     }
     const out: OpusFrame[] = [];
-    const fh = PACKET_STREAM.frameHeaderBytes;
+    const fh = PACKETS.frameHeaderBytes;
     while (buf.byteLength - at >= fh) {
       const n = view.getUint16(at);
-      if (n === 0 || n > PACKET_STREAM.maxPacketBytes)
-        throw new PlayerError('MEDIA', `bad packet length ${n}`);
+      if (n === 0 || n > PACKETS.maxPacketBytes) throw new PlayerError('MEDIA', `bad packet length ${n}`);
       if (buf.byteLength - at < fh + n) break;
-      out.push({
-        pts: view.getUint32(at + 2),
-        samples: view.getUint16(at + 6),
-        data: buf.slice(at + fh, at + fh + n),
-      });
+      const samples = view.getUint16(at + 6);
+      if (samples === 0) {
+        // A status frame: no Opus packet has 0 samples.
+        const msg = parseServerMessage(this.#text.decode(buf.subarray(at + fh, at + fh + n)));
+        if (msg?.type === 'status') this.#onStatus(msg);
+      } else {
+        out.push({ pts: view.getUint32(at + 2), samples, data: buf.slice(at + fh, at + fh + n) });
+      }
       at += fh + n;
     }
     this.#held = buf.slice(at);

@@ -1,13 +1,15 @@
 /** The listener's player: plays a mount live into one `<audio>` element until aborted, reconnecting with backoff. */
+import type { StatusMessage } from '../shared/protocol.js';
 import { paths } from '../shared/protocol.js';
+import { Backoff } from '../web/backoff.js';
+import { sleep } from '../web/wait.js';
 import type { PauseReason } from './element.js';
-import { runLowLatencySession } from './lowlat-session.js';
-import { demoteLowLatency, detectPlaybackPath } from './media-support.js';
+import { demotePacketsPlayer, detectPlaybackPath } from './media-support.js';
 import { runMseSession } from './mse-session.js';
+import { runPacketsSession } from './packets-session.js';
 import { PlayerError } from './player-error.js';
 import type { StallReason } from './progress-watchdog.js';
 import { runProgressiveSession } from './progressive-session.js';
-import { sleep } from './wait.js';
 
 /** First reconnect delay; it doubles per failed attempt. */
 export const RETRY_MIN_MS = 250;
@@ -38,6 +40,12 @@ export interface PlayerOptions {
   signal: AbortSignal;
   /** Not called after `signal` aborts. */
   onEvent(event: PlayerEvent): void;
+  /**
+   * The status the stream itself carries (the packets rung asks for it), as it comes; null when the
+   * stream that carried it ended (the page then needs its status socket again). Not called after
+   * `signal` aborts.
+   */
+  onStatus?(status: StatusMessage | null): void;
 }
 
 /**
@@ -53,13 +61,18 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
   };
   let path = detectPlaybackPath();
   let attempt = 0;
-  let delayMs = RETRY_MIN_MS;
+  const backoff = new Backoff(RETRY_MIN_MS, RETRY_MAX_MS);
 
   while (!signal.aborted) {
     let started = false;
+    let carried = false;
     const hooks = {
       onStarted: () => {
         started = true;
+      },
+      onStatus: (status: StatusMessage) => {
+        carried = true;
+        if (!signal.aborted) opts.onStatus?.(status);
       },
       onPlaying: () => emit({ type: 'playing' }),
       onPaused: (reason: PauseReason) => emit({ type: 'paused', reason }),
@@ -68,14 +81,14 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
     let error: PlayerError | null = null;
     emit({ type: 'connecting' });
     const url =
-      path.kind === 'lowlat'
-        ? paths.listenPackets(mount)
+      path.kind === 'packets'
+        ? paths.listenPackets(mount, { status: true })
         : path.kind === 'progressive' && path.container === 'ogg'
           ? paths.listenOgg(mount)
           : paths.listenWebm(mount);
     try {
-      if (path.kind === 'lowlat') {
-        await runLowLatencySession({ audio, url, signal, hooks });
+      if (path.kind === 'packets') {
+        await runPacketsSession({ audio, url, signal, hooks });
       } else if (path.kind === 'mse') {
         await runMseSession({
           audio,
@@ -92,27 +105,28 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
       if (signal.aborted) return;
       error = err instanceof PlayerError ? err : new PlayerError('MEDIA', String(err), { cause: err });
       // The low-latency player could not decode here: MSE from the next attempt on.
-      if (path.kind === 'lowlat' && error.code === 'MEDIA' && !started) {
-        demoteLowLatency();
+      if (path.kind === 'packets' && error.code === 'MEDIA' && !started) {
+        demotePacketsPlayer();
         path = detectPlaybackPath();
       }
     }
     if (signal.aborted) return;
+    if (carried) opts.onStatus?.(null);
     if (started) {
       attempt = 0;
-      delayMs = RETRY_MIN_MS;
+      backoff.reset();
     }
     attempt += 1;
     if (attempt > MAX_RETRY_ATTEMPTS) {
       emit({ type: 'failed', error: error ?? new PlayerError('NETWORK', 'the stream keeps ending') });
       return;
     }
+    const delayMs = backoff.next();
     emit({ type: 'retrying', attempt, delayMs, error });
     try {
       await sleep(delayMs, signal);
     } catch {
       return;
     }
-    delayMs = Math.min(delayMs * 2, RETRY_MAX_MS);
   }
 }

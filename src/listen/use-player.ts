@@ -1,6 +1,7 @@
 /** usePlayer(): runs the player while `run` is true and reports its phase; each new `sessionKey` restarts it. */
 import type { RefObject } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { StatusMessage } from '../shared/protocol.js';
 import type { PauseReason } from './element.js';
 import { type PlayerEvent, runPlayer } from './player.js';
 import type { PlayerError } from './player-error.js';
@@ -39,8 +40,12 @@ export function usePlayer(
   mount: string | null,
   run: boolean,
   sessionKey: string,
+  /** The status the stream carries, null when no stream carries it (see PlayerOptions.onStatus). */
+  onStatus?: (status: StatusMessage | null) => void,
 ): PlayerView {
   const [view, setView] = useState<PlayerView>(IDLE);
+  const onStatusRef = useRef(onStatus);
+  onStatusRef.current = onStatus;
   useEffect(() => {
     const audio = audioRef.current;
     if (!run || mount === null || !audio) {
@@ -52,6 +57,7 @@ export function usePlayer(
       audio,
       mount,
       signal: ac.signal,
+      onStatus: (status) => onStatusRef.current?.(status),
       onEvent: (event) => {
         // 'connecting' after a retry keeps an earlier 'paused' visible (the listener still has to tap),
         // and an earlier "Reconnecting…" (it is still reconnecting) until audio plays again.
@@ -63,7 +69,10 @@ export function usePlayer(
         );
       },
     });
-    return () => ac.abort();
+    return () => {
+      ac.abort();
+      onStatusRef.current?.(null);
+    };
   }, [audioRef, mount, run, sessionKey]);
   return view;
 }

@@ -16,8 +16,10 @@ import { serverTls } from './http/tls.js';
 import { Hub } from './hub/hub.js';
 import { IngestSessions } from './ingest/session.js';
 import type { Logger } from './log.js';
+import { PacketStatus } from './outputs/packet-status.js';
 import type { StatusServerOptions } from './outputs/status.js';
 import { StatusServer } from './outputs/status.js';
+import { StatusFeed } from './outputs/status-feed.js';
 import type { RecorderOptions } from './recording/recorder.js';
 import { Recorder } from './recording/recorder.js';
 
@@ -74,12 +76,15 @@ export async function startServer(
   const sessions = new IngestSessions({ hub, limits: config, log: scope(log, 'ingest'), claims: cluster });
   cluster?.attach(sessions);
   const recorder = config.record ? new Recorder(recorderOptions(config, hub, log)) : null;
-  const status = new StatusServer(statusOptions(config, hub, log));
+  // Status goes out through one feed, on the status sockets and in the packet streams that ask.
+  const feed = new StatusFeed(hub);
+  const status = new StatusServer(statusOptions(config, feed, log));
+  const packetStatus = new PacketStatus(hub, feed);
 
   let closing: Promise<void> | null = null;
   const ports = { http: 0, https: null as number | null };
   const router = appRouter({
-    ...{ config, log, secrets, authLimiter, hub, sessions, cluster, recorder, status },
+    ...{ config, log, secrets, authLimiter, hub, sessions, cluster, recorder, status, packetStatus },
     listenLimits: config,
     version: VERSION,
     publicDir: options.publicDir ?? DEFAULT_PUBLIC_DIR,
@@ -94,13 +99,14 @@ export async function startServer(
   };
   const listeners = await startListeners({
     ...{ config, tls, router, status, log },
-    frontDoor: { source: { ...source, log: scope(log, 'source') }, hub, listen: config },
+    frontDoor: { source: { ...source, log: scope(log, 'source') }, hub, listen: config, packetStatus },
   });
   ports.http = listeners.httpPort;
   ports.https = listeners.httpsPort;
 
   const stop = async (goodbye: boolean): Promise<void> => {
     status.close();
+    feed.close();
     if (!goodbye) await cluster?.close({ release: false });
     sessions.close();
     hub.close();
@@ -157,9 +163,9 @@ function recorderOptions(config: Readonly<Config>, hub: Hub, log: Logger): Recor
   };
 }
 
-function statusOptions(config: Readonly<Config>, hub: Hub, log: Logger): StatusServerOptions {
+function statusOptions(config: Readonly<Config>, feed: StatusFeed, log: Logger): StatusServerOptions {
   return {
-    hub,
+    feed,
     log: scope(log, 'status'),
     pingIntervalMs: config.statusPingIntervalMs,
     allowedOrigins: config.allowedOrigins,

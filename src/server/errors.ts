@@ -3,11 +3,11 @@ import type { ErrorBody, ErrorCode } from '../shared/protocol.js';
 import { BROADCAST_ENDING_ERRORS, ERROR_STATUS } from '../shared/protocol.js';
 
 /**
- * The error of the kit: an `ErrorCode` of the shared table, the HTTP status the table gives it, and what
+ * The API error: an `ErrorCode` of the shared table, the HTTP status the table gives it, and what
  * its answer carries besides (body extras, headers). Everything the server refuses or fails with is one,
  * whichever transport answers it (`sendError`, `replyError`, a status-socket error message).
  */
-export class KitError extends Error {
+export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   /** Extra fields sent in the error body (for example `expectedSeq`). */
@@ -18,10 +18,10 @@ export class KitError extends Error {
   constructor(
     code: ErrorCode,
     message: string,
-    options: { cause?: unknown; extra?: KitError['extra']; headers?: KitError['headers'] } = {},
+    options: { cause?: unknown; extra?: ApiError['extra']; headers?: ApiError['headers'] } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'KitError';
+    this.name = 'ApiError';
     this.code = code;
     this.status = ERROR_STATUS[code];
     this.extra = options.extra ?? {};
@@ -41,13 +41,13 @@ export class KitError extends Error {
   }
 }
 
-export function isKitError(err: unknown): err is KitError {
-  return err instanceof KitError;
+export function isApiError(err: unknown): err is ApiError {
+  return err instanceof ApiError;
 }
 
 /** True for an error that ends the broadcast it came from (see BROADCAST_ENDING_ERRORS). */
-export function endsBroadcast(err: unknown): err is KitError {
-  return isKitError(err) && BROADCAST_ENDING_ERRORS.has(err.code);
+export function endsBroadcast(err: unknown): err is ApiError {
+  return isApiError(err) && BROADCAST_ENDING_ERRORS.has(err.code);
 }
 
 /** Minimal response surface shared by node:http and node:http2 compat responses. */
@@ -59,7 +59,7 @@ export interface ErrorResponse {
 }
 
 /** Writes `err` as a JSON error body, or just ends the response when headers already went out. */
-export function sendError(res: ErrorResponse, err: KitError): void {
+export function sendError(res: ErrorResponse, err: ApiError): void {
   if (res.headersSent) {
     res.end();
     return;

@@ -16,12 +16,25 @@ const REDACT = [
   '*.authorization',
 ];
 
+/**
+ * How an error is logged, always under the key `err`: its type, message and stack (with those of its
+ * causes, as pino's own serializer writes them) and its code. Nothing else of it: ioredis puts the
+ * failed command's arguments on its errors (AUTH's password, XADD's media bytes).
+ */
+function serializeErr(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const { type, message, stack } = pino.stdSerializers.err(err);
+  const code = (err as { code?: unknown }).code;
+  return { type, message, stack, ...(typeof code === 'string' ? { code } : {}) };
+}
+
 /** A logger writing JSON lines to `destination` (stdout by default). */
 export function createLogger(level: pino.LevelWithSilent, destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level,
     base: { app: 'onair' },
     redact: { paths: REDACT, censor: '[redacted]' },
+    serializers: { err: serializeErr },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   return destination ? pino(options, destination) : pino(options);

@@ -55,8 +55,9 @@ export const paths = {
   broadcastPage: '/broadcast',
   /** Live WebM stream for MSE players (also served at `/<mount>`). */
   listenWebm: (mount: string): string => `/${mount}.webm`,
-  /** The low-latency player's stream: framed Opus packets ({@link PACKET_STREAM}), from the newest packet. */
-  listenPackets: (mount: string): string => `/${mount}.pkt`,
+  /** The packets output (the `packets` player's stream): framed Opus packets ({@link PACKETS}), from the newest packet; `status`: with status frames. */
+  listenPackets: (mount: string, options: { status?: boolean } = {}): string =>
+    options.status ? `/${mount}.pkt?status=1` : `/${mount}.pkt`,
   /** Live Ogg/Opus stream for players without MediaSource that play Ogg progressively. */
   listenOgg: (mount: string): string => `/${mount}.ogg`,
   /** WebSocket status channel; the mount is given as `?mount=`. */
@@ -353,17 +354,26 @@ export function parseErrorBody(v: unknown): ErrorBody['error'] | null {
 }
 
 /**
- * The low-latency listener stream (`GET /<mount>.pkt`): Opus packets as they arrive, for WebCodecs.
+ * The packets output (`GET /<mount>.pkt`, the listener's `packets` player): Opus packets as they
+ * arrive, for WebCodecs.
  * Header (8 bytes): magic `OPK1`, channels (u8), 0 (u8), pre-skip (u16 BE, 48 kHz samples).
  * Then per packet (8-byte frame header + data): data length (u16 BE), pts (u32 BE, 48 kHz samples
  * from the start of the broadcast, wrapping), samples in the packet (u16 BE), then the packet.
  * A late joiner gets the header, then the newest packet, then every packet after it.
+ *
+ * With `?status=1` the stream also carries the mount's status, so a player needs no status socket
+ * while it plays: a **status frame** is a frame whose samples field is 0 (no Opus packet has 0
+ * samples), pts 0, and whose data is a {@link StatusMessage} as UTF-8 JSON. One comes right after the
+ * first packets, then one on every change (as the status socket sends them), and, when the
+ * broadcast ends, an OFFLINE one just before the stream ends.
  */
-export const PACKET_STREAM = {
+export const PACKETS = {
   contentType: 'application/vnd.onair.opus-packets',
   magic: 'OPK1',
   headerBytes: 8,
   frameHeaderBytes: 8,
   /** Opus packets are at most 120 ms; anything larger than this in a frame is corrupt. */
   maxPacketBytes: 16_384,
+  /** The query parameter (`?status=1`) that asks for status frames. */
+  statusParam: 'status',
 } as const;

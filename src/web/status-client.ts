@@ -1,6 +1,7 @@
 /** Status socket client shared by both pages: reconnects with capped backoff until aborted. */
 import type { ServerMessage } from '../shared/protocol.js';
 import { parseServerMessage, paths } from '../shared/protocol.js';
+import { Backoff } from './backoff.js';
 
 export const RECONNECT_MIN_MS = 250;
 export const RECONNECT_MAX_MS = 5_000;
@@ -23,7 +24,7 @@ export function statusUrl(mount: string, loc: Location = location): string {
  * a dropped socket is reopened after RECONNECT_MIN_MS, doubling up to RECONNECT_MAX_MS.
  */
 export function connectStatus(mount: string, handlers: StatusHandlers, signal: AbortSignal): void {
-  let delay = RECONNECT_MIN_MS;
+  const backoff = new Backoff(RECONNECT_MIN_MS, RECONNECT_MAX_MS);
   let timer: ReturnType<typeof setTimeout> | undefined;
   let socket: WebSocket | undefined;
 
@@ -33,7 +34,7 @@ export function connectStatus(mount: string, handlers: StatusHandlers, signal: A
     const ws = new WebSocket(statusUrl(mount));
     socket = ws;
     ws.onopen = () => {
-      delay = RECONNECT_MIN_MS;
+      backoff.reset();
       handlers.onConnection?.('open');
     };
     ws.onmessage = (ev: MessageEvent) => {
@@ -46,8 +47,7 @@ export function connectStatus(mount: string, handlers: StatusHandlers, signal: A
       socket = undefined;
       if (signal.aborted) return;
       handlers.onConnection?.('closed');
-      timer = setTimeout(open, delay);
-      delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+      timer = setTimeout(open, backoff.next());
     };
   };
 

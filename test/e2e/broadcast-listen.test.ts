@@ -5,17 +5,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
-import { startFfmpegSource } from '../helpers/ffmpeg.js';
+import { launchChromium } from '../../tools/chromium.js';
+import { startFfmpegSource } from '../../tools/ffmpeg.js';
 import {
   assertHears440,
   assertPlaying,
   STARTED,
   waitForPlaying,
   waitForStatus,
-} from '../helpers/listener-page.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
+} from '../../tools/listener-page.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 
 async function statusText(page: Page): Promise<string> {
   return ((await page.locator('#status').textContent()) ?? '').trim();

@@ -7,15 +7,22 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser as PlaywrightBrowser } from 'playwright-core';
 import type { Browser, Page } from 'puppeteer-core';
-import { launchChromium, playwrightDriver } from '../helpers/chromium.js';
-import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
-import { launchFirefox, puppeteerDriver } from '../helpers/firefox.js';
-import { assertHearsTone, assertPlayheadAdvances, textInPage, waitForText } from '../helpers/page-audio.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
+import { paths } from '../../src/shared/protocol.js';
+import { launchChromium, playwrightDriver } from '../../tools/chromium.js';
+import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools/ffmpeg.js';
+import { launchFirefox, puppeteerDriver } from '../../tools/firefox.js';
+import {
+  assertHearsTone,
+  assertPlayheadAdvances,
+  textInPage,
+  waitForSteadyPlayhead,
+  waitForText,
+} from '../../tools/page-audio.js';
+import type { TestServer } from '../../tools/server.js';
+import { readMetric, startTestServer } from '../../tools/server.js';
+import { waitUntil } from '../../tools/wait.js';
 
 const STARTED = 'The stream is started';
 /** Firefox's fake microphone pitch (media.navigator.audio.fake_frequency): not the 440 Hz of the other sources, so a listener that hears it hears Firefox. */
@@ -54,8 +61,8 @@ describe('Firefox ESR as a listener', () => {
         await waitForText(tab, '#status', STARTED);
         await waitForText(tab, '#note', 'Playing live.');
         // ffmpeg delivers in bursts: the player may rebuffer once or twice while its live-edge target
-        // grows to fit (as in the Chromium test). Measure once that has settled.
-        await sleep(3_000);
+        // grows to fit (as in the Chromium test). Measure once it plays steadily.
+        await waitForSteadyPlayhead(tab);
         const details = await tab.run(textInPage, '#details');
         assert.match(details ?? '', rung.label, `playback path: ${details}`);
         await assertPlayheadAdvances(tab);
@@ -95,7 +102,7 @@ describe('Firefox ESR as a broadcaster', () => {
     t.diagnostic(await firefox.version());
     const host = await firefox.newPage();
     const hostTab = puppeteerDriver(host);
-    const chunkPosts = countChunkPosts(host, 'live');
+    const uploads = watchUploads(host, 'live');
     const listener = await chromium.newPage();
     const listenerTab = playwrightDriver(listener);
     await listener.goto(`${server.baseUrl}/`);
@@ -109,8 +116,8 @@ describe('Firefox ESR as a broadcaster', () => {
     await waitForText(listenerTab, '#status', STARTED);
     await waitForText(listenerTab, '#note', 'Playing live.');
     // The Chromium player rebuffers once early on (about 0.3 s, as with a Chromium broadcaster)
-    // while its live-edge target grows. Measure after that.
-    await sleep(3_000);
+    // while its live-edge target grows. Measure once it plays steadily.
+    await waitForSteadyPlayhead(listenerTab);
     await assertPlayheadAdvances(listenerTab);
     const peak = await assertHearsTone(listenerTab, FIREFOX_TONE_HZ);
     t.diagnostic(`Chromium listener: peak ${peak.peakHz.toFixed(1)} Hz at ${peak.peakDb.toFixed(1)} dB`);
@@ -122,13 +129,13 @@ describe('Firefox ESR as a broadcaster', () => {
     assert.ok(Math.abs(tone.hz - FIREFOX_TONE_HZ) < 10, `Ogg listener hears ${tone.hz} Hz`);
     assert.ok(tone.rms > 0.01, `Ogg listener level ${tone.rms.toFixed(4)} RMS`);
     t.diagnostic(
-      `Ogg listener: ${tone.hz} Hz at ${tone.rms.toFixed(4)} RMS; ${chunkPosts.count} chunk POSTs so far`,
+      `Ogg listener: ${tone.hz} Hz at ${tone.rms.toFixed(4)} RMS; ${uploads.chunkPosts} chunk POSTs so far`,
     );
 
     // The transport: acknowledged chunk POSTs only, never a streaming upload.
     await host.click('#stop');
     await waitForText(listenerTab, '#status', 'OFFLINE');
-    assertChunkUploadOnly(server, 'live', chunkPosts.count);
+    await assertChunkUploadOnly(server, 'live', uploads);
     await Promise.all([host.close(), listener.close()]);
   });
 
@@ -136,7 +143,7 @@ describe('Firefox ESR as a broadcaster', () => {
     const mount = 'studio';
     const host = await firefox.newPage();
     const hostTab = puppeteerDriver(host);
-    const chunkPosts = countChunkPosts(host, mount);
+    const uploads = watchUploads(host, mount);
     await host.goto(`${server.httpsUrl}/broadcast?mount=${mount}`);
     const protocol = await host.evaluate(
       () => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).nextHopProtocol,
@@ -146,49 +153,51 @@ describe('Firefox ESR as a broadcaster', () => {
     await host.click('#golive');
     await waitForText(hostTab, '#transport', 'per-chunk upload');
     // The label shows the planned transport before the first chunk: wait for the mount to be live.
-    const liveBy = Date.now() + 10_000;
-    while (server.server.hub.find(mount)?.state !== 'live') {
-      assert.ok(Date.now() < liveBy, 'the mount went live within 10 s');
-      await sleep(50);
-    }
+    await waitUntil('the mount live', 10_000, () => server.server.hub.find(mount)?.state === 'live');
     const ogg = await decodeWithFfmpeg(`${server.baseUrl}/${mount}.ogg`, 2, 15_000);
     assert.equal(ogg.code, 0, `ffmpeg: ${ogg.stderr}`);
     const tone = dominantHz(ogg.samples);
     assert.ok(Math.abs(tone.hz - FIREFOX_TONE_HZ) < 10, `Ogg listener hears ${tone.hz} Hz`);
     assert.ok(tone.rms > 0.01, `Ogg listener level ${tone.rms.toFixed(4)} RMS`);
     await host.click('#stop');
-    await waitForLog(server, (l) => l.msg === 'ingest session ended' && l.mount === mount);
-    assertChunkUploadOnly(server, mount, chunkPosts.count);
+    await assertChunkUploadOnly(server, mount, uploads);
     await host.close();
   });
 });
 
-/** Counts the page's POST /api/ingest/<mount>/chunk requests (puppeteer's request events over BiDi). */
-function countChunkPosts(page: Page, mount: string): { count: number } {
-  const counter = { count: 0 };
+/** What the broadcaster page sent for `mount`, from puppeteer's request and response events (over BiDi). */
+interface UploadRequests {
+  chunkPosts: number;
+  streamPosts: number;
+  /** HTTP statuses of the page's DELETE of its session (Stop). */
+  sessionDeletes: number[];
+}
+
+function watchUploads(page: Page, mount: string): UploadRequests {
+  const seen: UploadRequests = { chunkPosts: 0, streamPosts: 0, sessionDeletes: [] };
   page.on('request', (req) => {
-    if (req.method() === 'POST' && req.url().endsWith(`/api/ingest/${mount}/chunk`)) counter.count += 1;
+    const path = new URL(req.url()).pathname;
+    if (req.method() === 'POST' && path === paths.ingestChunk(mount)) seen.chunkPosts += 1;
+    if (req.method() === 'POST' && path === paths.ingestStream(mount)) seen.streamPosts += 1;
   });
-  return counter;
+  page.on('response', (res) => {
+    const req = res.request();
+    if (req.method() === 'DELETE' && new URL(req.url()).pathname === paths.ingestSession(mount))
+      seen.sessionDeletes.push(res.status());
+  });
+  return seen;
 }
 
-async function waitForLog(
-  server: TestServer,
-  match: (line: Record<string, unknown>) => boolean,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!server.logs.some(match)) {
-    if (Date.now() > deadline) throw new Error(`no such log line within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
-
-/** The broadcast of `mount` came as acknowledged chunk POSTs only, never a streaming upload, and ended by Stop. */
-function assertChunkUploadOnly(server: TestServer, mount: string, chunkPosts: number): void {
-  assert.ok(chunkPosts >= 10, `${chunkPosts} chunk POSTs`);
-  assert.equal(server.logs.filter((l) => l.msg === 'upload stream opened').length, 0, 'no upload stream');
-  const ended = server.logs.find((l) => l.msg === 'ingest session ended' && l.mount === mount);
-  assert.equal(ended?.reason, 'stopped');
-  assert.ok(Number(ended?.bytesIn) > 10_000, `server took ${String(ended?.bytesIn)} bytes`);
+/**
+ * The broadcast of `mount` came as acknowledged chunk POSTs only, never a streaming upload, was ended
+ * by Stop (the page's DELETE of its session, answered 200) and the server took its bytes.
+ */
+async function assertChunkUploadOnly(server: TestServer, mount: string, seen: UploadRequests): Promise<void> {
+  assert.ok(seen.chunkPosts >= 10, `${seen.chunkPosts} chunk POSTs`);
+  assert.equal(seen.streamPosts, 0, 'no upload stream');
+  await waitUntil('Stop sent', 5_000, () => seen.sessionDeletes.length > 0);
+  assert.deepEqual(seen.sessionDeletes, [200], 'ended by Stop');
+  await waitUntil('the mount offline', 5_000, () => server.server.hub.find(mount)?.state !== 'live');
+  const bytesIn = (await readMetric(server.baseUrl, `onair_ingest_bytes_total{mount="${mount}"}`)) ?? 0;
+  assert.ok(bytesIn > 10_000, `server took ${bytesIn} bytes`);
 }

@@ -8,10 +8,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, measurePeakHz } from '../helpers/chromium.js';
-import { assertHears440, STARTED, waitForPlaying, waitForStatus } from '../helpers/listener-page.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
+import { launchChromium, measurePeakHz } from '../../tools/chromium.js';
+import { assertHears440, STARTED, waitForPlaying, waitForStatus } from '../../tools/listener-page.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 
 async function checkResult(host: Page, id: string): Promise<string | null> {
   return host.locator(`#preflight [data-check="${id}"]`).getAttribute('data-result');

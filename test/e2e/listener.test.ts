@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
+import { launchChromium } from '../../tools/chromium.js';
 import {
   assertHears440,
   assertPlaying,
@@ -14,9 +14,9 @@ import {
   STARTED,
   waitForPlaying,
   waitForStatus,
-} from '../helpers/listener-page.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
+} from '../../tools/listener-page.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 
 /** After a stall the backlog beyond the learnt target is played off or dropped (src/listen/buffer-target.ts); some slack on top. */
 const WITHIN_TARGET_S = 0.8;

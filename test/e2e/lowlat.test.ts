@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium.js';
+import { paths } from '../../src/shared/protocol.js';
+import { launchChromium } from '../../tools/chromium.js';
 import {
   assertHears440,
   assertPlaying,
@@ -15,9 +16,31 @@ import {
   STARTED,
   waitForPlaying,
   waitForStatus,
-} from '../helpers/listener-page.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
+} from '../../tools/listener-page.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
+import { waitUntil } from '../../tools/wait.js';
+
+/** Status WebSockets the server holds now (its `/metrics` gauge, as an operator reads it). */
+async function statusSockets(server: TestServer): Promise<number> {
+  const res = await fetch(`${server.baseUrl}/metrics`, {
+    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    signal: AbortSignal.timeout(5_000),
+  });
+  const m = /^onair_status_connections (\d+)$/m.exec(await res.text());
+  assert.ok(m, 'the gauge is there');
+  return Number(m[1]);
+}
+
+/** Waits until the server holds `n` status sockets. */
+function untilStatusSockets(server: TestServer, n: number, timeoutMs: number): Promise<void> {
+  return waitUntil(
+    `${n} status sockets open`,
+    timeoutMs,
+    async () => (await statusSockets(server)) === n,
+    100,
+  );
+}
 
 /**
  * A broadcaster chunk every 60 ms on loopback: the jitter buffer's trough settles near its margin
@@ -65,6 +88,30 @@ describe('low-latency listener in Chromium', () => {
     console.log(`low latency, 60 s: buffer max ${(max * 1000).toFixed(0)} ms, underruns ${underruns}`);
     await host.click('#stop');
     await waitForStatus(page, 'OFFLINE');
+    await context.close();
+  });
+
+  it('plays on one connection: its stream carries the status, the status socket closes and comes back at the end', async () => {
+    const context = await browser.newContext();
+    const host = await goLiveIn(context, server.baseUrl, server.streamKey, '/broadcast?mount=one');
+    // The host page keeps its own status socket all along.
+    const hostSockets = await statusSockets(server);
+    const page = await context.newPage();
+    await page.goto(`${server.baseUrl}${paths.listenPage('one')}`);
+    await waitForStatus(page, STARTED);
+    await waitForPlaying(page);
+    await assertHears440(page, 2);
+    // Playing: the listener page holds its stream only.
+    await untilStatusSockets(server, hostSockets, 5_000);
+    await page.locator('#details', { hasText: 'Low latency · WebCodecs Opus' }).waitFor({ timeout: 2_000 });
+    // A title set by the host reaches the page through the stream.
+    await host.fill('#title', 'Lesson four');
+    await host.click('#set-title');
+    await page.locator('#title', { hasText: 'Lesson four' }).waitFor({ timeout: 5_000 });
+    await host.click('#stop');
+    await waitForStatus(page, 'OFFLINE');
+    // The stream said OFFLINE as it ended; the socket comes back to wait for the next broadcast.
+    await untilStatusSockets(server, hostSockets + 1, 10_000);
     await context.close();
   });
 

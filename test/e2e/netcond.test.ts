@@ -16,8 +16,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, playwrightDriver } from '../helpers/chromium.js';
-import { launchFirefox, puppeteerDriver } from '../helpers/firefox.js';
+import { launchChromium, playwrightDriver } from '../../tools/chromium.js';
+import { launchFirefox, puppeteerDriver } from '../../tools/firefox.js';
 import {
   type ListenRig,
   listenerRecord,
@@ -25,8 +25,8 @@ import {
   type Rung,
   silencesAfter,
   startListenRig,
-} from '../helpers/listen-rig.js';
-import { assertHears440, goLiveIn, waitForStatus } from '../helpers/listener-page.js';
+} from '../../tools/listen-rig.js';
+import { assertHears440, goLiveIn, waitForStatus } from '../../tools/listener-page.js';
 import {
   assertHearsTone,
   assertPlayheadAdvances,
@@ -35,10 +35,10 @@ import {
   silenceInPage,
   startSilenceMeter,
   waitForText,
-} from '../helpers/page-audio.js';
-import { startProxy } from '../helpers/proxy.js';
+} from '../../tools/page-audio.js';
+import { startProxy } from '../../tools/proxy.js';
+import { startTestServer } from '../../tools/server.js';
 import { assertEveryPacketOnce, onlyRecording, packetTimes } from '../helpers/recording.js';
-import { startTestServer } from '../helpers/server.js';
 
 const STARTED = 'The stream is started';
 const PLAYING = 'Playing live.';

@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, measurePeakHz } from '../helpers/chromium.js';
-import { bufferedAhead } from '../helpers/listener-page.js';
-import type { CutProxy } from '../helpers/proxy.js';
-import { startCutProxy } from '../helpers/proxy.js';
+import { launchChromium, measurePeakHz } from '../../tools/chromium.js';
+import { bufferedAhead } from '../../tools/listener-page.js';
+import type { CutProxy } from '../../tools/proxy.js';
+import { startCutProxy } from '../../tools/proxy.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import { assertEveryPacketOnce, onlyRecording, packetTimes } from '../helpers/recording.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 const STARTED = 'The stream is started';
 const BLIP_MS = 1_500;

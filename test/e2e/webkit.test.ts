@@ -6,12 +6,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { startFfmpegSource } from '../helpers/ffmpeg.js';
-import { assertHearsTone, assertPlayheadAdvances, textInPage, waitForText } from '../helpers/page-audio.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
-import { launchWebKit, type WebKitSession } from '../helpers/webkit.js';
+import { startFfmpegSource } from '../../tools/ffmpeg.js';
+import {
+  assertHearsTone,
+  assertPlayheadAdvances,
+  textInPage,
+  waitForSteadyPlayhead,
+  waitForText,
+} from '../../tools/page-audio.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
+import { launchWebKit, type WebKitSession } from '../../tools/webkit.js';
 
 const STARTED = 'The stream is started';
 
@@ -53,8 +58,9 @@ for (const rung of RUNGS) {
       try {
         await waitForText(webkit, '#status', STARTED);
         await waitForText(webkit, '#note', 'Playing live.');
-        // ffmpeg delivers in bursts: let the player's live-edge target settle (as in the Chromium test).
-        await sleep(3_000);
+        // ffmpeg delivers in bursts: let the player's live-edge target settle (as in the Chromium test),
+        // until it plays steadily.
+        await waitForSteadyPlayhead(webkit);
         const details = await webkit.run(textInPage, '#details');
         assert.match(details ?? '', rung.label, `playback path: ${details}`);
         await assertPlayheadAdvances(webkit);

@@ -1,18 +1,18 @@
 /** Assertions on the server's coded errors. */
 import assert from 'node:assert/strict';
-import { KitError } from '../../src/server/errors.js';
+import { ApiError } from '../../src/server/errors.js';
 import type { ErrorCode } from '../../src/shared/protocol.js';
 import { ERROR_STATUS } from '../../src/shared/protocol.js';
 
-/** Asserts that `fn` throws a KitError with `code` (and a message matching `message`); returns it. */
-export function assertKitError(fn: () => unknown, code: string, message?: RegExp): KitError {
+/** Asserts that `fn` throws a ApiError with `code` (and a message matching `message`); returns it. */
+export function assertApiError(fn: () => unknown, code: string, message?: RegExp): ApiError {
   let caught: unknown;
   try {
     fn();
   } catch (err) {
     caught = err;
   }
-  assert.ok(caught instanceof KitError, `expected a KitError ${code}, got ${String(caught)}`);
+  assert.ok(caught instanceof ApiError, `expected a ApiError ${code}, got ${String(caught)}`);
   assert.equal(caught.code, code, caught.message);
   if (message) assert.match(caught.message, message);
   return caught;

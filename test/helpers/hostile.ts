@@ -6,11 +6,12 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, it } from 'node:test';
+import type { FfmpegSource } from '../../tools/ffmpeg.js';
+import { decodeFileWithFfmpeg, decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools/ffmpeg.js';
+import type { TestServer } from '../../tools/server.js';
+import { waitUntil } from '../../tools/wait.js';
 import type { Listener } from './clients.js';
 import { listen } from './clients.js';
-import type { FfmpegSource } from './ffmpeg.js';
-import { decodeFileWithFfmpeg, decodeWithFfmpeg, dominantHz, startFfmpegSource } from './ffmpeg.js';
-import type { TestServer } from './server.js';
 
 // --- The victim: one live broadcast and its listeners ----------------------------------------------
 
@@ -82,11 +83,11 @@ export async function startVictim(t: TestServer, mount = 'victim'): Promise<Vict
     format: 'ogg',
     seconds: 1_800,
   });
-  const deadline = Date.now() + 15_000;
-  while (!(await liveMounts(t.baseUrl)).includes(mount)) {
-    if (Date.now() > deadline) throw new Error(`victim never went live; ffmpeg: ${source.stderr()}`);
-    await sleep(100);
-  }
+  await waitUntil('victim live', 15_000, async () => (await liveMounts(t.baseUrl)).includes(mount)).catch(
+    (err: Error) => {
+      throw new Error(`${err.message}; ffmpeg: ${source.stderr()}`);
+    },
+  );
   const webm = listen(`${t.baseUrl}/${mount}.webm`);
   const ogg = listen(`${t.baseUrl}/${mount}.ogg`);
   assert.equal(await webm.status, 200);

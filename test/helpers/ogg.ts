@@ -20,10 +20,10 @@ import {
 } from '../../src/server/ogg/page.js';
 import type { OpusHeader, OpusPacket } from '../../src/server/opus/opus-packet.js';
 import { makeOpusHead, makeOpusTags, parseOpusHead } from '../../src/server/opus/opus-packet.js';
-import type { Bytes } from './bytes.js';
-import { concatBytes, equalBytes, mulberry32, randomBytes } from './bytes.js';
-import type { DecodedPcm } from './ffmpeg.js';
-import { decodeFileWithFfmpeg } from './ffmpeg.js';
+import type { Bytes } from '../../tools/bytes.js';
+import { concatBytes, equalBytes, mulberry32, randomBytes } from '../../tools/bytes.js';
+import type { DecodedPcm } from '../../tools/ffmpeg.js';
+import { decodeFileWithFfmpeg } from '../../tools/ffmpeg.js';
 
 export const FIXTURE_OPUS = 'test/fixtures/ffmpeg-opus.ogg';
 export const FIXTURE_VORBIS = 'test/fixtures/ffmpeg-vorbis.ogg';

@@ -16,9 +16,9 @@ import {
 import { WebmOpusDemuxer } from '../../src/server/webm/opus-demuxer.js';
 import type { WebmChunk } from '../../src/server/webm/splitter.js';
 import { WebmSplitter } from '../../src/server/webm/splitter.js';
-import type { Bytes } from './bytes.js';
-import { concatBytes, mulberry32, randomBytes } from './bytes.js';
-import { decodeFileWithFfmpeg } from './ffmpeg.js';
+import type { Bytes } from '../../tools/bytes.js';
+import { concatBytes, mulberry32, randomBytes } from '../../tools/bytes.js';
+import { decodeFileWithFfmpeg } from '../../tools/ffmpeg.js';
 import {
   ebmlElement,
   ebmlHeader,
@@ -26,7 +26,7 @@ import {
   stringElement,
   uintElement,
   unknownSizeElement,
-} from './webm.js';
+} from '../../tools/webm.js';
 
 export const FFMPEG = process.env.FFMPEG_PATH ?? '/usr/bin/ffmpeg';
 export const FFPROBE = process.env.FFPROBE_PATH ?? '/usr/bin/ffprobe';

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { RecordingList } from '../../src/shared/protocol.js';
 import { paths } from '../../src/shared/protocol.js';
-import { TEST_ADMIN_TOKEN, type TestServer } from './server.js';
+import { TEST_ADMIN_TOKEN, type TestServer } from '../../tools/server.js';
 
 /** Packet times (s) of the recording's audio track, from ffprobe. */
 export function packetTimes(file: string): { pts: number; dur: number }[] {

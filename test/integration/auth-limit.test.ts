@@ -3,10 +3,10 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { paths } from '../../src/shared/protocol.js';
+import { startFfmpegSource } from '../../tools/ffmpeg.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import { watchStatus } from '../helpers/clients.js';
-import { startFfmpegSource } from '../helpers/ffmpeg.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 /** POSTs a session request from `localAddress` (anything in 127.0.0.0/8 is this machine). */
 function postSession(

@@ -9,6 +9,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { withTimeout } from '../../tools/wait.js';
 
 /** The built CLI, seen from build/node/test/integration/cli.test.js. */
 const MAIN = fileURLToPath(new URL('../../src/server/main.js', import.meta.url));
@@ -21,15 +22,6 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('ONAIR_')) env[k] = v;
   return { ...env, ...extra };
-}
-
-/** `promise`, or a rejection naming `what` once `ms` have passed. */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 interface Banner {
@@ -98,7 +90,7 @@ function runCli(args: readonly string[], env: NodeJS.ProcessEnv = cleanEnv()): C
     async kill() {
       if (exitState) return;
       child.kill('SIGKILL');
-      await within(exited, EXIT_TIMEOUT_MS, 'onair to die after SIGKILL');
+      await withTimeout(exited, EXIT_TIMEOUT_MS, 'onair to die after SIGKILL');
     },
   };
 }
@@ -288,7 +280,7 @@ describe('onair CLI', () => {
     it('exits 0 within 5 s of SIGTERM', async () => {
       const t0 = Date.now();
       cli.child.kill('SIGTERM');
-      const result = await within(cli.exited, EXIT_TIMEOUT_MS, 'onair to exit after SIGTERM');
+      const result = await withTimeout(cli.exited, EXIT_TIMEOUT_MS, 'onair to exit after SIGTERM');
       assert.deepEqual(result, { code: 0, signal: null }, `after ${Date.now() - t0} ms`);
       assertNotInLogs(cli, banner.streamKey);
     });
@@ -353,7 +345,7 @@ describe('onair CLI', () => {
     it('exits with code 2 and names the flag when a value is invalid', async () => {
       const cli = runCli(['--port', 'eighty', '--data', dataDir]);
       try {
-        const { code } = await within(cli.exited, EXIT_TIMEOUT_MS, 'onair to exit');
+        const { code } = await withTimeout(cli.exited, EXIT_TIMEOUT_MS, 'onair to exit');
         assert.equal(code, 2);
         assert.match(cli.stderr(), /--port/);
         assert.match(cli.stderr(), /eighty/);
@@ -366,7 +358,7 @@ describe('onair CLI', () => {
     it('exits with code 2 and names an unknown flag', async () => {
       const cli = runCli(['--prot', '80', '--data', dataDir]);
       try {
-        const { code } = await within(cli.exited, EXIT_TIMEOUT_MS, 'onair to exit');
+        const { code } = await withTimeout(cli.exited, EXIT_TIMEOUT_MS, 'onair to exit');
         assert.equal(code, 2);
         assert.match(cli.stderr(), /--prot/);
       } finally {
@@ -377,7 +369,7 @@ describe('onair CLI', () => {
     it('exits with code 2 when ONAIR_STREAM_KEY is too short, without printing it', async () => {
       const cli = runCli(['--data', dataDir], cleanEnv({ ONAIR_STREAM_KEY: 'tiny1' }));
       try {
-        const { code } = await within(cli.exited, EXIT_TIMEOUT_MS, 'onair to exit');
+        const { code } = await withTimeout(cli.exited, EXIT_TIMEOUT_MS, 'onair to exit');
         assert.equal(code, 2);
         assert.match(cli.stderr(), /ONAIR_STREAM_KEY/);
         assert.ok(!cli.stderr().includes('tiny1'));
@@ -390,7 +382,7 @@ describe('onair CLI', () => {
       const empty = await mkdtemp(join(tmpdir(), 'onair-cli-help-'));
       const cli = runCli(['--help', '--data', empty]);
       try {
-        const { code } = await within(cli.exited, EXIT_TIMEOUT_MS, 'onair to exit');
+        const { code } = await withTimeout(cli.exited, EXIT_TIMEOUT_MS, 'onair to exit');
         assert.equal(code, 0);
         assert.match(cli.stdout(), /^Usage: onair/);
         assert.equal(existsSync(join(empty, 'stream-key')), false);

@@ -13,14 +13,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLAIM_TTL_MS } from '../../src/server/cluster/claims.js';
-import type { CliServer } from '../helpers/cli.js';
-import { startCliServer } from '../helpers/cli.js';
+import type { CliServer } from '../../tools/cli.js';
+import { startCliServer } from '../../tools/cli.js';
+import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools/ffmpeg.js';
+import type { TestRedis } from '../../tools/redis.js';
+import { startRedis } from '../../tools/redis.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
+import { waitUntil } from '../../tools/wait.js';
 import { listen, startSession, watchStatus } from '../helpers/clients.js';
-import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 const KEY = 'cluster-test-key-0123';
 
@@ -116,14 +117,13 @@ describe('two nodes on redis', () => {
         },
       );
       assert.equal(meta.status, 200);
-      const deadline = Date.now() + 3_000;
       let titleOnA = '';
-      while (titleOnA !== 'Relayed title' && Date.now() < deadline) {
+      await waitUntil('the title on A', 3_000, async () => {
         const res = await fetch(`http://127.0.0.1:${a.port}/status-json.xsl`);
         titleOnA =
           ((await res.json()) as { icestats: { source?: { title?: string } } }).icestats.source?.title ?? '';
-        if (titleOnA !== 'Relayed title') await new Promise((r) => setTimeout(r, 100));
-      }
+        return titleOnA === 'Relayed title';
+      }).catch(() => {});
       assert.equal(titleOnA, 'Relayed title');
 
       // The mount is A's across the cluster, for the page's session and for an Icecast source.

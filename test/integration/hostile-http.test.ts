@@ -7,7 +7,10 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { mulberry32, randomBytes } from '../helpers/bytes.js';
+import { mulberry32, randomBytes } from '../../tools/bytes.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
+import { waitUntil } from '../../tools/wait.js';
 import { listen, startSession, watchStatus } from '../helpers/clients.js';
 import type { RawResult, Victim } from '../helpers/hostile.js';
 import {
@@ -16,13 +19,10 @@ import {
   jsonBodyOf,
   liveMounts,
   rawExchange,
-  sleep,
   startVictim,
   statusOf,
 } from '../helpers/hostile.js';
 import { readFixture } from '../helpers/ogg.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 /** Short, so cases that wait for it stay quick; the minimum the config allows is 1000. */
 const HEADER_TIMEOUT_MS = 2_000;
@@ -345,8 +345,11 @@ describe('hostile HTTP input', () => {
         assert.equal((await status.waitFor((m) => m.state === 'live')).mount, 'victim');
         status.close();
         // The server cuts every one of them: they never sent a head.
-        const deadline = Date.now() + HEADER_TIMEOUT_MS + 5_000;
-        while (lifetimes.length < sockets.length && Date.now() < deadline) await sleep(100);
+        await waitUntil(
+          'all 1,000 cut',
+          HEADER_TIMEOUT_MS + 5_000,
+          () => lifetimes.length >= sockets.length,
+        ).catch(() => {});
         assert.equal(lifetimes.length, 1_000, `${lifetimes.length} of 1,000 cut by the server`);
         const [min, max] = [Math.min(...lifetimes), Math.max(...lifetimes)];
         // (A connect completes in the kernel a little before the server accepts it and starts its timer.)

@@ -10,14 +10,10 @@ import { OggOpusMuxer } from '../../src/server/ogg/muxer.js';
 import { FLAG_BOS, sealPage, writePage } from '../../src/server/ogg/page.js';
 import { makeOpusTags, parseOpusHead } from '../../src/server/opus/opus-packet.js';
 import { ID_CLUSTER, ID_EBML, ID_SEGMENT, ID_TRACKS } from '../../src/server/webm/ids.js';
-import type { Bytes } from '../helpers/bytes.js';
-import { bytes, concatBytes, mulberry32, randomBytes } from '../helpers/bytes.js';
-import { loadFixture, postChunk, startSession } from '../helpers/clients.js';
-import type { RawResult, Victim } from '../helpers/hostile.js';
-import { basic, hostileCases, liveMounts, rawExchange, startVictim } from '../helpers/hostile.js';
-import { FLAG_CONTINUED, listPages, rawPage, readFixture } from '../helpers/ogg.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
+import type { Bytes } from '../../tools/bytes.js';
+import { bytes, concatBytes, mulberry32, randomBytes } from '../../tools/bytes.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import {
   ebmlHeader,
   encodeId,
@@ -26,7 +22,11 @@ import {
   tracksElement,
   uintElement,
   unknownSizeElement,
-} from '../helpers/webm.js';
+} from '../../tools/webm.js';
+import { loadFixture, postChunk, startSession } from '../helpers/clients.js';
+import type { RawResult, Victim } from '../helpers/hostile.js';
+import { basic, hostileCases, liveMounts, rawExchange, startVictim } from '../helpers/hostile.js';
+import { FLAG_CONTINUED, listPages, rawPage, readFixture } from '../helpers/ogg.js';
 
 const SOURCE_TIMEOUT_MS = 3_000;
 const WEBM = loadFixture().bytes;

@@ -9,12 +9,13 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { MAX_CLIENT_MESSAGE_BYTES, MAX_CLIENT_MESSAGES } from '../../src/server/outputs/status.js';
 import { parseServerMessage } from '../../src/shared/protocol.js';
-import { mulberry32, randomBytes } from '../helpers/bytes.js';
+import { mulberry32, randomBytes } from '../../tools/bytes.js';
+import type { TestServer } from '../../tools/server.js';
+import { readMetric, startTestServer } from '../../tools/server.js';
+import { waitUntil } from '../../tools/wait.js';
 import { listen } from '../helpers/clients.js';
 import type { Victim } from '../helpers/hostile.js';
 import { hostileCases, rawWebSocket, startVictim, wsFrame } from '../helpers/hostile.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 const OP_CONT = 0x0;
 const OP_TEXT = 0x1;
@@ -81,6 +82,11 @@ async function openClient(url: string): Promise<Client> {
     },
   };
   return client;
+}
+
+/** Status sockets the server holds open, from its /metrics. */
+async function openSockets(baseUrl: string): Promise<number | null> {
+  return readMetric(baseUrl, 'onair_status_connections');
 }
 
 describe('hostile status-socket clients', () => {
@@ -313,8 +319,8 @@ describe('hostile status-socket clients', () => {
   });
 
   hostile('answers 600 status sockets from one address: 500 open, 100 refused with 429', async () => {
-    // Sockets of the cases before are closed by now (their clients are gone).
-    await new Promise((r) => setTimeout(r, 500));
+    // The sockets of the cases before are gone once the server counts none (their clients closed them).
+    await waitUntil('no status socket left', 5_000, async () => (await openSockets(t.baseUrl)) === 0);
     const results = await Promise.allSettled(
       Array.from({ length: 600 }, () => openClient(`${t.wsUrl}victim`)),
     );
@@ -329,7 +335,7 @@ describe('hostile status-socket clients', () => {
       for (const c of open) c.ws.terminate();
     }
     // Once they are gone, the address may open sockets again.
-    await new Promise((r) => setTimeout(r, 200));
+    await waitUntil('the 500 gone', 5_000, async () => (await openSockets(t.baseUrl)) === 0);
     const again = await openClient(`${t.wsUrl}victim`);
     again.ws.close();
   });

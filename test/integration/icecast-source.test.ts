@@ -1,30 +1,61 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools/ffmpeg.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import { loadFixture, watchStatus } from '../helpers/clients.js';
-import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 const { chunks: CHUNKS } = loadFixture();
 
-/** Sends a raw request head (and optional body bytes) on a fresh socket; resolves with what came back. */
+/**
+ * True once `text` holds a whole final answer: any 1xx heads, then a non-1xx head and its
+ * Content-Length of body (none: the head alone, as a source's `200 OK` that keeps the socket open).
+ */
+function hasFinalAnswer(text: string): boolean {
+  let at = 0;
+  for (;;) {
+    const end = text.indexOf('\r\n\r\n', at);
+    if (end < 0) return false;
+    const head = text.slice(at, end);
+    const code = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1]);
+    if (code >= 100 && code < 200) {
+      at = end + 4;
+      continue;
+    }
+    const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+    return text.length >= end + 4 + length;
+  }
+}
+
+/**
+ * Sends a raw request head (and optional body bytes) on a fresh socket; resolves with what came back
+ * once the server's final answer is complete or it closed the socket; rejects after 5 s.
+ */
 function rawRequest(
   port: number,
   head: string,
   body?: Buffer,
-  waitMs = 300,
 ): Promise<{ text: string; socket: net.Socket }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let text = '';
+    const timer = setTimeout(
+      () => reject(new Error(`no whole answer in 5 s: ${JSON.stringify(text)}`)),
+      5_000,
+    );
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve({ text, socket });
+    };
     socket.on('data', (b) => {
       text += b.toString('latin1');
+      if (hasFinalAnswer(text)) done();
     });
+    socket.on('close', done);
     socket.on('error', reject);
     socket.write(head);
     if (body) socket.write(body);
-    setTimeout(() => resolve({ text, socket }), waitMs);
   });
 }
 

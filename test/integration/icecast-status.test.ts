@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
 import { endSession, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
 import { FIXTURE_OPUS, readFixture } from '../helpers/ogg.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer, TEST_ADMIN_TOKEN } from '../helpers/server.js';
 
 const { chunks: CHUNKS } = loadFixture();
 

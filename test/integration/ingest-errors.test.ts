@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { paths, SESSION_HEADER } from '../../src/shared/protocol.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import { endSession, listen, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 const { chunks: CHUNKS } = loadFixture();
 

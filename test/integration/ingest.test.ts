@@ -3,6 +3,9 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import { after, before, describe, it } from 'node:test';
 import { paths, SESSION_HEADER } from '../../src/shared/protocol.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
+import { withTimeout } from '../../tools/wait.js';
 import {
   CLUSTER_ID,
   endSession,
@@ -12,8 +15,6 @@ import {
   startSession,
   watchStatus,
 } from '../helpers/clients.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 const { bytes: FIXTURE, chunks: CHUNKS } = loadFixture();
 const INIT_END = FIXTURE.indexOf(CLUSTER_ID);
@@ -242,9 +243,11 @@ describe('ingest (streaming transport)', () => {
       // This listener also uses HTTP/2.
       const listenStream = client.request({ ':path': '/h2.webm' });
       const heard: Buffer[] = [];
+      const firstBytes = new Promise<void>((resolve) => listenStream.once('data', () => resolve()));
       listenStream.on('data', (b: Buffer) => heard.push(b));
       const listenEnded = new Promise<void>((resolve) => listenStream.on('close', () => resolve()));
-      await new Promise((r) => setTimeout(r, 100));
+      // The listener is in once its first bytes (the init segment) arrive.
+      await withTimeout(firstBytes, 5_000, "the HTTP/2 listener's first bytes");
       for (const c of CHUNKS.slice(1)) stream.write(c);
       stream.end();
       assert.equal(await responded, 200);

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import { after, before, describe, it } from 'node:test';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
+import { waitUntil } from '../../tools/wait.js';
 import { endSession, listen, loadFixture, postChunk, startSession } from '../helpers/clients.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 const { chunks: CHUNKS } = loadFixture();
 
@@ -61,7 +62,7 @@ describe('listener limits', () => {
 
     // A listener leaves: there is room again, and the others never noticed.
     first.stop();
-    await new Promise((r) => setTimeout(r, 100));
+    await waitUntil('the listener gone', 5_000, () => t.server.hub.snapshot('alpha').listeners === 1);
     const again = listen(`${t.baseUrl}/alpha.webm`);
     assert.equal(await again.status, 200);
     const before2 = second.received().length;

@@ -4,12 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { TestRedis } from '../../tools/redis.js';
+import { startRedis } from '../../tools/redis.js';
+import type { TestServer } from '../../tools/server.js';
+import { metricSample, startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
+import { waitUntil } from '../../tools/wait.js';
 import { listen, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
 import { assertErrorResponse } from '../helpers/errors.js';
-import type { TestRedis } from '../helpers/redis.js';
-import { startRedis } from '../helpers/redis.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer, TEST_ADMIN_TOKEN } from '../helpers/server.js';
 
 const { chunks: CHUNKS } = loadFixture();
 const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
@@ -21,23 +22,9 @@ async function metrics(t: TestServer): Promise<string> {
   return res.text();
 }
 
-/** The value of the sample `series` (name with labels, as printed), or null when absent. */
-function sample(text: string, series: string): number | null {
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? null : Number(line.slice(series.length + 1));
-}
-
 async function readyz(t: TestServer): Promise<{ status: number; body: { status: string; reason?: string } }> {
   const res = await fetch(`${t.baseUrl}/readyz`, { signal: AbortSignal.timeout(5_000) });
   return { status: res.status, body: (await res.json()) as { status: string; reason?: string } };
-}
-
-async function waitUntil(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not ${what} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Starts a broadcast on `mount` with the fixture's chunks; returns the session id. */
@@ -90,16 +77,16 @@ describe('operator endpoints, one server', () => {
 
     const text = await metrics(t);
     const total = CHUNKS.reduce((n, c) => n + c.length, 0);
-    assert.equal(sample(text, 'onair_mount_live{mount="met",role="ingest"}'), 1);
-    assert.equal(sample(text, 'onair_listeners{mount="met"}'), 1);
-    assert.equal(sample(text, 'onair_cluster_listeners{mount="met"}'), 1);
-    assert.equal(sample(text, 'onair_ingest_bytes_total{mount="met"}'), total);
-    assert.ok((sample(text, 'onair_listen_bytes_total{mount="met"}') ?? 0) > 0);
-    assert.equal(sample(text, 'onair_listeners_dropped_total{mount="met"}'), 0);
-    assert.equal(sample(text, 'onair_upload_retries_total{mount="met"}'), 1);
-    assert.ok((sample(text, 'onair_ingest_lag_seconds{mount="met"}') ?? -1) >= 0);
-    assert.equal(sample(text, 'onair_status_connections'), 1);
-    assert.ok(sample(text, 'process_cpu_user_seconds_total') !== null, 'default process metrics');
+    assert.equal(metricSample(text, 'onair_mount_live{mount="met",role="ingest"}'), 1);
+    assert.equal(metricSample(text, 'onair_listeners{mount="met"}'), 1);
+    assert.equal(metricSample(text, 'onair_cluster_listeners{mount="met"}'), 1);
+    assert.equal(metricSample(text, 'onair_ingest_bytes_total{mount="met"}'), total);
+    assert.ok((metricSample(text, 'onair_listen_bytes_total{mount="met"}') ?? 0) > 0);
+    assert.equal(metricSample(text, 'onair_listeners_dropped_total{mount="met"}'), 0);
+    assert.equal(metricSample(text, 'onair_upload_retries_total{mount="met"}'), 1);
+    assert.ok((metricSample(text, 'onair_ingest_lag_seconds{mount="met"}') ?? -1) >= 0);
+    assert.equal(metricSample(text, 'onair_status_connections'), 1);
+    assert.ok(metricSample(text, 'process_cpu_user_seconds_total') !== null, 'default process metrics');
     assert.ok(!text.includes('onair_redis_'), 'no Redis metrics without Redis');
     listener.stop();
     status.close();
@@ -135,16 +122,16 @@ describe('operator endpoints, two nodes on redis', () => {
     await listener.waitForBytes(1);
 
     const onA = await metrics(a);
-    assert.equal(sample(onA, 'onair_redis_up'), 1);
-    assert.equal(sample(onA, 'onair_mount_live{mount="duo",role="ingest"}'), 1);
-    assert.equal(sample(onA, 'onair_cluster_claims'), 1);
-    assert.ok((sample(onA, 'onair_redis_entries_published_total') ?? 0) >= CHUNKS.length);
-    assert.equal(sample(onA, 'onair_redis_chunks_dropped_total'), 0);
+    assert.equal(metricSample(onA, 'onair_redis_up'), 1);
+    assert.equal(metricSample(onA, 'onair_mount_live{mount="duo",role="ingest"}'), 1);
+    assert.equal(metricSample(onA, 'onair_cluster_claims'), 1);
+    assert.ok((metricSample(onA, 'onair_redis_entries_published_total') ?? 0) >= CHUNKS.length);
+    assert.equal(metricSample(onA, 'onair_redis_chunks_dropped_total'), 0);
     const onB = await metrics(b);
-    assert.equal(sample(onB, 'onair_mount_live{mount="duo",role="relay"}'), 1);
-    assert.equal(sample(onB, 'onair_listeners{mount="duo"}'), 1);
-    assert.ok(sample(onB, 'onair_redis_lag_seconds{mount="duo"}') !== null);
-    assert.ok((sample(onB, 'onair_relay_entries_total{mount="duo"}') ?? 0) > 0);
+    assert.equal(metricSample(onB, 'onair_mount_live{mount="duo",role="relay"}'), 1);
+    assert.equal(metricSample(onB, 'onair_listeners{mount="duo"}'), 1);
+    assert.ok(metricSample(onB, 'onair_redis_lag_seconds{mount="duo"}') !== null);
+    assert.ok((metricSample(onB, 'onair_relay_entries_total{mount="duo"}') ?? 0) > 0);
     listener.stop();
     statusB.close();
   });
@@ -159,7 +146,7 @@ describe('operator endpoints, two nodes on redis', () => {
       headers: { authorization: `Bearer ${a.streamKey}` },
     });
     await assertErrorResponse(res, 'CLUSTER_UNAVAILABLE');
-    assert.equal(sample(await metrics(a), 'onair_redis_up'), 0);
+    assert.equal(metricSample(await metrics(a), 'onair_redis_up'), 0);
 
     redis = await startRedis({ port: redis.port });
     await waitUntil('ready again', 8_000, async () => (await readyz(a)).status === 200);
@@ -171,7 +158,8 @@ describe('operator endpoints, Redis unreachable from the start', () => {
   it('runs, says not ready, and never logs the Redis password', async () => {
     const t = await startTestServer({ redisUrl: 'redis://:hunter2-secret@127.0.0.1:1/0' });
     try {
-      await new Promise((r) => setTimeout(r, 1_500));
+      // What this test is about is the log: wait for the outage to be logged, then read every line.
+      await waitUntil('the outage logged', 5_000, () => t.logs.some((l) => l.msg === 'redis unreachable'));
       assert.equal((await fetch(`${t.baseUrl}/healthz`)).status, 200);
       assert.deepEqual(await readyz(t), {
         status: 503,

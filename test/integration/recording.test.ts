@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { RecordingList } from '../../src/shared/protocol.js';
 import { paths } from '../../src/shared/protocol.js';
-import { startCliServer } from '../helpers/cli.js';
+import { startCliServer } from '../../tools/cli.js';
+import { decodeFileWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools/ffmpeg.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
+import { waitUntil } from '../../tools/wait.js';
 import { endSession, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
 import { assertErrorResponse } from '../helpers/errors.js';
-import { decodeFileWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer, TEST_ADMIN_TOKEN } from '../helpers/server.js';
 
 const { bytes: FIXTURE, chunks: CHUNKS } = loadFixture();
 const ADMIN = { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_TOKEN}`).toString('base64')}` };
@@ -33,6 +34,14 @@ async function broadcastFixture(t: TestServer, mount: string): Promise<void> {
     assert.equal((await postChunk(t.baseUrl, mount, session.sessionId, i, c)).status, 200);
   }
   assert.equal(await endSession(t.baseUrl, mount, session.sessionId), 200);
+}
+
+/** A recording's file name if it started now (the recorder's stamp: UTC, to the second). */
+function stampNow(): string {
+  return `${new Date()
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replaceAll(':', '-')}.webm`;
 }
 
 function toFloat(pcm: Int16Array): Float32Array {
@@ -96,7 +105,9 @@ describe('recording', () => {
     });
     try {
       await status.waitFor((m) => m.state === 'live', 10_000);
-      await new Promise((r) => setTimeout(r, 500));
+      await waitUntil('listed', 5_000, async () =>
+        (await listRecordings(t)).some((r) => r.mount === 'ogg-rec'),
+      );
       const live = (await listRecordings(t)).find((r) => r.mount === 'ogg-rec');
       assert.ok(live?.live, 'listed as live while the broadcast runs');
       const del = await fetch(`${t.baseUrl}${paths.adminRecording('ogg-rec', live.name)}`, {
@@ -147,10 +158,15 @@ describe('recording retention', () => {
         'older than 30 days: pruned',
       );
       await broadcastFixture(t, 'keep');
-      await new Promise((r) => setTimeout(r, 1_100)); // a new file name each second
+      const [first] = await listRecordings(t);
+      assert.ok(first);
+      // Names carry the start to the second: start the second broadcast in a later second than the
+      // first, so which of the two is older is in the names.
+      await waitUntil('a later second', 2_000, () => stampNow() > first.name);
       await broadcastFixture(t, 'keep');
       const left = await listRecordings(t);
       assert.equal(left.length, 1, 'two recordings exceed 1.5 × one: the older is removed');
+      assert.ok((left[0] as { name: string }).name > first.name, 'the newer one is kept');
       assert.equal(readdirSync(join(dataDir, 'recordings', 'keep')).length, 1);
     } finally {
       await t.close();
@@ -179,11 +195,13 @@ describe('recording after kill -9', () => {
       seconds: 30,
     });
     try {
-      await cli.waitForLog('recording started', 10_000);
-      await new Promise((r) => setTimeout(r, 3_000));
+      const dir = join(dataDir, 'recordings', 'k9');
+      await waitUntil('recording', 10_000, () => existsSync(dir) && readdirSync(dir).length === 1);
+      // About 3 s on air: the source has sent 3 s past the moment the recording was there.
+      const from = src.encodedSeconds();
+      await waitUntil('3 s more sent', 10_000, () => src.encodedSeconds() >= from + 3);
       cli.kill();
       assert.equal((await cli.exited).signal, 'SIGKILL');
-      const dir = join(dataDir, 'recordings', 'k9');
       const files = readdirSync(dir);
       assert.equal(files.length, 1);
       const pcm = decodeFileWithFfmpeg(join(dir, files[0] as string));

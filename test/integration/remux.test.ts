@@ -4,10 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools/ffmpeg.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
+import { waitUntil } from '../../tools/wait.js';
 import { listen, watchStatus } from '../helpers/clients.js';
-import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../helpers/ffmpeg.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 async function assertHears440(url: string): Promise<void> {
   const { samples, code, stderr } = await decodeWithFfmpeg(url, 1.5);
@@ -80,13 +81,20 @@ describe('remux between WebM and Ogg', () => {
     });
     try {
       await status.waitFor((m) => m.state === 'live', 10_000);
-      await new Promise((r) => setTimeout(r, 3_000));
+      // Join 3 s into the broadcast: once the mount's Ogg output has carried 3 s of audio.
+      const early = listen(`${t.baseUrl}/late-ogg.ogg`);
+      await waitUntil('3 s on air', 10_000, () => {
+        const last = oggPages(early.received()).at(-1);
+        return last !== undefined && last.granule >= 3n * 48_000n;
+      });
+      early.stop();
       const l = listen(`${t.baseUrl}/late-ogg.ogg`);
       assert.equal(await l.status, 200);
       const t0 = Date.now();
       const first = await l.waitForBytes(1);
       const firstMs = Date.now() - t0;
-      // The Ogg output writes every 250 ms (oggFlushMs): wait one interval past the first byte.
+      // What arrives within one write interval past the first byte (the Ogg output writes every 250 ms,
+      // oggFlushMs) is the burst: this window is the measurement, not a wait for an event.
       await new Promise((r) => setTimeout(r, 300));
       const burst = l.received();
       const pages = oggPages(burst);

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import selfsigned from 'selfsigned';
 import { paths } from '../../src/shared/protocol.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
 import { loadFixture, postChunk, startSession } from '../helpers/clients.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer, TEST_ADMIN_TOKEN } from '../helpers/server.js';
 
 const { chunks: CHUNKS } = loadFixture();
 

@@ -10,11 +10,11 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { decodeWithFfmpeg, dominantHz } from '../../tools/ffmpeg.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import type { StatusWatcher } from '../helpers/clients.js';
 import { watchStatus } from '../helpers/clients.js';
-import { decodeWithFfmpeg, dominantHz } from '../helpers/ffmpeg.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 interface Client {
   proc: ChildProcess;

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
+import type { TestServer } from '../../tools/server.js';
+import { readMetric, startTestServer } from '../../tools/server.js';
+import { waitUntil } from '../../tools/wait.js';
 
 /** Opens a status socket from `localAddress`; resolves with it, or with the refusal's status and JSON body. */
 function connect(
@@ -68,7 +69,11 @@ describe('status socket limits', () => {
     const gone = new Promise((r) => a[0]?.once('close', r));
     a[0]?.close();
     await gone;
-    await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(
+      'the place freed',
+      5_000,
+      async () => (await readMetric(t.baseUrl, 'onair_status_connections')) === 4,
+    );
     const again = opened(await connect(url, '127.0.0.1'));
     await Promise.all([...a.slice(1), ...b, again].map((ws) => closeAndWait(ws)));
   });

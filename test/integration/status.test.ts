@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer } from '../../tools/server.js';
 import { endSession, listen, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
-import type { TestServer } from '../helpers/server.js';
-import { startTestServer } from '../helpers/server.js';
 
 const { chunks: CHUNKS } = loadFixture();
 
@@ -83,8 +83,15 @@ describe('status socket', () => {
     assert.ok(session);
     await postChunk(t.baseUrl, 'one', session.sessionId, 0, CHUNKS[0] as Buffer);
     await one.waitFor((m) => m.state === 'live');
-    await new Promise((r) => setTimeout(r, 300));
-    assert.ok(two.messages.every((m) => m.mount === 'two' && m.state === 'offline'));
+    // A change on two after one's: anything about one sent on two's socket would have come before it.
+    const other = await startSession(t.baseUrl, 'two', t.streamKey);
+    assert.ok(other.session);
+    await postChunk(t.baseUrl, 'two', other.session.sessionId, 0, CHUNKS[0] as Buffer);
+    const twoLive = await two.waitFor((m) => m.state === 'live');
+    const before = two.messages.slice(0, two.messages.indexOf(twoLive));
+    assert.ok(before.length > 0 && before.every((m) => m.mount === 'two' && m.state === 'offline'));
+    assert.ok(one.messages.every((m) => m.mount === 'one'));
+    await endSession(t.baseUrl, 'two', other.session.sessionId);
     await endSession(t.baseUrl, 'one', session.sessionId);
     one.close();
     two.close();

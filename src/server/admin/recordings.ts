@@ -8,7 +8,7 @@ import { Router } from 'express';
 import type { RecordingList } from '../../shared/protocol.js';
 import { paths } from '../../shared/protocol.js';
 import type { AuthLimiter } from '../auth/limiter.js';
-import { KitError, sendError } from '../errors.js';
+import { ApiError, sendError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Recorder } from '../recording/recorder.js';
 import { requireAdmin } from './auth.js';
@@ -38,13 +38,13 @@ export function adminRecordingsRouter(options: AdminRecordingsOptions): Router {
     const name = String(req.params.name);
     const file = recorder?.file(mount, name);
     if (!file) {
-      sendError(res, new KitError('NOT_FOUND', `No recording "${name}" of mount "${mount}".`));
+      sendError(res, new ApiError('NOT_FOUND', `No recording "${name}" of mount "${mount}".`));
       return;
     }
     res.setHeader('content-type', 'audio/webm');
     res.setHeader('content-disposition', `attachment; filename="${mount}-${name}"`);
     res.sendFile(file, { dotfiles: 'deny', cacheControl: false, lastModified: false }, (err) => {
-      if (err && !res.headersSent) sendError(res, new KitError('NOT_FOUND', 'The recording is gone.'));
+      if (err && !res.headersSent) sendError(res, new ApiError('NOT_FOUND', 'The recording is gone.'));
       else if (err) log.warn({ err, mount, name }, 'recording download broke off');
     });
   });
@@ -54,11 +54,11 @@ export function adminRecordingsRouter(options: AdminRecordingsOptions): Router {
     const name = String(req.params.name);
     const result = recorder?.remove(mount, name) ?? 'missing';
     if (result === 'missing') {
-      sendError(res, new KitError('NOT_FOUND', `No recording "${name}" of mount "${mount}".`));
+      sendError(res, new ApiError('NOT_FOUND', `No recording "${name}" of mount "${mount}".`));
     } else if (result === 'live') {
       sendError(
         res,
-        new KitError(
+        new ApiError(
           'RECORDING_IN_PROGRESS',
           'This broadcast is still live; stop it before removing its recording.',
         ),

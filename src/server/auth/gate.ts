@@ -7,7 +7,7 @@
  * such as ffmpeg's `-method PUT` over `http://` send their credentials only after that challenge,
  * and a source that reconnects often must never lock itself out.
  */
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Credentials } from './credentials.js';
 import { parseAuthorization } from './credentials.js';
@@ -39,7 +39,7 @@ export interface AuthAttempt {
  * refuses the address, or the rule's 401 (with its challenge); a wrong credential is counted against
  * the address and logged, a request without any `Authorization` header only challenged.
  */
-export function authorize(limiter: AuthLimiter, attempt: AuthAttempt, rule: AuthRule): KitError | null {
+export function authorize(limiter: AuthLimiter, attempt: AuthAttempt, rule: AuthRule): ApiError | null {
   const limited = limiter.check(attempt.ip);
   if (limited) return limited;
   if (rule.accepts(parseAuthorization(attempt.authorization))) return null;
@@ -49,7 +49,7 @@ export function authorize(limiter: AuthLimiter, attempt: AuthAttempt, rule: Auth
     limiter.fail(attempt.ip);
     attempt.log.warn({ ...attempt.fields, ip: attempt.ip }, rule.logMessage);
   }
-  return new KitError(rule.code, rule.message, {
+  return new ApiError(rule.code, rule.message, {
     headers: rule.challenge ? { 'www-authenticate': rule.challenge } : undefined,
   });
 }

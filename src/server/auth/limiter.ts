@@ -3,7 +3,7 @@
  * is refused (429) for a while, even with the right one, so keys cannot be guessed at line speed.
  * Memory is bounded: at most `maxTrackedAddresses` entries, oldest forgotten first.
  */
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 
 export interface AuthLimiterOptions {
   /** Failures allowed within `windowMs` before the address is refused. */
@@ -32,12 +32,12 @@ export class AuthLimiter {
   }
 
   /** AUTH_RATE_LIMITED (with the seconds to wait) when `address` is refused right now, else null. */
-  check(address: string | undefined): KitError | null {
+  check(address: string | undefined): ApiError | null {
     const e = this.entries.get(address ?? '');
     const t = this.now();
     if (!e || e.until <= t) return null;
     const seconds = Math.ceil((e.until - t) / 1000);
-    return new KitError(
+    return new ApiError(
       'AUTH_RATE_LIMITED',
       `Too many wrong keys from this address; try again in ${seconds} s.`,
       {

@@ -5,7 +5,7 @@
  * away past the TTL and another node took the mount) ends its broadcast.
  */
 import type { Redis } from 'ioredis';
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { MountClaims } from '../ingest/session.js';
 import type { Logger } from '../log.js';
 import type { Scripts } from './scripts.js';
@@ -65,11 +65,11 @@ export class Claims implements MountClaims {
     try {
       taken = await this.scripts.claim(mount, this.node, CLAIM_TTL_MS);
     } catch (err) {
-      this.log.warn({ mount, err: (err as Error).message }, 'claim failed: redis unavailable');
+      this.log.warn({ mount, err }, 'claim failed: redis unavailable');
       throw unavailable();
     }
     if (!taken) {
-      throw new KitError(
+      throw new ApiError(
         'MOUNT_IN_USE',
         `Someone is already broadcasting on mount "${mount}" (on another node of this cluster).`,
       );
@@ -82,7 +82,7 @@ export class Claims implements MountClaims {
     if (!this.held.delete(mount)) return;
     this.scripts.release(mount, this.node).catch((err: unknown) => {
       // It expires by itself within CLAIM_TTL_MS.
-      this.log.warn({ mount, err: (err as Error).message }, 'claim release failed; it will expire');
+      this.log.warn({ mount, err }, 'claim release failed; it will expire');
     });
   }
 
@@ -124,8 +124,8 @@ export class Claims implements MountClaims {
   }
 }
 
-function unavailable(): KitError {
-  return new KitError(
+function unavailable(): ApiError {
+  return new ApiError(
     'CLUSTER_UNAVAILABLE',
     'This server cannot reach its cluster (Redis) to claim the mount; try again shortly.',
   );

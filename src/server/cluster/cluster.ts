@@ -101,7 +101,7 @@ export class Cluster implements MountClaims {
     this.sub = redisClient(this.url, this.log, { name: 'sub', offlineQueue: true });
     this.sub.on('message', (_channel: string, message: string) => this.onEvent(message));
     this.sub.subscribe(EVENTS_CHANNEL).catch((err: unknown) => {
-      this.log.warn({ err: (err as Error).message }, 'redis subscribe failed; polling only');
+      this.log.warn({ err }, 'redis subscribe failed; polling only');
     });
     this.timer = setInterval(() => void this.discover(), DISCOVER_INTERVAL_MS);
     this.timer.unref();

@@ -217,7 +217,7 @@ export class Publisher {
     p.resync = { webm: true, ogg: true };
     if (wasAnnounced) {
       this.log.warn(
-        { mount: p.mount.name, entry: entry.kind, err: err.message },
+        { mount: p.mount.name, entry: entry.kind, err },
         'redis write failed; other nodes resume at the next Cluster',
       );
     }

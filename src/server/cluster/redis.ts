@@ -54,7 +54,7 @@ export function redisClient(url: string, log: Logger, options: ClientOptions): R
     // ioredis repeats this on every failed reconnect: say it once per outage.
     if (down) return;
     down = true;
-    log.warn({ connection: options.name, err: err.message }, 'redis unreachable');
+    log.warn({ connection: options.name, err }, 'redis unreachable');
   });
   client.on('ready', () => {
     if (down) log.info({ connection: options.name }, 'redis reachable again');

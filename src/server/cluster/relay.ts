@@ -142,7 +142,7 @@ export class Relay {
       }
     } catch (err) {
       if (this.stopped) return;
-      this.log.warn({ mount: this.mountName, err: (err as Error).message }, 'relay failed');
+      this.log.warn({ mount: this.mountName, err }, 'relay failed');
       this.stop('error');
     }
   }

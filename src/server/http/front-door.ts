@@ -10,9 +10,10 @@ import type { Hub } from '../hub/hub.js';
 import { findHeadEnd, MAX_HEAD_BYTES, parseRequestHead } from '../ingest/http-head.js';
 import type { SourceOptions } from '../ingest/icecast-source.js';
 import { answerTlsUpgradeProbe, isTlsUpgradeProbe, serveSource } from '../ingest/icecast-source.js';
-import type { ListenLimits } from '../outputs/listen.js';
+import type { ListenLimits, ListenOptions } from '../outputs/listen.js';
+import type { PacketStatus } from '../outputs/packet-status.js';
 import { isRawListen, serveRawListener } from '../outputs/raw-listen.js';
-import { rawHead } from './raw-reply.js';
+import { destroyOnError, rawHead } from './raw-reply.js';
 
 /** Methods the front door may keep; anything else goes to the HTTP server as soon as it is seen. */
 const OURS: ReadonlySet<string> = new Set(['SOURCE', 'PUT', 'GET', 'HEAD', 'OPTIONS']);
@@ -21,13 +22,19 @@ export interface FrontDoorOptions {
   source: SourceOptions;
   hub: Hub;
   listen: ListenLimits;
+  packetStatus: PacketStatus;
   /** A connection must send its whole request head within this time, or it is destroyed (slowloris). */
   headerTimeoutMs: number;
 }
 
 /** Returns the net.Server to listen on in front of `httpServer`. */
 export function frontDoor(httpServer: Server, options: FrontDoorOptions): net.Server {
-  const listenOptions = { ...options.listen, hub: options.hub, log: options.source.log };
+  const listenOptions: ListenOptions = {
+    ...options.listen,
+    hub: options.hub,
+    log: options.source.log,
+    packetStatus: options.packetStatus,
+  };
   return net.createServer((socket) => {
     let buf: Buffer = Buffer.alloc(0);
     const timer = setTimeout(() => socket.destroy(), options.headerTimeoutMs);
@@ -78,6 +85,8 @@ export function frontDoor(httpServer: Server, options: FrontDoorOptions): net.Se
       else serveRawListener(socket, head, listenOptions);
     };
     socket.on('data', onData);
-    socket.on('error', () => socket.destroy());
+    // Not a closure: it would keep this function's scope (the head bytes, the timer) for the
+    // socket's whole life.
+    socket.on('error', destroyOnError);
   });
 }

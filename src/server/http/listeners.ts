@@ -11,13 +11,14 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Express, Request, Response, Router } from 'express';
 import express from 'express';
 import type { Config } from '../config.js';
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StatusServer } from '../outputs/status.js';
 import { rejectUpgrade } from '../outputs/status.js';
 import type { FrontDoorOptions } from './front-door.js';
 import { frontDoor } from './front-door.js';
 import { http2App } from './h2-bridge.js';
+import { destroyOnError } from './raw-reply.js';
 import type { TlsMaterial } from './tls.js';
 
 /**
@@ -56,15 +57,21 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
   const h1App = makeApp();
   const h2App = http2App(makeApp());
 
+  // Every open socket, to destroy at close(). The handlers are shared functions (`this` is the
+  // socket), not closures: a listener holds its socket for hours, and a closure per socket is memory
+  // per listener.
   const sockets = new Set<Socket>();
+  function untrack(this: Socket): void {
+    sockets.delete(this);
+  }
   const track = (s: Socket): void => {
     sockets.add(s);
-    s.once('close', () => sockets.delete(s));
+    s.on('close', untrack);
   };
   const onUpgrade = (req: http.IncomingMessage, socket: Socket, head: Buffer): void => {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     if (!status.handleUpgrade(req, socket, head)) {
-      rejectUpgrade(socket, new KitError('NOT_FOUND', `No WebSocket at ${req.url?.slice(0, 100) ?? '/'}.`));
+      rejectUpgrade(socket, new ApiError('NOT_FOUND', `No WebSocket at ${req.url?.slice(0, 100) ?? '/'}.`));
     }
   };
 

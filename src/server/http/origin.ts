@@ -4,7 +4,7 @@
  * as it asked for) or one on the operator's allow-list. Tools that send no Origin (ffmpeg, curl,
  * native apps) are not browsers acting for another site, so they pass.
  */
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 
 export function originAllowed(
   origin: string | undefined,
@@ -25,12 +25,12 @@ export function originAllowed(
 export function checkOrigin(
   headers: Readonly<Record<string, string | string[] | undefined>>,
   allowList: readonly string[],
-): KitError | null {
+): ApiError | null {
   const origin = typeof headers.origin === 'string' ? headers.origin : undefined;
   const authority = headers[':authority'] ?? headers.host;
   const host = typeof authority === 'string' ? authority : undefined;
   if (originAllowed(origin, host, allowList)) return null;
-  return new KitError(
+  return new ApiError(
     'ORIGIN_NOT_ALLOWED',
     `Requests from pages at ${String(origin).slice(0, 100)} are not allowed here (see --allowed-origins).`,
   );

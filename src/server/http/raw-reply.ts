@@ -5,12 +5,20 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { KitError } from '../errors.js';
+import type { ApiError } from '../errors.js';
 
 /** Where our reason phrase differs from Node's: Icecast source clients know a 401 by Icecast's own. */
 const REASON: Readonly<Record<number, string>> = { 401: 'Authorization Required' };
 
 export type HttpVersion = '1.0' | '1.1';
+
+/**
+ * The 'error' handler of every raw socket: destroy it (its 'close' then cleans up). One shared
+ * function, `this` being the socket, not a closure per socket: a listener holds its socket for hours.
+ */
+export function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
 
 /**
  * `retry-after` → `Retry-After`, `www-authenticate` → `WWW-Authenticate`, as Icecast and most servers
@@ -42,7 +50,7 @@ export interface RawErrorOptions {
 }
 
 /** Answers `err` (its status, headers and JSON body) and closes the socket once the answer is out. */
-export function replyError(socket: Duplex, err: KitError, options: RawErrorOptions): void {
+export function replyError(socket: Duplex, err: ApiError, options: RawErrorOptions): void {
   const body = JSON.stringify(err.toBody());
   const head = rawHead(
     err.status,

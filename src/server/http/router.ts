@@ -11,7 +11,7 @@ import type { AuthLimiter } from '../auth/limiter.js';
 import type { Secrets } from '../auth/secrets.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Config } from '../config.js';
-import { KitError, sendError } from '../errors.js';
+import { ApiError, sendError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import { ingestRouter } from '../ingest/routes.js';
 import type { IngestSessions } from '../ingest/session.js';
@@ -22,6 +22,7 @@ import { opsRouter } from '../ops/routes.js';
 import { icecastStatusRouter } from '../outputs/icecast-status.js';
 import type { ListenLimits } from '../outputs/listen.js';
 import { listenRouter } from '../outputs/listen.js';
+import type { PacketStatus } from '../outputs/packet-status.js';
 import type { StatusServer } from '../outputs/status.js';
 import type { Recorder } from '../recording/recorder.js';
 import { reachableAddresses } from './lan.js';
@@ -37,6 +38,7 @@ export interface RouterParts {
   cluster: Cluster | null;
   recorder: Recorder | null;
   status: StatusServer;
+  packetStatus: PacketStatus;
   listenLimits: ListenLimits;
   version: string;
   publicDir: string;
@@ -73,7 +75,14 @@ export function appRouter(parts: RouterParts): express.Router {
       log: log.child({ scope: 'ingest' }),
     }),
   );
-  router.use(listenRouter({ ...parts.listenLimits, hub, log: log.child({ scope: 'listen' }) }));
+  router.use(
+    listenRouter({
+      ...parts.listenLimits,
+      hub,
+      log: log.child({ scope: 'listen' }),
+      packetStatus: parts.packetStatus,
+    }),
+  );
   router.use(
     icecastStatusRouter({
       hub,
@@ -109,17 +118,17 @@ export function appRouter(parts: RouterParts): express.Router {
   );
   router.use(pagesRouter({ publicDir: parts.publicDir, info }));
   router.use((req: Request, res: Response) => {
-    sendError(res, new KitError('NOT_FOUND', `Nothing at ${req.method} ${req.path}.`));
+    sendError(res, new ApiError('NOT_FOUND', `Nothing at ${req.method} ${req.path}.`));
   });
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     // body-parser and friends: a client error (malformed JSON, body too large) with its status.
     const status = (err as { status?: unknown } | null)?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      sendError(res, new KitError('BAD_REQUEST', `The request body could not be read (${status}).`));
+      sendError(res, new ApiError('BAD_REQUEST', `The request body could not be read (${status}).`));
       return;
     }
     log.error({ err }, 'request failed');
-    sendError(res, new KitError('INTERNAL', 'Something went wrong on the server.'));
+    sendError(res, new ApiError('INTERNAL', 'Something went wrong on the server.'));
   });
   return router;
 }

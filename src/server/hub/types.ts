@@ -9,7 +9,7 @@ export type Container = 'webm' | 'ogg';
 
 /**
  * What listeners get: either container, or the packets output: framed Opus packets for the
- * low-latency player (made by `packets/`, served at `GET /<mount>.pkt`, format `PACKET_STREAM` in
+ * low-latency player (made by `packets/`, served at `GET /<mount>.pkt`, format `PACKETS` in
  * protocol.ts). Server side this output is called `packets` everywhere.
  */
 export type Output = Container | 'packets';

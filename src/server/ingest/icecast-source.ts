@@ -12,7 +12,7 @@ import type { AuthRule } from '../auth/gate.js';
 import { authorize } from '../auth/gate.js';
 import type { AuthLimiter } from '../auth/limiter.js';
 import { secretEquals } from '../auth/secrets.js';
-import { isKitError, KitError } from '../errors.js';
+import { ApiError, isApiError } from '../errors.js';
 import { replyError } from '../http/raw-reply.js';
 import type { Container, StreamInfo } from '../hub/types.js';
 import type { Logger } from '../log.js';
@@ -46,7 +46,7 @@ export function mountFromSourcePath(path: string): string {
 }
 
 /** Answers a refused source as Icecast does: HTTP/1.0, then the connection closes. */
-function writeError(socket: net.Socket, err: KitError): void {
+function writeError(socket: net.Socket, err: ApiError): void {
   replyError(socket, err, { version: '1.0' });
 }
 
@@ -113,7 +113,7 @@ export function serveSource(
   socket.on('error', () => socket.destroy());
   const mount = mountFromSourcePath(head.path);
   if (!isValidMount(mount)) {
-    writeError(socket, new KitError('MOUNT_INVALID', `"${mount}" is not a valid mount name.`));
+    writeError(socket, new ApiError('MOUNT_INVALID', `"${mount}" is not a valid mount name.`));
     return;
   }
   const refused = authorize(
@@ -130,7 +130,7 @@ export function serveSource(
   if (!container) {
     writeError(
       socket,
-      new KitError(
+      new ApiError(
         'INGEST_UNSUPPORTED_TYPE',
         `Content-Type "${type || '(none)'}" is not supported; send Opus as one of: ${ACCEPTED_TYPES}.`,
       ),
@@ -138,7 +138,7 @@ export function serveSource(
     return;
   }
   const refuse = (err: unknown): void =>
-    writeError(socket, isKitError(err) ? err : new KitError('INTERNAL', 'Could not start the broadcast.'));
+    writeError(socket, isApiError(err) ? err : new ApiError('INTERNAL', 'Could not start the broadcast.'));
   // Hold the source's bytes until the mount is ours (a cluster claims it in Redis first).
   socket.pause();
   sessions
@@ -186,7 +186,7 @@ export function answerTlsUpgradeProbe(socket: net.Socket, head: RequestHead, log
   );
   replyError(
     socket,
-    new KitError('BAD_REQUEST', 'This port does not speak TLS: go on in plain text, or use the HTTPS port.'),
+    new ApiError('BAD_REQUEST', 'This port does not speak TLS: go on in plain text, or use the HTTPS port.'),
     { version: '1.0' },
   );
 }
@@ -210,7 +210,7 @@ function stream(
   const declared = Number(head.headers['content-length']);
   let left = head.method === 'PUT' && !chunked && declared > 0 ? declared : Number.POSITIVE_INFINITY;
 
-  const finish = (reason: 'stopped' | 'error', err?: KitError): void => {
+  const finish = (reason: 'stopped' | 'error', err?: ApiError): void => {
     sessions.end(session, reason, err);
     socket.destroy();
   };
@@ -226,9 +226,9 @@ function stream(
       }
       if (decoder?.done || left <= 0) finish('stopped');
     } catch (err) {
-      const kit = isKitError(err)
+      const kit = isApiError(err)
         ? err
-        : new KitError('WEBM_CORRUPT', `Bad source framing: ${(err as Error).message}`);
+        : new ApiError('WEBM_CORRUPT', `Bad source framing: ${(err as Error).message}`);
       finish('error', kit);
     }
   };

@@ -9,7 +9,7 @@
  * Each output chunk is made once here and shared by every listener of that rendition. The pipeline
  * also gives the mount what it knows of its source: the info, the origin, the bytes taken.
  */
-import { isKitError, KitError } from '../errors.js';
+import { ApiError, isApiError } from '../errors.js';
 import type { Mount } from '../hub/mount.js';
 import type { Container, MediaChunk, MountOrigin, StreamInfo } from '../hub/types.js';
 import type { Logger } from '../log.js';
@@ -22,7 +22,7 @@ import { WebmOpusMuxer } from '../webm/opus-muxer.js';
 import { WebmSplitter } from '../webm/splitter.js';
 
 export interface IngestPipeline {
-  /** Takes the next source bytes; throws KitError on bytes it cannot read (the broadcast then ends). */
+  /** Takes the next source bytes; throws ApiError on bytes it cannot read (the broadcast then ends). */
   push(bytes: Uint8Array): void;
 }
 
@@ -152,8 +152,8 @@ export class WebmPipeline implements IngestPipeline {
         {
           mount: this.mount.name,
           origin: this.origin,
-          code: isKitError(err) ? err.code : 'INTERNAL',
-          error: (err as Error).message,
+          code: isApiError(err) ? err.code : 'INTERNAL',
+          err,
         },
         'packets and ogg outputs stopped: cannot read Opus packets from this WebM',
       );
@@ -205,7 +205,7 @@ export class OggPipeline implements IngestPipeline {
           this.flush();
           if (this.header === null) this.header = out.header;
           else if (!sameLayout(this.header, out.header)) {
-            throw new KitError(
+            throw new ApiError(
               'OGG_CORRUPT',
               `A chained Ogg link changed the channel layout mid-broadcast (mapping family ${this.header.mappingFamily}, ` +
                 `${this.header.channels} channels → family ${out.header.mappingFamily}, ${out.header.channels} channels); ` +

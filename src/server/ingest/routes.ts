@@ -18,7 +18,7 @@ import type { AuthRule } from '../auth/gate.js';
 import { authorize } from '../auth/gate.js';
 import type { AuthLimiter } from '../auth/limiter.js';
 import { secretEquals } from '../auth/secrets.js';
-import { isKitError, KitError, sendError } from '../errors.js';
+import { ApiError, isApiError, sendError } from '../errors.js';
 import { checkOrigin } from '../http/origin.js';
 import type { Logger } from '../log.js';
 import type { IngestSession, IngestSessions } from './session.js';
@@ -38,14 +38,14 @@ export interface IngestRouteOptions {
 
 function mountParam(req: Request): string {
   const mount = String(req.params.mount ?? '');
-  if (!isValidMount(mount)) throw new KitError('MOUNT_INVALID', `"${mount}" is not a valid mount name.`);
+  if (!isValidMount(mount)) throw new ApiError('MOUNT_INVALID', `"${mount}" is not a valid mount name.`);
   return mount;
 }
 
 function requireWebm(req: Request): void {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== WEBM_CONTENT_TYPE) {
-    throw new KitError(
+    throw new ApiError(
       'INGEST_UNSUPPORTED_TYPE',
       `Content-Type "${type || '(none)'}" is not accepted here; send ${WEBM_CONTENT_TYPE} (Opus).`,
     );
@@ -69,7 +69,7 @@ function readBody(req: Request, max: number): Promise<Buffer> {
     const timer = setTimeout(() => {
       cleanup();
       reject(
-        new KitError('INGEST_IDLE_TIMEOUT', `The chunk did not arrive within ${CHUNK_READ_TIMEOUT_MS} ms.`),
+        new ApiError('INGEST_IDLE_TIMEOUT', `The chunk did not arrive within ${CHUNK_READ_TIMEOUT_MS} ms.`),
       );
     }, CHUNK_READ_TIMEOUT_MS);
     const onData = (b: Buffer): void => {
@@ -101,18 +101,18 @@ function readBody(req: Request, max: number): Promise<Buffer> {
   });
 }
 
-function tooLarge(max: number): KitError {
-  return new KitError('INGEST_CHUNK_TOO_LARGE', `One upload chunk may be at most ${max} bytes.`);
+function tooLarge(max: number): ApiError {
+  return new ApiError('INGEST_CHUNK_TOO_LARGE', `One upload chunk may be at most ${max} bytes.`);
 }
 
-/** Answers `err` (a KitError, or anything else as INTERNAL) and closes the request body. */
+/** Answers `err` (a ApiError, or anything else as INTERNAL) and closes the request body. */
 function fail(req: Request, res: Response, err: unknown, log: Logger): void {
-  const kit = isKitError(err)
+  const kit = isApiError(err)
     ? err
-    : new KitError('INTERNAL', 'Upload failed on the server.', {
+    : new ApiError('INTERNAL', 'Upload failed on the server.', {
         cause: err instanceof Error ? err : undefined,
       });
-  if (!isKitError(err)) log.error({ err }, 'ingest failed');
+  if (!isApiError(err)) log.error({ err }, 'ingest failed');
   // The rest of the body is of no use: stop reading it once the answer is out.
   res.once('finish', () => {
     if (!req.complete) req.destroy();
@@ -197,7 +197,7 @@ export function ingestRouter(options: IngestRouteOptions): Router {
       const session = sessions.get(mountParam(req), sessionHeader(req));
       const title: unknown = (req.body as Record<string, unknown> | undefined)?.title;
       if (typeof title !== 'string' || title.length > MAX_TITLE_CHARS) {
-        throw new KitError('BAD_REQUEST', `Send {"title": "…"}, at most ${MAX_TITLE_CHARS} characters.`);
+        throw new ApiError('BAD_REQUEST', `Send {"title": "…"}, at most ${MAX_TITLE_CHARS} characters.`);
       }
       session.mount.setTitle(title.trim() === '' ? null : title.trim());
       res.status(204).end();
@@ -224,7 +224,7 @@ export function ingestRouter(options: IngestRouteOptions): Router {
       session = sessions.get(mountParam(req), sessionHeader(req));
       requireWebm(req);
       if (session.streamOpen) {
-        throw new KitError('MOUNT_IN_USE', 'This broadcast already has an upload stream open.');
+        throw new ApiError('MOUNT_IN_USE', 'This broadcast already has an upload stream open.');
       }
     } catch (err) {
       fail(req, res, err, log);
@@ -265,11 +265,11 @@ export function ingestRouter(options: IngestRouteOptions): Router {
       requireWebm(req);
       const seq = headerNumber(req, SEQ_HEADER);
       if (seq === null) {
-        throw new KitError('INGEST_BAD_SEQUENCE', `Header ${SEQ_HEADER} must be a chunk number 0, 1, 2, …`);
+        throw new ApiError('INGEST_BAD_SEQUENCE', `Header ${SEQ_HEADER} must be a chunk number 0, 1, 2, …`);
       }
       const offset = req.headers[OFFSET_HEADER] === undefined ? undefined : headerNumber(req, OFFSET_HEADER);
       if (offset === null) {
-        throw new KitError('INGEST_BAD_SEQUENCE', `Header ${OFFSET_HEADER} must be a byte offset 0, 1, 2, …`);
+        throw new ApiError('INGEST_BAD_SEQUENCE', `Header ${OFFSET_HEADER} must be a byte offset 0, 1, 2, …`);
       }
       const body = await readBody(req, maxChunkBytes);
       const ack: ChunkAck = session.acceptChunk(seq, offset, body);

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ChunkAck } from '../../shared/protocol.js';
-import { endsBroadcast, KitError } from '../errors.js';
+import { ApiError, endsBroadcast } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Mount } from '../hub/mount.js';
 import type { Container, StreamInfo } from '../hub/types.js';
@@ -43,7 +43,7 @@ export class IngestSession {
   private readonly pipeline: IngestPipeline;
   private readonly totals: IngestTotals | null;
   /** Ends this session for an error in its bytes (IngestSessions.end). */
-  private readonly fail: (err: KitError) => void;
+  private readonly fail: (err: ApiError) => void;
 
   /** This session ends after this long without bytes. */
   readonly idleTimeoutMs: number;
@@ -56,7 +56,7 @@ export class IngestSession {
       container: Container;
       log: Logger;
       totals: IngestTotals | null;
-      fail: (err: KitError) => void;
+      fail: (err: ApiError) => void;
       /** What the source says about the stream (Icecast's ice-* headers): the pipeline gives it to the mount. */
       info?: StreamInfo;
     },
@@ -73,12 +73,12 @@ export class IngestSession {
   }
 
   /**
-   * Feeds upload bytes in order. Throws KitError: AUTH_BAD_SESSION once the session has ended, and
+   * Feeds upload bytes in order. Throws ApiError: AUTH_BAD_SESSION once the session has ended, and
    * the media error for bytes that cannot be read, which also ends the broadcast when the error
    * table says so (`endsBroadcast`).
    */
   feed(bytes: Uint8Array): void {
-    if (this.ended) throw new KitError('AUTH_BAD_SESSION', 'This broadcast has ended; start a new one.');
+    if (this.ended) throw new ApiError('AUTH_BAD_SESSION', 'This broadcast has ended; start a new one.');
     this.lastDataAt = Date.now();
     this.bytesIn += bytes.byteLength;
     if (this.totals) add(this.totals.bytes, this.mount.name, bytes.byteLength);
@@ -99,7 +99,7 @@ export class IngestSession {
    * `feed` throws.
    */
   acceptChunk(seq: number, offset: number | undefined, body: Uint8Array): ChunkAck {
-    if (this.ended) throw new KitError('AUTH_BAD_SESSION', 'This broadcast has ended.');
+    if (this.ended) throw new ApiError('AUTH_BAD_SESSION', 'This broadcast has ended.');
     if (this.streamOpen) this.detachStream();
     const held = this.bytesIn;
     const duplicate = offset === undefined ? this.takeBySeq(seq, body) : this.takeByOffset(seq, offset, body);
@@ -112,7 +112,7 @@ export class IngestSession {
   private takeBySeq(seq: number, body: Uint8Array): boolean {
     if (seq < this.nextSeq) return true;
     if (seq > this.nextSeq) {
-      throw new KitError('INGEST_SEQUENCE_GAP', `Chunk ${seq} arrived before chunk ${this.nextSeq}.`, {
+      throw new ApiError('INGEST_SEQUENCE_GAP', `Chunk ${seq} arrived before chunk ${this.nextSeq}.`, {
         extra: { expectedSeq: this.nextSeq, expectedOffset: this.bytesIn },
       });
     }
@@ -124,7 +124,7 @@ export class IngestSession {
   /** By byte offset: takes what is new in `body`. Returns true when nothing in it was new. */
   private takeByOffset(seq: number, offset: number, body: Uint8Array): boolean {
     if (offset > this.bytesIn) {
-      throw new KitError(
+      throw new ApiError(
         'INGEST_SEQUENCE_GAP',
         `Bytes from offset ${offset} arrived before those from ${this.bytesIn}.`,
         { extra: { expectedSeq: this.nextSeq, expectedOffset: this.bytesIn } },
@@ -226,7 +226,7 @@ export class IngestSessions {
   private refuseIfFull(mountName: string, fields: Record<string, unknown>): void {
     if (this.byMount.size < this.limits.maxMounts) return;
     this.log.warn({ mount: mountName, live: this.byMount.size, ...fields }, 'ingest refused: mount limit');
-    throw new KitError(
+    throw new ApiError(
       'MOUNT_LIMIT',
       `The server already has ${this.limits.maxMounts} live broadcasts, as many as it allows (maxMounts); try again when one ends.`,
     );
@@ -243,7 +243,7 @@ export class IngestSessions {
   ): IngestSession {
     const held = this.byMount.get(mountName);
     if (held && !held.ended) {
-      throw new KitError('MOUNT_IN_USE', `Someone is already broadcasting on mount "${mountName}".`);
+      throw new ApiError('MOUNT_IN_USE', `Someone is already broadcasting on mount "${mountName}".`);
     }
     this.refuseIfFull(mountName, fields);
     const mount = this.hub.mount(mountName);
@@ -264,12 +264,12 @@ export class IngestSessions {
   private refuseIfHeld(mountName: string): void {
     const held = this.byMount.get(mountName);
     if ((held && !held.ended) || this.claiming.has(mountName)) {
-      throw new KitError('MOUNT_IN_USE', `Someone is already broadcasting on mount "${mountName}".`);
+      throw new ApiError('MOUNT_IN_USE', `Someone is already broadcasting on mount "${mountName}".`);
     }
   }
 
   /** Ends the broadcast on `mountName`, if this server has one (its shared claim was lost). */
-  endMount(mountName: string, reason: EndReason, error?: KitError): void {
+  endMount(mountName: string, reason: EndReason, error?: ApiError): void {
     const s = this.byMount.get(mountName);
     if (s) this.end(s, reason, error);
   }
@@ -289,7 +289,7 @@ export class IngestSessions {
   get(mountName: string, id: string | undefined): IngestSession {
     const s = this.byMount.get(mountName);
     if (!id || !s || s.ended || s.id !== id) {
-      throw new KitError(
+      throw new ApiError(
         'AUTH_BAD_SESSION',
         'Unknown or ended broadcast session; start the broadcast again.',
       );
@@ -298,7 +298,7 @@ export class IngestSessions {
   }
 
   /** Ends `session`: its mount goes OFFLINE and every listener's stream ends. Idempotent. */
-  end(session: IngestSession, reason: EndReason, error?: KitError): void {
+  end(session: IngestSession, reason: EndReason, error?: ApiError): void {
     if (session.ended) return;
     session.ended = true;
     if (this.byMount.get(session.mount.name) === session) this.byMount.delete(session.mount.name);

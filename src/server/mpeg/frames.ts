@@ -3,7 +3,7 @@
  * passthrough source can be cut on frame boundaries (a late joiner starts on a whole frame). Not wired
  * to ingest yet: MP3/AAC sources are still refused with 415.
  */
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 
 export const NEED_MORE: unique symbol = Symbol('NEED_MORE');
 export type NeedMore = typeof NEED_MORE;
@@ -236,7 +236,7 @@ export class FrameSplitter {
       pos++;
       this.#skipped++;
       if (++this.#skipRun > this.#options.maxSkipBytes) {
-        throw new KitError(
+        throw new ApiError(
           'MPEG_CORRUPT',
           `No ${this.format === 'mp3' ? 'MP3' : 'AAC (ADTS)'} frame sync in ${this.#options.maxSkipBytes} bytes.`,
         );

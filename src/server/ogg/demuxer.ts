@@ -2,7 +2,7 @@
  * Ogg Opus demuxer: reads a live Ogg stream (RFC 3533) cut anywhere and emits its Opus headers
  * (RFC 7845 §5), its audio packets with timestamps, and its raw audio pages for relaying as they are.
  */
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
 import {
   hasMagic,
@@ -90,8 +90,8 @@ function codecName(packet: Uint8Array): string {
   return 'an unknown codec';
 }
 
-function corrupt(message: string): KitError {
-  return new KitError('OGG_CORRUPT', message);
+function corrupt(message: string): ApiError {
+  return new ApiError('OGG_CORRUPT', message);
 }
 
 function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
@@ -104,9 +104,9 @@ function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
   return out;
 }
 
-function internalError(err: unknown): KitError {
+function internalError(err: unknown): ApiError {
   const reason = err instanceof Error ? err.message : String(err);
-  return new KitError('INTERNAL', `Ogg demuxer failed: ${reason}`, { cause: err });
+  return new ApiError('INTERNAL', `Ogg demuxer failed: ${reason}`, { cause: err });
 }
 
 function checkLimit(name: keyof OggOpusDemuxerOptions, value: unknown): void {
@@ -127,202 +127,202 @@ function checkLimit(name: keyof OggOpusDemuxerOptions, value: unknown): void {
  * Only the first logical stream of each link is read; pages of other streams multiplexed with it are
  * skipped and not relayed. Empty audio packets (Liquidsoap ends a link with one) are skipped and counted
  * ({@link emptyPackets}). Packets and pages are views of the pushed bytes when they lie in one push
- * (callers must not reuse a pushed buffer), else copies. Every failure is a KitError: OGG_CORRUPT, or
+ * (callers must not reuse a pushed buffer), else copies. Every failure is a ApiError: OGG_CORRUPT, or
  * OGG_PAGE_TOO_LARGE for a packet above `maxPacketBytes`. A throw is final: the outputs of the failing
  * push are lost and every later push throws too.
  */
 export class OggOpusDemuxer {
-  readonly #maxPacketBytes: number;
+  private readonly maxPacketBytes: number;
 
-  #state: State = 'first-bos';
-  #bytesIn = 0;
-  #failure: unknown = null;
+  private state: State = 'first-bos';
+  private _bytesIn = 0;
+  private failure: unknown = null;
 
   // The current link.
-  #serial = -1;
-  #nextSequence = 0;
-  #header: OpusHeader | null = null;
-  #headerPages: Uint8Array | null = null;
-  #headerParts: Uint8Array[] = [];
-  #headerPartsLength = 0;
+  private serial = -1;
+  private nextSequence = 0;
+  private _header: OpusHeader | null = null;
+  private _headerPages: Uint8Array | null = null;
+  private headerParts: Uint8Array[] = [];
+  private headerPartsLength = 0;
   /** Samples of the link's packets so far. */
-  #linkSamples = 0;
+  private linkSamples = 0;
   /** Granule position minus samples counted, from the link's first page where a packet ends; null before. */
-  #granuleOffset: number | null = null;
+  private granuleOffset: number | null = null;
 
   /** Pts of the next packet. */
-  #pts = 0;
-  #granuleJumps = 0;
-  #emptyPackets = 0;
-  #links = 0;
+  private pts = 0;
+  private _granuleJumps = 0;
+  private _emptyPackets = 0;
+  private _links = 0;
 
   // A packet begun on an earlier page.
-  #partial: Uint8Array[] = [];
-  #partialLength = 0;
+  private partial: Uint8Array[] = [];
+  private partialLength = 0;
 
   // A page cut by the end of a push: its first bytes, copied.
-  #pending = EMPTY;
-  #pendingLength = 0;
-  #pendingOffset = 0;
+  private pending = EMPTY;
+  private pendingLength = 0;
+  private pendingOffset = 0;
 
-  #out: OggOutput[] = [];
+  private out: OggOutput[] = [];
 
   constructor(options: Partial<OggOpusDemuxerOptions> = {}) {
     const opts: OggOpusDemuxerOptions = { maxPacketBytes: DEFAULT_MAX_PACKET_BYTES, ...options };
     checkLimit('maxPacketBytes', opts.maxPacketBytes);
-    this.#maxPacketBytes = opts.maxPacketBytes;
+    this.maxPacketBytes = opts.maxPacketBytes;
   }
 
   /** Bytes pushed so far. */
   get bytesIn(): number {
-    return this.#bytesIn;
+    return this._bytesIn;
   }
 
   /** The current link's ID header, once seen. */
   get header(): OpusHeader | null {
-    return this.#header;
+    return this._header;
   }
 
   /** The current link's header pages as received (the `tags` output's `headerPages`), once complete. */
   get headerPages(): Uint8Array | null {
-    return this.#headerPages;
+    return this._headerPages;
   }
 
   /** Pts the next packet will get: the samples emitted so far. */
   get nextPts(): number {
-    return this.#pts;
+    return this.pts;
   }
 
   /** Pages whose granule position disagreed with the samples counted (each re-bases the check). */
   get granuleJumps(): number {
-    return this.#granuleJumps;
+    return this._granuleJumps;
   }
 
   /** Empty audio packets skipped (a packet of zero bytes decodes to nothing). */
   get emptyPackets(): number {
-    return this.#emptyPackets;
+    return this._emptyPackets;
   }
 
   /** Logical streams (links) begun so far: 1 for an unchained stream. */
   get links(): number {
-    return this.#links;
+    return this._links;
   }
 
-  /** Parses `bytes` and returns what they complete, in stream order. Throws KitError on bad input. */
+  /** Parses `bytes` and returns what they complete, in stream order. Throws ApiError on bad input. */
   push(bytes: Uint8Array): OggOutput[] {
-    if (this.#failure !== null) {
-      const cause = this.#failure;
-      const code = cause instanceof KitError ? cause.code : 'INTERNAL';
+    if (this.failure !== null) {
+      const cause = this.failure;
+      const code = cause instanceof ApiError ? cause.code : 'INTERNAL';
       const reason = cause instanceof Error ? cause.message : String(cause);
-      throw new KitError(code, `Ogg demuxer cannot continue after an earlier error: ${reason}`, { cause });
+      throw new ApiError(code, `Ogg demuxer cannot continue after an earlier error: ${reason}`, { cause });
     }
     const out: OggOutput[] = [];
     if (bytes.length === 0) return out;
-    const base = this.#bytesIn;
-    this.#bytesIn += bytes.length;
-    this.#out = out;
+    const base = this._bytesIn;
+    this._bytesIn += bytes.length;
+    this.out = out;
     try {
-      this.#parse(bytes, base);
+      this.parse(bytes, base);
     } catch (err) {
-      // Contract: only KitError leaves push(); anything else is a bug, reported as such.
-      const failure = err instanceof KitError ? err : internalError(err);
-      this.#failure = failure;
+      // Contract: only ApiError leaves push(); anything else is a bug, reported as such.
+      const failure = err instanceof ApiError ? err : internalError(err);
+      this.failure = failure;
       throw failure;
     } finally {
-      this.#out = [];
+      this.out = [];
     }
     return out;
   }
 
-  #parse(bytes: Uint8Array, base: number): void {
+  private parse(bytes: Uint8Array, base: number): void {
     let pos = 0;
-    if (this.#pendingLength > 0) {
-      pos = this.#fillPending(bytes);
+    if (this.pendingLength > 0) {
+      pos = this.fillPending(bytes);
       if (pos < 0) return;
     }
     const len = bytes.length;
     while (pos < len) {
       const length = peekPageLength(bytes, pos, base);
       if (length === NEED_MORE || pos + length > len) {
-        this.#hold(bytes, pos, length, base + pos);
+        this.hold(bytes, pos, length, base + pos);
         return;
       }
       const read = readPage(bytes, pos, base);
       if (read === NEED_MORE) throw new Error('a complete page read as incomplete');
-      this.#onPage(read.page, bytes.subarray(pos, pos + length), base + pos);
+      this.onPage(read.page, bytes.subarray(pos, pos + length), base + pos);
       pos += length;
     }
   }
 
   /** Copies the start of a page cut by the end of this push, `length` being its size when known. */
-  #hold(bytes: Uint8Array, pos: number, length: number | typeof NEED_MORE, offset: number): void {
+  private hold(bytes: Uint8Array, pos: number, length: number | typeof NEED_MORE, offset: number): void {
     const rest = bytes.length - pos;
-    this.#pending = new Uint8Array(length === NEED_MORE ? PAGE_HEADER_BYTES + MAX_SEGMENTS : length);
-    this.#pending.set(bytes.subarray(pos), 0);
-    this.#pendingLength = rest;
-    this.#pendingOffset = offset;
+    this.pending = new Uint8Array(length === NEED_MORE ? PAGE_HEADER_BYTES + MAX_SEGMENTS : length);
+    this.pending.set(bytes.subarray(pos), 0);
+    this.pendingLength = rest;
+    this.pendingOffset = offset;
   }
 
   /** Completes the held page from `bytes`; returns where the rest of `bytes` starts, or -1 if it ran out. */
-  #fillPending(bytes: Uint8Array): number {
+  private fillPending(bytes: Uint8Array): number {
     let pos = 0;
     for (;;) {
-      const held = this.#pending.subarray(0, this.#pendingLength);
-      const length = peekPageLength(held, 0, this.#pendingOffset);
-      if (length !== NEED_MORE && this.#pendingLength === length) {
-        const read = readPage(held, 0, this.#pendingOffset);
+      const held = this.pending.subarray(0, this.pendingLength);
+      const length = peekPageLength(held, 0, this.pendingOffset);
+      if (length !== NEED_MORE && this.pendingLength === length) {
+        const read = readPage(held, 0, this.pendingOffset);
         if (read === NEED_MORE) throw new Error('a complete held page read as incomplete');
         // The buffer now belongs to the outputs: never reuse it.
-        this.#pending = EMPTY;
-        this.#pendingLength = 0;
-        this.#onPage(read.page, held, this.#pendingOffset);
+        this.pending = EMPTY;
+        this.pendingLength = 0;
+        this.onPage(read.page, held, this.pendingOffset);
         return pos;
       }
       if (pos >= bytes.length) return -1;
       let target: number;
       if (length !== NEED_MORE) target = length;
-      else if (this.#pendingLength < PAGE_HEADER_BYTES) target = PAGE_HEADER_BYTES;
-      else target = PAGE_HEADER_BYTES + (this.#pending[26] as number);
-      if (length !== NEED_MORE && this.#pending.length !== length) {
+      else if (this.pendingLength < PAGE_HEADER_BYTES) target = PAGE_HEADER_BYTES;
+      else target = PAGE_HEADER_BYTES + (this.pending[26] as number);
+      if (length !== NEED_MORE && this.pending.length !== length) {
         const exact = new Uint8Array(length);
         exact.set(held, 0);
-        this.#pending = exact;
+        this.pending = exact;
       }
-      const take = Math.min(target - this.#pendingLength, bytes.length - pos);
-      this.#pending.set(bytes.subarray(pos, pos + take), this.#pendingLength);
-      this.#pendingLength += take;
+      const take = Math.min(target - this.pendingLength, bytes.length - pos);
+      this.pending.set(bytes.subarray(pos, pos + take), this.pendingLength);
+      this.pendingLength += take;
       pos += take;
     }
   }
 
-  #onPage(page: OggPage, bytes: Uint8Array, offset: number): void {
+  private onPage(page: OggPage, bytes: Uint8Array, offset: number): void {
     if (page.headerType & FLAG_BOS) {
-      if (this.#state === 'tags') {
-        if (page.serial === this.#serial) {
+      if (this.state === 'tags') {
+        if (page.serial === this.serial) {
           throw corrupt(`second beginning-of-stream page for serial ${page.serial} at byte ${offset}`);
         }
         return; // Another stream grouped with ours: skipped.
       }
       // The first link, or a new link chained after the current one (ended or not).
-      this.#startLink(page, bytes, offset);
+      this.startLink(page, bytes, offset);
       return;
     }
-    if (this.#state === 'first-bos') {
+    if (this.state === 'first-bos') {
       throw corrupt(`the Ogg stream does not start with a beginning-of-stream page (byte ${offset})`);
     }
-    if (page.serial !== this.#serial || this.#state === 'ended') return;
-    if (page.sequence !== this.#nextSequence) this.#onGap(page, offset);
-    this.#nextSequence = (page.sequence + 1) >>> 0;
-    if (this.#state === 'tags') this.#onTagsPage(page, bytes, offset);
-    else this.#onAudioPage(page, bytes, offset);
+    if (page.serial !== this.serial || this.state === 'ended') return;
+    if (page.sequence !== this.nextSequence) this.onGap(page, offset);
+    this.nextSequence = (page.sequence + 1) >>> 0;
+    if (this.state === 'tags') this.onTagsPage(page, bytes, offset);
+    else this.onAudioPage(page, bytes, offset);
     if (page.headerType & FLAG_EOS) {
-      this.#state = 'ended';
-      this.#dropPartial();
+      this.state = 'ended';
+      this.dropPartial();
     }
   }
 
-  #startLink(page: OggPage, bytes: Uint8Array, offset: number): void {
-    this.#dropPartial();
+  private startLink(page: OggPage, bytes: Uint8Array, offset: number): void {
+    this.dropPartial();
     const segments = page.segments;
     let size = 0;
     let i = 0;
@@ -344,36 +344,36 @@ export class OggOpusDemuxer {
     }
     if (page.headerType & FLAG_EOS) throw corrupt(`the Opus stream at byte ${offset} ends on its first page`);
     const header = parseOpusHead(first.slice());
-    this.#serial = page.serial;
-    this.#nextSequence = (page.sequence + 1) >>> 0;
-    this.#header = header;
-    this.#headerPages = null;
-    this.#headerParts = [bytes];
-    this.#headerPartsLength = bytes.length;
-    this.#linkSamples = 0;
-    this.#granuleOffset = null;
-    this.#state = 'tags';
-    this.#links++;
-    this.#out.push({ kind: 'header', header, serial: page.serial });
+    this.serial = page.serial;
+    this.nextSequence = (page.sequence + 1) >>> 0;
+    this._header = header;
+    this._headerPages = null;
+    this.headerParts = [bytes];
+    this.headerPartsLength = bytes.length;
+    this.linkSamples = 0;
+    this.granuleOffset = null;
+    this.state = 'tags';
+    this._links++;
+    this.out.push({ kind: 'header', header, serial: page.serial });
   }
 
-  #onGap(page: OggPage, offset: number): void {
-    if (this.#state === 'tags') {
+  private onGap(page: OggPage, offset: number): void {
+    if (this.state === 'tags') {
       throw corrupt(
-        `Ogg page ${page.sequence} at byte ${offset} follows page ${this.#nextSequence - 1}: ` +
+        `Ogg page ${page.sequence} at byte ${offset} follows page ${this.nextSequence - 1}: ` +
           'pages of the comment header are missing',
       );
     }
     // Lost pages: the packet they were carrying cannot be completed.
-    this.#dropPartial();
+    this.dropPartial();
   }
 
-  #onTagsPage(page: OggPage, bytes: Uint8Array, offset: number): void {
-    this.#headerParts.push(bytes);
-    this.#headerPartsLength += bytes.length;
+  private onTagsPage(page: OggPage, bytes: Uint8Array, offset: number): void {
+    this.headerParts.push(bytes);
+    this.headerPartsLength += bytes.length;
     const segments = page.segments;
     const continued = (page.headerType & FLAG_CONTINUED) !== 0;
-    if (continued !== this.#partialLength > 0) {
+    if (continued !== this.partialLength > 0) {
       throw corrupt(
         continued
           ? `Ogg page at byte ${offset} continues a packet, but the Opus comment header starts there`
@@ -387,32 +387,32 @@ export class OggOpusDemuxer {
       i++;
     }
     if (i === segments.length) {
-      this.#addPartial(page.body.subarray(0, size), offset);
+      this.addPartial(page.body.subarray(0, size), offset);
       return;
     }
     size += segments[i] as number;
-    const raw = this.#completePacket(page.body.subarray(0, size), offset);
+    const raw = this.completePacket(page.body.subarray(0, size), offset);
     if (i !== segments.length - 1) {
       throw corrupt(
         `audio data must begin on a fresh page after the Opus comment header (RFC 7845 §3); page at byte ${offset}`,
       );
     }
     const tags = parseOpusTags(raw);
-    const headerPages = concat(this.#headerParts, this.#headerPartsLength);
-    this.#headerPages = headerPages;
-    this.#headerParts = [];
-    this.#headerPartsLength = 0;
-    this.#state = 'audio';
-    this.#out.push({ kind: 'tags', vendor: tags.vendor, comments: tags.comments, headerPages });
+    const headerPages = concat(this.headerParts, this.headerPartsLength);
+    this._headerPages = headerPages;
+    this.headerParts = [];
+    this.headerPartsLength = 0;
+    this.state = 'audio';
+    this.out.push({ kind: 'tags', vendor: tags.vendor, comments: tags.comments, headerPages });
   }
 
-  #onAudioPage(page: OggPage, bytes: Uint8Array, offset: number): void {
+  private onAudioPage(page: OggPage, bytes: Uint8Array, offset: number): void {
     const segments = page.segments;
     const body = page.body;
     let i = 0;
     let at = 0;
     if (page.headerType & FLAG_CONTINUED) {
-      if (this.#partialLength === 0) {
+      if (this.partialLength === 0) {
         // The start of this packet was lost (or never sent): skip its remaining segments.
         while (i < segments.length) {
           const v = segments[i++] as number;
@@ -420,9 +420,9 @@ export class OggOpusDemuxer {
           if (v < 255) break;
         }
       }
-    } else if (this.#partialLength > 0) {
+    } else if (this.partialLength > 0) {
       // The previous page promised a continuation this page does not carry.
-      this.#dropPartial();
+      this.dropPartial();
     }
     let last: Extract<OggOutput, { kind: 'packet' }> | null = null;
     let start = at;
@@ -430,90 +430,90 @@ export class OggOpusDemuxer {
       const v = segments[i++] as number;
       at += v;
       if (v === 255) continue;
-      const data = this.#completePacket(body.subarray(start, at), offset);
+      const data = this.completePacket(body.subarray(start, at), offset);
       start = at;
       if (data.length === 0) {
         // Not an Opus packet (each has its TOC byte), but harmless: encoders (Liquidsoap at a track
         // change) write one to end a link. Nothing to decode, so it is skipped and counted.
-        this.#emptyPackets++;
+        this._emptyPackets++;
         continue;
       }
       const samples = opusPacketSamples(data);
-      last = { kind: 'packet', packet: { data, pts: this.#pts, samples } };
-      this.#out.push(last);
-      this.#pts += samples;
-      this.#linkSamples += samples;
+      last = { kind: 'packet', packet: { data, pts: this.pts, samples } };
+      this.out.push(last);
+      this.pts += samples;
+      this.linkSamples += samples;
     }
-    if (start < at) this.#addPartial(body.subarray(start, at), offset);
+    if (start < at) this.addPartial(body.subarray(start, at), offset);
     if (last !== null) {
-      this.#checkGranule(page, last);
+      this.checkGranule(page, last);
       if (page.headerType & FLAG_EOS) last.endOfStream = true;
     }
-    this.#out.push({ kind: 'page', bytes, syncPoint: (page.headerType & FLAG_CONTINUED) === 0 });
+    this.out.push({ kind: 'page', bytes, syncPoint: (page.headerType & FLAG_CONTINUED) === 0 });
   }
 
   /** Compares the page's granule position with the samples counted, after a packet ended on the page. */
-  #checkGranule(page: OggPage, last: Extract<OggOutput, { kind: 'packet' }>): void {
+  private checkGranule(page: OggPage, last: Extract<OggOutput, { kind: 'packet' }>): void {
     const granule = page.granule;
     if (granule === NO_GRANULE) {
-      this.#granuleJumps++;
+      this._granuleJumps++;
       return;
     }
     const eos = (page.headerType & FLAG_EOS) !== 0;
-    if (this.#granuleOffset === null) {
+    if (this.granuleOffset === null) {
       // RFC 7845 §4.5: a stream may start above 0 (a live stream joined mid-way); below is only allowed
       // on a one-page stream, as end trimming.
-      if (eos && granule < this.#linkSamples) {
-        this.#granuleOffset = 0;
+      if (eos && granule < this.linkSamples) {
+        this.granuleOffset = 0;
       } else {
-        this.#granuleOffset = granule - this.#linkSamples;
+        this.granuleOffset = granule - this.linkSamples;
         return;
       }
     }
-    const expected = this.#granuleOffset + this.#linkSamples;
+    const expected = this.granuleOffset + this.linkSamples;
     if (granule === expected) return;
     if (eos && granule < expected) {
       last.discardSamples = Math.min(expected - granule, last.packet.samples);
       return;
     }
-    this.#granuleJumps++;
-    this.#granuleOffset = granule - this.#linkSamples;
+    this._granuleJumps++;
+    this.granuleOffset = granule - this.linkSamples;
   }
 
   /** A packet ends with `tail`: returns it whole, joined to the parts begun on earlier pages. */
-  #completePacket(tail: Uint8Array, offset: number): Uint8Array {
-    if (this.#partialLength === 0) {
-      this.#checkPacketSize(tail.length, offset);
+  private completePacket(tail: Uint8Array, offset: number): Uint8Array {
+    if (this.partialLength === 0) {
+      this.checkPacketSize(tail.length, offset);
       return tail;
     }
-    const length = this.#partialLength + tail.length;
-    this.#checkPacketSize(length, offset);
-    this.#partial.push(tail);
-    const whole = concat(this.#partial, length);
-    this.#partial = [];
-    this.#partialLength = 0;
+    const length = this.partialLength + tail.length;
+    this.checkPacketSize(length, offset);
+    this.partial.push(tail);
+    const whole = concat(this.partial, length);
+    this.partial = [];
+    this.partialLength = 0;
     return whole;
   }
 
-  #addPartial(part: Uint8Array, offset: number): void {
-    const length = this.#partialLength + part.length;
-    this.#checkPacketSize(length, offset);
-    this.#partial.push(part);
-    this.#partialLength = length;
+  private addPartial(part: Uint8Array, offset: number): void {
+    const length = this.partialLength + part.length;
+    this.checkPacketSize(length, offset);
+    this.partial.push(part);
+    this.partialLength = length;
   }
 
-  #checkPacketSize(length: number, offset: number): void {
-    if (length > this.#maxPacketBytes) {
-      throw new KitError(
+  private checkPacketSize(length: number, offset: number): void {
+    if (length > this.maxPacketBytes) {
+      throw new ApiError(
         'OGG_PAGE_TOO_LARGE',
         `Ogg packet reaching the page at byte ${offset} is at least ${length} bytes, more than the ` +
-          `${this.#maxPacketBytes}-byte limit (maxPacketBytes)`,
+          `${this.maxPacketBytes}-byte limit (maxPacketBytes)`,
       );
     }
   }
 
-  #dropPartial(): void {
-    this.#partial = [];
-    this.#partialLength = 0;
+  private dropPartial(): void {
+    this.partial = [];
+    this.partialLength = 0;
   }
 }

@@ -56,42 +56,42 @@ const LOST_FRAME: Uint8Array = Uint8Array.of(28 << 3);
  * Icecast serves Ogg to late joiners the same way.
  */
 export class OggOpusMuxer {
-  #serial: number;
-  #sequence = 0;
-  #granule = 0;
-  #open = false;
-  #started = false;
-  #mappingFamily = 0;
-  #headerPages: Uint8Array | null = null;
+  private _serial: number;
+  private sequence = 0;
+  private _granule = 0;
+  private _open = false;
+  private started = false;
+  private mappingFamily = 0;
+  private _headerPages: Uint8Array | null = null;
   /** Lacing values per page for the call being written; reused. */
-  readonly #plan: number[] = [];
+  private readonly plan: number[] = [];
 
   constructor(options: OggOpusMuxerOptions = {}) {
     const serial = options.serial ?? Math.floor(Math.random() * 0x1_0000_0000);
     if (!Number.isInteger(serial) || serial < 0 || serial > 0xffffffff) {
       throw new RangeError(`OggOpusMuxer option 'serial' must be an unsigned 32-bit integer, got ${serial}`);
     }
-    this.#serial = serial;
+    this._serial = serial;
   }
 
   /** Serial number of the current (or next) link. */
   get serial(): number {
-    return this.#serial;
+    return this._serial;
   }
 
   /** The current link's header pages: what `header()` returned, the first bytes every new listener needs. */
   get headerPages(): Uint8Array | null {
-    return this.#headerPages;
+    return this._headerPages;
   }
 
   /** Granule position after the last packet muxed in the current link. */
   get granule(): number {
-    return this.#granule;
+    return this._granule;
   }
 
   /** True between `header()` and the end of the link. */
   get open(): boolean {
-    return this.#open;
+    return this._open;
   }
 
   /**
@@ -100,19 +100,19 @@ export class OggOpusMuxer {
    * an end-of-stream page: call `end()` first to chain properly.
    */
   header(h: OpusHeader, tags: OpusTags): Uint8Array {
-    if (this.#started) this.#serial = (this.#serial + 1) >>> 0;
-    this.#started = true;
-    this.#sequence = 0;
-    this.#granule = 0;
-    this.#open = true;
-    this.#mappingFamily = h.mappingFamily;
-    const head = writePage({ headerType: FLAG_BOS, granule: 0, serial: this.#serial, sequence: 0 }, [h.raw]);
-    this.#sequence = 1;
-    const comment = this.#pages([makeOpusTags(tags.vendor, tags.comments)], false);
+    if (this.started) this._serial = (this._serial + 1) >>> 0;
+    this.started = true;
+    this.sequence = 0;
+    this._granule = 0;
+    this._open = true;
+    this.mappingFamily = h.mappingFamily;
+    const head = writePage({ headerType: FLAG_BOS, granule: 0, serial: this._serial, sequence: 0 }, [h.raw]);
+    this.sequence = 1;
+    const comment = this.pages([makeOpusTags(tags.vendor, tags.comments)], false);
     const out = new Uint8Array(head.length + comment.length);
     out.set(head, 0);
     out.set(comment, head.length);
-    this.#headerPages = out;
+    this._headerPages = out;
     return out;
   }
 
@@ -122,7 +122,7 @@ export class OggOpusMuxer {
    * Throws Error when no link is open.
    */
   packets(pkts: readonly OpusPacket[], options: PacketsOptions = {}): Uint8Array {
-    if (!this.#open) throw new Error('OggOpusMuxer.packets() needs header() first (or again after the end)');
+    if (!this._open) throw new Error('OggOpusMuxer.packets() needs header() first (or again after the end)');
     const eos = options.endOfStream === true;
     if (pkts.length === 0) {
       if (eos) throw new RangeError('endOfStream needs at least one packet; end() closes a link without any');
@@ -135,8 +135,8 @@ export class OggOpusMuxer {
     if (!Number.isInteger(discard) || discard < 0 || discard > last.samples) {
       throw new RangeError(`discardSamples must be an integer in [0, ${last.samples}], got ${discard}`);
     }
-    const out = this.#pages(data, eos, pkts, discard);
-    if (eos) this.#open = false;
+    const out = this.pages(data, eos, pkts, discard);
+    if (eos) this._open = false;
     return out;
   }
 
@@ -151,16 +151,16 @@ export class OggOpusMuxer {
    * families other than 0 the page is empty (granule −1), which decoders accept but validators flag.
    */
   end(): Uint8Array {
-    if (!this.#open) return EMPTY;
-    this.#open = false;
+    if (!this._open) return EMPTY;
+    this._open = false;
     const fields = {
       headerType: FLAG_EOS,
-      granule: this.#granule,
-      serial: this.#serial,
-      sequence: this.#sequence,
+      granule: this._granule,
+      serial: this._serial,
+      sequence: this.sequence,
     };
-    this.#sequence = (this.#sequence + 1) >>> 0;
-    if (this.#mappingFamily !== 0) return writePage({ ...fields, granule: NO_GRANULE }, []);
+    this.sequence = (this.sequence + 1) >>> 0;
+    if (this.mappingFamily !== 0) return writePage({ ...fields, granule: NO_GRANULE }, []);
     return writePage(fields, [LOST_FRAME]);
   }
 
@@ -168,10 +168,15 @@ export class OggOpusMuxer {
    * Writes `data` (whole packets) onto fresh pages and returns them. When `pkts` is given, each packet
    * ending on a page adds its samples to the granule position; header packets (no `pkts`) add nothing.
    */
-  #pages(data: readonly Uint8Array[], eos: boolean, pkts?: readonly OpusPacket[], discard = 0): Uint8Array {
+  private pages(
+    data: readonly Uint8Array[],
+    eos: boolean,
+    pkts?: readonly OpusPacket[],
+    discard = 0,
+  ): Uint8Array {
     // Plan: cut the stream of lacing values into pages. A packet that fits an empty page (≤ 255 values)
     // never straddles pages; a bigger one fills the current page and continues on the next ones.
-    const plan = this.#plan;
+    const plan = this.plan;
     plan.length = 0;
     let fill = 0;
     let bodyBytes = 0;
@@ -205,7 +210,7 @@ export class OggOpusMuxer {
     let pi = 0;
     let done = 0;
     let at = 0;
-    let granule = this.#granule;
+    let granule = this._granule;
     for (let page = 0; page < plan.length; page++) {
       const count = plan[page] as number;
       const continued = done > 0;
@@ -238,16 +243,16 @@ export class OggOpusMuxer {
         headerType |= FLAG_EOS;
         pageGranule -= discard;
       }
-      const fields = { headerType, granule: pageGranule, serial: this.#serial, sequence: this.#sequence };
+      const fields = { headerType, granule: pageGranule, serial: this._serial, sequence: this.sequence };
       writePageHeader(out, at, fields, count);
       sealPage(out, at, body - at);
-      this.#sequence = (this.#sequence + 1) >>> 0;
+      this.sequence = (this.sequence + 1) >>> 0;
       at = body;
     }
     if (pi !== data.length || at !== out.length) {
       throw new Error('OggOpusMuxer page plan and output disagree');
     }
-    this.#granule = granule;
+    this._granule = granule;
     return out;
   }
 }

@@ -2,7 +2,7 @@
  * Ogg pages (RFC 3533 §6): reading one from partial input, checking its CRC, and writing one with its
  * lacing table. Readers take `base`, the stream offset of `buf[0]`, used only to name bytes in error messages.
  */
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { oggCrc32 } from './crc.js';
 
 /** Returned by a reader when the buffer ends before the page does; call again with more bytes. */
@@ -61,8 +61,8 @@ export interface PageFields {
   sequence: number;
 }
 
-function corrupt(message: string): KitError {
-  return new KitError('OGG_CORRUPT', message);
+function corrupt(message: string): ApiError {
+  return new ApiError('OGG_CORRUPT', message);
 }
 
 function hex32(v: number): string {

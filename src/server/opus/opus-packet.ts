@@ -2,7 +2,7 @@
  * Opus packets and headers, shared by the Ogg and WebM sides of the remuxer: the TOC byte (RFC 6716 §3.1),
  * the ID header OpusHead (RFC 7845 §5.1) and the comment header OpusTags (RFC 7845 §5.2).
  */
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 
 /** One Opus packet in stream order: what the Ogg demuxer emits and both muxers take. */
 export interface OpusPacket {
@@ -54,8 +54,8 @@ const OPUS_HEAD_LENGTH = 19;
 const utf8Decoder = new TextDecoder('utf-8');
 const utf8Encoder = new TextEncoder();
 
-function corrupt(message: string): KitError {
-  return new KitError('OGG_CORRUPT', message);
+function corrupt(message: string): ApiError {
+  return new ApiError('OGG_CORRUPT', message);
 }
 
 /** True when `buf` starts with the 8-byte `magic`. */

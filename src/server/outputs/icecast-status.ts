@@ -12,7 +12,7 @@ import type { AuthRule } from '../auth/gate.js';
 import { authorize } from '../auth/gate.js';
 import type { AuthLimiter } from '../auth/limiter.js';
 import { secretEquals } from '../auth/secrets.js';
-import { KitError, sendError } from '../errors.js';
+import { ApiError, sendError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { MountSnapshot } from '../hub/types.js';
 import type { Logger } from '../log.js';
@@ -144,16 +144,16 @@ export function icecastStatusRouter(options: IcecastStatusOptions): Router {
     const mountParam = String(req.query.mount ?? '').replace(/^\//, '');
     const mode = String(req.query.mode ?? '');
     if (mode !== 'updinfo') {
-      sendError(res, new KitError('BAD_REQUEST', `mode must be "updinfo", got "${mode.slice(0, 40)}".`));
+      sendError(res, new ApiError('BAD_REQUEST', `mode must be "updinfo", got "${mode.slice(0, 40)}".`));
       return;
     }
     if (!isValidMount(mountParam)) {
-      sendError(res, new KitError('MOUNT_INVALID', `"${mountParam.slice(0, 70)}" is not a valid mount.`));
+      sendError(res, new ApiError('MOUNT_INVALID', `"${mountParam.slice(0, 70)}" is not a valid mount.`));
       return;
     }
     const mount = hub.find(mountParam);
     if (mount?.state !== 'live') {
-      sendError(res, new KitError('LISTEN_OFFLINE', `Mount "/${mountParam}" is not live.`));
+      sendError(res, new ApiError('LISTEN_OFFLINE', `Mount "/${mountParam}" is not live.`));
       return;
     }
     const song = String(req.query.song ?? req.query.title ?? '').slice(0, MAX_ICECAST_TITLE_CHARS);

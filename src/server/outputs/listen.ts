@@ -5,12 +5,14 @@
  */
 import type { Request, Response } from 'express';
 import { Router } from 'express';
-import { isValidMount, PACKET_STREAM, WEBM_CONTENT_TYPE } from '../../shared/protocol.js';
-import { KitError, sendError } from '../errors.js';
+import { isValidMount, PACKETS, WEBM_CONTENT_TYPE } from '../../shared/protocol.js';
+import { ApiError, sendError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Mount } from '../hub/mount.js';
 import type { Container, Output, Sink, SinkEndReason } from '../hub/types.js';
 import type { Logger } from '../log.js';
+import type { PacketStatus } from './packet-status.js';
+import { StatusSink } from './packet-status.js';
 
 /**
  * `/<mount>` (the source's own container), `/<mount>.webm`, `/<mount>.ogg` (also `.opus`, `.oga`),
@@ -21,7 +23,7 @@ const LISTEN_PATH = /^\/([a-z0-9][a-z0-9_-]{0,63})(\.webm|\.ogg|\.opus|\.oga|\.p
 const CONTENT_TYPES: Readonly<Record<Output, string>> = {
   webm: WEBM_CONTENT_TYPE,
   ogg: 'audio/ogg',
-  packets: PACKET_STREAM.contentType,
+  packets: PACKETS.contentType,
 };
 
 /** The container a source sent, from its content type. */
@@ -38,18 +40,44 @@ export interface ListenLimits {
 export interface ListenOptions extends ListenLimits {
   hub: Hub;
   log: Logger;
+  /** Status in the packet stream, for `/<mount>.pkt?status=1`. */
+  packetStatus: PacketStatus;
+}
+
+/** True when a listen request asks for status frames in its stream (packets output only). */
+export function wantsStatus(container: Output, query: URLSearchParams): boolean {
+  return container === 'packets' && query.get(PACKETS.statusParam) === '1';
+}
+
+/**
+ * The sink a listener of `container` attaches: `sink` itself, or wrapped to carry status. Attach it,
+ * then `started(sink)`.
+ */
+export function listenerSink(
+  sink: Sink,
+  mount: Mount,
+  container: Output,
+  query: URLSearchParams,
+  packetStatus: PacketStatus,
+): Sink {
+  return wantsStatus(container, query) ? packetStatus.wrap(mount.name, sink) : sink;
+}
+
+/** After a listener's sink is attached: one that carries status gets the current status now. */
+export function started(sink: Sink): void {
+  if (sink instanceof StatusSink) sink.start();
 }
 
 /** LISTEN_FULL when one more listener would pass a limit, else null. */
-export function listenerLimitError(hub: Hub, mount: Mount, limits: ListenLimits): KitError | null {
+export function listenerLimitError(hub: Hub, mount: Mount, limits: ListenLimits): ApiError | null {
   if (mount.listeners >= limits.maxListenersPerMount) {
-    return new KitError(
+    return new ApiError(
       'LISTEN_FULL',
       `Mount "${mount.name}" is full (${limits.maxListenersPerMount} listeners).`,
     );
   }
   if (hub.listeners >= limits.maxListeners) {
-    return new KitError('LISTEN_FULL', `The server is full (${limits.maxListeners} listeners).`);
+    return new ApiError('LISTEN_FULL', `The server is full (${limits.maxListeners} listeners).`);
   }
   return null;
 }
@@ -68,8 +96,8 @@ export function listenContainer(ext: string | undefined, mount: Mount): Output {
   return ext ? 'ogg' : sourceContainer(mount.info.sourceType);
 }
 
-export function offlineError(mount: string): KitError {
-  return new KitError('LISTEN_OFFLINE', `Mount "${mount}" is offline: nobody is broadcasting.`);
+export function offlineError(mount: string): ApiError {
+  return new ApiError('LISTEN_OFFLINE', `Mount "${mount}" is offline: nobody is broadcasting.`);
 }
 
 /** Response headers of a live stream: type, no caching, CORS open, and what Icecast players show. */
@@ -118,7 +146,7 @@ function headerSafe(v: string): string {
 }
 
 export function listenRouter(options: ListenOptions): Router {
-  const { hub, maxListenerBufferBytes, log } = options;
+  const { hub, maxListenerBufferBytes, log, packetStatus } = options;
   const router = Router();
 
   router.get(LISTEN_PATH, (req: Request, res: Response, next) => {
@@ -147,11 +175,19 @@ export function listenRouter(options: ListenOptions): Router {
       return;
     }
     res.flushHeaders();
-    const sink = new HttpSink(res, maxListenerBufferBytes);
+    const query = new URL(req.originalUrl, 'http://x').searchParams;
+    const sink = listenerSink(
+      new HttpSink(res, maxListenerBufferBytes),
+      mount,
+      container,
+      query,
+      packetStatus,
+    );
     if (!mount.attach(sink, container)) {
       res.end();
       return;
     }
+    started(sink);
     log.debug({ mount: target.mount, container, ip: req.socket.remoteAddress }, 'listener joined');
     res.once('close', () => {
       mount.detach(sink, container);

@@ -5,18 +5,18 @@
  * the bytes every listener shares.
  */
 import type net from 'node:net';
-import { rawHead, replyError } from '../http/raw-reply.js';
-import type { Hub } from '../hub/hub.js';
+import { destroyOnError, rawHead, replyError } from '../http/raw-reply.js';
 import type { Sink, SinkEndReason } from '../hub/types.js';
 import type { RequestHead } from '../ingest/http-head.js';
-import type { Logger } from '../log.js';
-import type { ListenLimits } from './listen.js';
+import type { ListenOptions } from './listen.js';
 import {
   listenContainer,
   listenerLimitError,
+  listenerSink,
   listenHeaders,
   offlineError,
   parseListenPath,
+  started,
 } from './listen.js';
 
 /** A listener's socket as a sink; exported for its unit test. */
@@ -53,17 +53,13 @@ export function isRawListen(head: RequestHead): boolean {
 }
 
 /** Answers a listen request read off the raw socket and attaches the socket to the mount. */
-export function serveRawListener(
-  socket: net.Socket,
-  head: RequestHead,
-  options: ListenLimits & { hub: Hub; log: Logger },
-): void {
+export function serveRawListener(socket: net.Socket, head: RequestHead, options: ListenOptions): void {
   const target = parseListenPath(head.path);
   if (!target) {
     socket.destroy();
     return;
   }
-  socket.on('error', () => socket.destroy());
+  if (!socket.listeners('error').includes(destroyOnError)) socket.on('error', destroyOnError);
   const mount = options.hub.find(target.mount);
   const refusal =
     mount?.state !== 'live' ? offlineError(target.mount) : listenerLimitError(options.hub, mount, options);
@@ -83,15 +79,25 @@ export function serveRawListener(
     socket.end();
     return;
   }
-  const sink = new SocketSink(socket, options.maxListenerBufferBytes);
+  const sink = listenerSink(
+    new SocketSink(socket, options.maxListenerBufferBytes),
+    mount,
+    container,
+    head.query,
+    options.packetStatus,
+  );
   if (!mount.attach(sink, container)) {
     socket.end();
     return;
   }
+  started(sink);
   // Listeners send nothing more; reading on lets us see them leave at once.
-  socket.on('data', () => {});
-  socket.once('close', () => {
+  socket.on('data', ignore);
+  socket.on('close', () => {
     mount.detach(sink, container);
     sink.end('ended');
   });
 }
+
+/** What a listener sends after its request: nothing of use. */
+function ignore(): void {}

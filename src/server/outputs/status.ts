@@ -1,8 +1,7 @@
 /**
- * Status WebSocket (`/ws?mount=<mount>`): a StatusMessage on connect, at once on every state or title
- * change, and coalesced for listener-count changes; nothing while nothing changes. Each message is
- * serialised and encoded once for every socket of its mount. Dead peers are found by ping/pong (one
- * timer for all sockets) and closed.
+ * Status WebSocket (`/ws?mount=<mount>`), one channel of the status feed (`status-feed.ts`, which
+ * says when messages go out): a StatusMessage on connect, then each message of the feed; nothing
+ * while nothing changes. Dead peers are found by ping/pong (one timer for all sockets) and closed.
  *
  * Clients have nothing to say: each message gets an error reply, more than MAX_CLIENT_MESSAGES in
  * MESSAGE_WINDOW_MS closes the socket with 1008, one over MAX_CLIENT_MESSAGE_BYTES with 1009, and a
@@ -13,29 +12,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
-import type { StatusErrorMessage, StatusMessage } from '../../shared/protocol.js';
+import type { StatusErrorMessage } from '../../shared/protocol.js';
 import { isValidMount, paths } from '../../shared/protocol.js';
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { checkOrigin } from '../http/origin.js';
 import { replyError } from '../http/raw-reply.js';
-import type { Hub } from '../hub/hub.js';
-import type { MountSnapshot } from '../hub/types.js';
 import type { Logger } from '../log.js';
+import type { StatusChannel, StatusFeed } from './status-feed.js';
+import { encodeMessage } from './status-feed.js';
 
-/** Listener-count changes within this window go out as one message (a small audience)... */
-export const COALESCE_MS = 200;
-/**
- * ...widened by this much per socket of the mount, up to MAX_COALESCE_MS: while a hall joins at a
- * thousand a second, counts go out a few times a second at most, so count messages cost at most
- * about 5,000 socket writes a second however many watch.
- */
-export const COALESCE_MS_PER_SOCKET = 0.2;
-export const MAX_COALESCE_MS = 2_000;
-
-/** The coalescing window for a mount watched by `sockets` status sockets. */
-export function coalesceMs(sockets: number): number {
-  return Math.min(MAX_COALESCE_MS, COALESCE_MS + sockets * COALESCE_MS_PER_SOCKET);
-}
 /** Clients send nothing of use: tiny messages only (a bigger one closes the socket with 1009). */
 export const MAX_CLIENT_MESSAGE_BYTES = 1_024;
 /** More client messages than this within MESSAGE_WINDOW_MS close the socket with 1008. */
@@ -48,18 +33,6 @@ const REFUSAL_LOG_INTERVAL_MS = 10_000;
 /** A peer whose unsent status backlog exceeds this is closed (status is latest-wins anyway). */
 export const MAX_BUFFERED_BYTES = 64 * 1024;
 
-export function toStatusMessage(s: MountSnapshot): StatusMessage {
-  return {
-    type: 'status',
-    mount: s.mount,
-    state: s.state,
-    listeners: s.listeners,
-    startedAt: s.startedAt ? s.startedAt.toISOString() : null,
-    title: s.title,
-    bytesIn: s.bytesIn,
-  };
-}
-
 interface Peer {
   ws: WebSocket;
   mount: string;
@@ -69,7 +42,8 @@ interface Peer {
 }
 
 export interface StatusServerOptions {
-  hub: Hub;
+  /** When messages go out, and their bytes. */
+  feed: StatusFeed;
   log: Logger;
   pingIntervalMs: number;
   allowedOrigins: readonly string[];
@@ -79,14 +53,12 @@ export interface StatusServerOptions {
   maxSocketsPerAddress: number;
 }
 
-export class StatusServer {
+export class StatusServer implements StatusChannel {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
   private readonly peers = new Map<string, Set<Peer>>();
-  private readonly pending = new Map<string, NodeJS.Timeout>();
-  private readonly hub: Hub;
+  private readonly feed: StatusFeed;
   private readonly log: Logger;
   private readonly pingTimer: NodeJS.Timeout;
-  private readonly unsubscribe: () => void;
   private closed = false;
 
   private readonly allowedOrigins: readonly string[];
@@ -99,15 +71,12 @@ export class StatusServer {
   private refusalsUnlogged = 0;
 
   constructor(options: StatusServerOptions) {
-    this.hub = options.hub;
+    this.feed = options.feed;
     this.allowedOrigins = options.allowedOrigins;
     this.maxSockets = options.maxSockets;
     this.maxSocketsPerAddress = options.maxSocketsPerAddress;
     this.log = options.log;
-    this.unsubscribe = this.hub.onChange((snap, kind) => {
-      if (kind !== 'listeners') this.sendNow(snap.mount);
-      else this.sendSoon(snap.mount);
-    });
+    options.feed.add(this);
     this.pingTimer = setInterval(() => this.heartbeat(), options.pingIntervalMs);
     this.pingTimer.unref();
   }
@@ -118,11 +87,11 @@ export class StatusServer {
     if (url.pathname !== paths.status) return false;
     const mount = url.searchParams.get('mount') ?? '';
     if (this.closed) {
-      rejectUpgrade(socket, new KitError('SERVER_CLOSING', 'The server is shutting down.'));
+      rejectUpgrade(socket, new ApiError('SERVER_CLOSING', 'The server is shutting down.'));
       return true;
     }
     if (!isValidMount(mount)) {
-      rejectUpgrade(socket, new KitError('MOUNT_INVALID', `Invalid mount "${mount.slice(0, 64)}".`));
+      rejectUpgrade(socket, new ApiError('MOUNT_INVALID', `Invalid mount "${mount.slice(0, 64)}".`));
       return true;
     }
     const refused = checkOrigin(req.headers, this.allowedOrigins);
@@ -143,16 +112,16 @@ export class StatusServer {
   }
 
   /** Counts one more socket for `ip`; returns the error to refuse it with when a cap is reached. */
-  private take(ip: string): KitError | null {
+  private take(ip: string): ApiError | null {
     if (this.taken >= this.maxSockets) {
-      return new KitError(
+      return new ApiError(
         'STATUS_FULL',
         `The server has ${this.maxSockets} status sockets open, as many as it allows (maxStatusSockets).`,
       );
     }
     const mine = this.takenByIp.get(ip) ?? 0;
     if (mine >= this.maxSocketsPerAddress) {
-      return new KitError(
+      return new ApiError(
         'STATUS_ADDRESS_LIMIT',
         `Your address has ${this.maxSocketsPerAddress} status sockets open, as many as one address may (maxStatusSocketsPerAddress).`,
       );
@@ -193,10 +162,7 @@ export class StatusServer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.unsubscribe();
     clearInterval(this.pingTimer);
-    for (const t of this.pending.values()) clearTimeout(t);
-    this.pending.clear();
     for (const set of this.peers.values()) for (const p of set) p.ws.close(1001, 'server shutting down');
     this.peers.clear();
     this.wss.close();
@@ -219,7 +185,7 @@ export class StatusServer {
       set.delete(peer);
       if (set.size === 0 && this.peers.get(mount) === set) this.peers.delete(mount);
     });
-    this.send(peer, encode(toStatusMessage(this.hub.snapshot(mount))));
+    this.sendTo(peer, this.feed.current(mount));
   }
 
   /** A client message: there is nothing to ask, so say so, and close a peer that keeps on. */
@@ -242,33 +208,19 @@ export class StatusServer {
       code: 'BAD_REQUEST',
       message: 'The status socket takes no messages; this one was ignored.',
     };
-    this.send(peer, encode(reply));
+    this.sendTo(peer, encodeMessage(reply));
   }
 
-  private sendSoon(mount: string): void {
-    if (this.pending.has(mount)) return;
+  watchers(mount: string): number {
+    return this.peers.get(mount)?.size ?? 0;
+  }
+
+  send(mount: string, json: Buffer): void {
     const set = this.peers.get(mount);
-    if (!set) return;
-    this.pending.set(
-      mount,
-      setTimeout(() => this.sendNow(mount), coalesceMs(set.size)),
-    );
+    if (set) for (const p of set) this.sendTo(p, json);
   }
 
-  private sendNow(mount: string): void {
-    const t = this.pending.get(mount);
-    if (t) {
-      clearTimeout(t);
-      this.pending.delete(mount);
-    }
-    const set = this.peers.get(mount);
-    if (!set || set.size === 0) return;
-    // Serialised and encoded once; each socket only frames and writes it.
-    const message = encode(toStatusMessage(this.hub.snapshot(mount)));
-    for (const p of set) this.send(p, message);
-  }
-
-  private send(peer: Peer, message: Buffer): void {
+  private sendTo(peer: Peer, message: Buffer): void {
     if (peer.ws.readyState !== peer.ws.OPEN) return;
     if (peer.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       peer.ws.terminate();
@@ -291,15 +243,10 @@ export class StatusServer {
   }
 }
 
-/** A message as UTF-8 bytes: `ws` sends a Buffer as it is, but encodes a string anew for every socket. */
-function encode(message: StatusMessage | StatusErrorMessage): Buffer {
-  return Buffer.from(JSON.stringify(message));
-}
-
 /** Send options: the bytes are a text frame (JSON), never compressed. */
 const TEXT_FRAME = { binary: false, compress: false } as const;
 
 /** Answers a refused upgrade with the error's HTTP status and JSON body, and closes the socket. */
-export function rejectUpgrade(socket: Duplex, err: KitError): void {
+export function rejectUpgrade(socket: Duplex, err: ApiError): void {
   replyError(socket, err, { version: '1.1' });
 }

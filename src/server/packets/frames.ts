@@ -1,19 +1,19 @@
 /**
- * The packets output, the low-latency player's stream (wire format {@link PACKET_STREAM}, served at
+ * The packets output, the low-latency player's stream (wire format {@link PACKETS}, served at
  * `/<mount>.pkt`): one header, then one frame per Opus
  * packet. The packets that one source push completes go out together, as one buffer made once and
  * written to every listener: one write per push instead of one per packet, and no added latency (the
  * last of them is no older than the push). A late joiner still starts at the newest packet
  * ({@link MediaChunk.joinAt}).
  */
-import { PACKET_STREAM } from '../../shared/protocol.js';
+import { PACKETS } from '../../shared/protocol.js';
 import type { Mount } from '../hub/mount.js';
 import type { MediaChunk } from '../hub/types.js';
 import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
 
 export function packetsHeader(header: OpusHeader): Buffer {
-  const b = Buffer.alloc(PACKET_STREAM.headerBytes);
-  b.write(PACKET_STREAM.magic, 0, 'latin1');
+  const b = Buffer.alloc(PACKETS.headerBytes);
+  b.write(PACKETS.magic, 0, 'latin1');
   b.writeUInt8(Math.min(255, header.channels), 4);
   b.writeUInt16BE(Math.min(0xffff, header.preSkip), 6);
   return b;
@@ -30,7 +30,7 @@ export function packetFrame(packet: OpusPacket): Buffer {
  */
 export function packetFrames(packets: readonly OpusPacket[]): MediaChunk {
   let size = 0;
-  for (const p of packets) size += PACKET_STREAM.frameHeaderBytes + p.data.byteLength;
+  for (const p of packets) size += PACKETS.frameHeaderBytes + p.data.byteLength;
   const b = Buffer.allocUnsafe(size);
   let at = 0;
   let last = 0;
@@ -40,10 +40,23 @@ export function packetFrames(packets: readonly OpusPacket[]): MediaChunk {
     b.writeUInt16BE(n, at);
     b.writeUInt32BE(p.pts >>> 0, at + 2);
     b.writeUInt16BE(Math.min(0xffff, p.samples), at + 6);
-    b.set(p.data, at + PACKET_STREAM.frameHeaderBytes);
-    at += PACKET_STREAM.frameHeaderBytes + n;
+    b.set(p.data, at + PACKETS.frameHeaderBytes);
+    at += PACKETS.frameHeaderBytes + n;
   }
   return last === 0 ? { bytes: b, syncPoint: true } : { bytes: b, syncPoint: true, joinAt: last };
+}
+
+/**
+ * A status frame (for a stream asked for with `?status=1`): samples 0, which no Opus packet has, pts
+ * 0, and a StatusMessage as UTF-8 JSON for data.
+ */
+export function statusFrame(json: Uint8Array): Buffer {
+  // Never cut in practice: a status message is well under 2 KiB (titles are capped at MAX_TITLE_CHARS).
+  const n = Math.min(json.byteLength, PACKETS.maxPacketBytes);
+  const b = Buffer.alloc(PACKETS.frameHeaderBytes + n);
+  b.writeUInt16BE(n, 0);
+  b.set(json.subarray(0, n), PACKETS.frameHeaderBytes);
+  return b;
 }
 
 /** Publishes the packets one push (or one relayed chunk) completed as one chunk; none: nothing. */

@@ -29,21 +29,21 @@ export class EbmlReader implements ElementHeader {
   /** Stream offset of the header `next()` last met (returned, or cut). */
   offset = 0;
   /** A push ended inside a header: `next()` completes it first. */
-  #cut = false;
+  private _cut = false;
   /** Body bytes still to pass over before the next header. */
-  #skip = 0;
+  private _skip = 0;
   /** A body being read across pushes, and how much of it has arrived. */
-  #gather: Uint8Array | null = null;
-  #gathered = 0;
+  private gather: Uint8Array | null = null;
+  private gathered = 0;
 
   /** True while a header cut by the end of a push waits for the next push. */
   get cut(): boolean {
-    return this.#cut;
+    return this._cut;
   }
 
   /** True while a body read with `read()` has part of its bytes gathered from earlier pushes. */
   get gathering(): boolean {
-    return this.#gather !== null;
+    return this.gather !== null;
   }
 
   /** Starts reading `bytes`, whose first byte is at stream offset `base`. */
@@ -66,25 +66,25 @@ export class EbmlReader implements ElementHeader {
   next(): ElementHeader | NeedMore {
     // Kept small, the rare paths in methods of their own: the splitter's loop inlines it, and with it
     // readElementHeader, whose results then never reach the heap.
-    if (this.#cut) return this.#resume();
+    if (this._cut) return this.resume();
     const cur = this.cur;
-    const pos = this.pos + this.#skip;
+    const pos = this.pos + this._skip;
     if (pos >= cur.length) {
-      this.#skip = pos - cur.length;
+      this._skip = pos - cur.length;
       this.pos = cur.length;
       return NEED_MORE;
     }
-    this.#skip = 0;
+    this._skip = 0;
     const offset = this.base + pos;
     this.start = pos;
     this.offset = offset;
     const header = readElementHeader(cur, pos, this.base);
-    if (header === NEED_MORE) return this.#hold(pos, offset);
+    if (header === NEED_MORE) return this.hold(pos, offset);
     this.pos = pos + header.headerLength;
-    return this.#met(header);
+    return this.met(header);
   }
 
-  #met(header: ElementHeader): ElementHeader {
+  private met(header: ElementHeader): ElementHeader {
     this.id = header.id;
     this.size = header.size;
     this.headerLength = header.headerLength;
@@ -92,15 +92,15 @@ export class EbmlReader implements ElementHeader {
   }
 
   /** The push ends inside the header at `pos`: carries it to the next push. */
-  #hold(pos: number, offset: number): NeedMore {
+  private hold(pos: number, offset: number): NeedMore {
     this.carry.hold(this.cur, pos, offset);
-    this.#cut = true;
+    this._cut = true;
     this.pos = this.cur.length;
     return NEED_MORE;
   }
 
   /** Completes the carried header with this push's first bytes (NEED_MORE while still short). */
-  #resume(): ElementHeader | NeedMore {
+  private resume(): ElementHeader | NeedMore {
     const cur = this.cur;
     const carry = this.carry;
     const before = carry.length;
@@ -111,14 +111,14 @@ export class EbmlReader implements ElementHeader {
       this.pos = cur.length;
       return NEED_MORE;
     }
-    this.#cut = false;
+    this._cut = false;
     this.pos = header.headerLength - before;
-    return this.#met(header);
+    return this.met(header);
   }
 
   /** Passes over the next `size` bytes, in this push or later ones (the body `next()` stands at). */
   skip(size: number): void {
-    this.#skip += size;
+    this._skip += size;
   }
 
   /** The byte at the reader's position without taking it; -1 at the end of the push. */
@@ -132,7 +132,7 @@ export class EbmlReader implements ElementHeader {
   read(n: number): Uint8Array | NeedMore {
     const cur = this.cur;
     const available = cur.length - this.pos;
-    if (this.#gather === null) {
+    if (this.gather === null) {
       if (n <= available) {
         const view = cur.subarray(this.pos, this.pos + n);
         this.pos += n;
@@ -140,16 +140,16 @@ export class EbmlReader implements ElementHeader {
       }
       // Nothing of it here yet: it may all come in the next push, and be a view of that.
       if (available === 0) return NEED_MORE;
-      this.#gather = new Uint8Array(n);
-      this.#gathered = 0;
+      this.gather = new Uint8Array(n);
+      this.gathered = 0;
     }
-    const gather = this.#gather;
-    const take = Math.min(gather.length - this.#gathered, available);
-    gather.set(cur.subarray(this.pos, this.pos + take), this.#gathered);
-    this.#gathered += take;
+    const gather = this.gather;
+    const take = Math.min(gather.length - this.gathered, available);
+    gather.set(cur.subarray(this.pos, this.pos + take), this.gathered);
+    this.gathered += take;
     this.pos += take;
-    if (this.#gathered < gather.length) return NEED_MORE;
-    this.#gather = null;
+    if (this.gathered < gather.length) return NEED_MORE;
+    this.gather = null;
     return gather;
   }
 }

@@ -3,7 +3,7 @@
  * (the IDs themselves are in `ids.ts`).
  * Each reader takes `base`, the stream offset of `buf[0]`, used only to name the byte in error messages.
  */
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import { hexId } from './ids.js';
 
 /** Returned by a reader when the buffer ends before the value does; call again with more bytes. */
@@ -42,8 +42,8 @@ export interface ElementHeader {
 /** Data bits of an ID of each length (index 0 is 0, so 1-byte IDs pass the shortest-form check). */
 const ID_DATA_MASK = [0, 0x7f, 0x3fff, 0x1fffff, 0xfffffff] as const;
 
-function corrupt(message: string): KitError {
-  return new KitError('WEBM_CORRUPT', message);
+function corrupt(message: string): ApiError {
+  return new ApiError('WEBM_CORRUPT', message);
 }
 
 function hexByte(b: number): string {
@@ -126,23 +126,23 @@ export function readElementHeader(buf: Uint8Array, pos: number, base = 0): Eleme
  * splitter and the demuxer hold header bytes across pushes (at most {@link MAX_HEADER_LENGTH}).
  */
 export class HeaderCarry {
-  readonly #bytes = new Uint8Array(MAX_HEADER_LENGTH);
-  #length = 0;
-  #offset = 0;
+  private readonly _bytes = new Uint8Array(MAX_HEADER_LENGTH);
+  private _length = 0;
+  private _offset = 0;
 
   /** Bytes held; 0 when no header is cut. */
   get length(): number {
-    return this.#length;
+    return this._length;
   }
 
   /** Stream offset of the held header's first byte. */
   get offset(): number {
-    return this.#offset;
+    return this._offset;
   }
 
   /** The held bytes: a view, valid until the next {@link hold}, {@link resume} or {@link clear}. */
   get bytes(): Uint8Array {
-    return this.#bytes.subarray(0, this.#length);
+    return this._bytes.subarray(0, this._length);
   }
 
   /**
@@ -150,9 +150,9 @@ export class HeaderCarry {
    * as the start of the header at stream offset `offset`.
    */
   hold(buf: Uint8Array, pos: number, offset: number): void {
-    this.#bytes.set(buf.subarray(pos), 0);
-    this.#length = buf.length - pos;
-    this.#offset = offset;
+    this._bytes.set(buf.subarray(pos), 0);
+    this._length = buf.length - pos;
+    this._offset = offset;
   }
 
   // Appends the first bytes of `buf` to the held ones (only as many as a header can take) and reads the header.
@@ -161,15 +161,15 @@ export class HeaderCarry {
   // starts at `headerLength - before` in `buf` (`before`: the held length before this call). The bytes stay
   // held, all of the header and maybe more, until clear().
   resume(buf: Uint8Array): ElementHeader | NeedMore {
-    const before = this.#length;
+    const before = this._length;
     const take = Math.min(MAX_HEADER_LENGTH - before, buf.length);
-    this.#bytes.set(buf.subarray(0, take), before);
-    this.#length = before + take;
-    return readElementHeader(this.bytes, 0, this.#offset);
+    this._bytes.set(buf.subarray(0, take), before);
+    this._length = before + take;
+    return readElementHeader(this.bytes, 0, this._offset);
   }
 
   /** Forgets the held bytes. */
   clear(): void {
-    this.#length = 0;
+    this._length = 0;
   }
 }

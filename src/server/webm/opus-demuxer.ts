@@ -2,7 +2,7 @@
  * WebM → Opus packets: reads the Opus track of a live WebM stream, fed the chunks WebmSplitter emits, and
  * returns each packet as soon as its block is complete, with a sample-exact pts for Ogg granule positions.
  */
-import { KitError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
 import { makeOpusHead, opusPacketSamples, parseOpusHead } from '../opus/opus-packet.js';
 import type { ElementHeader } from './ebml.js';
@@ -69,8 +69,8 @@ interface AudioTrack {
   contentEncoded: boolean;
 }
 
-function corrupt(message: string, cause?: unknown): KitError {
-  return new KitError('WEBM_CORRUPT', message, cause === undefined ? {} : { cause });
+function corrupt(message: string, cause?: unknown): ApiError {
+  return new ApiError('WEBM_CORRUPT', message, cause === undefined ? {} : { cause });
 }
 
 /** A child element of a whole (non-streamed) buffer: its ID and where its data lies. */
@@ -208,61 +208,61 @@ function opusCall<T>(context: string, fn: () => T): T {
  * of the Opus track is held between pushes, capped by `maxBlockBytes`; every other element is skipped as
  * it streams past. pts counts samples from the first packet (pts 0): each packet starts where the previous
  * one ended, unless its block is stamped more than 40 ms later (a gap), when pts follows the timestamp.
- * Only KitError is thrown, and a throw is final: every later push throws too.
+ * Only ApiError is thrown, and a throw is final: every later push throws too.
  */
 export class WebmOpusDemuxer {
-  readonly #maxBlockBytes: number;
+  private readonly maxBlockBytes: number;
 
-  #header: OpusHeader | null = null;
-  #track = 0;
+  private _header: OpusHeader | null = null;
+  private track = 0;
   /** 48 kHz samples per timestamp tick (TimecodeScale × 48 kHz). */
-  #samplesPerTick = 48;
-  #failure: KitError | null = null;
+  private samplesPerTick = 48;
+  private failure: ApiError | null = null;
   /** Stream offset of the next pushed byte (the init segment counts), for error messages. */
-  #bytesIn = 0;
+  private bytesIn = 0;
 
   // Where the parser is: the reader reads headers and bodies across pushes.
-  readonly #reader = new EbmlReader();
-  #step: Step = 'header';
+  private readonly reader = new EbmlReader();
+  private step: Step = 'header';
   /** Stream offset where the current Cluster ends: -1 outside one, Infinity when its size is unknown. */
-  #clusterEnd = -1;
-  #clusterStart = -1;
+  private clusterEnd = -1;
+  private clusterStart = -1;
   /** The current BlockGroup's end offset, -1 outside one. */
-  #groupEnd = -1;
-  #clusterTimecode: number | null = null;
+  private groupEnd = -1;
+  private clusterTimecode: number | null = null;
 
   // The element being read: its offset and the data bytes it has left to read.
-  #elementOffset = 0;
-  #elementLeft = 0;
+  private elementOffset = 0;
+  private elementLeft = 0;
 
   // The block being read: its whole data size, and once its head is read, its time and lacing.
-  #blockSize = 0;
-  #blockTime = 0;
-  #blockLacing = LACING_NONE;
+  private blockSize = 0;
+  private blockTime = 0;
+  private blockLacing = LACING_NONE;
 
   // pts: samples counted from the first packet, and the timestamp (in samples) that pts 0 stands for.
-  #origin = 0;
-  #nextPts = -1;
+  private origin = 0;
+  private nextPts = -1;
 
   // Where the packets of the push being parsed go.
-  #out: OpusPacket[] = NO_PACKETS;
+  private out: OpusPacket[] = NO_PACKETS;
 
   constructor(options: Partial<WebmOpusDemuxerOptions> = {}) {
     const max = options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES;
     if (!Number.isSafeInteger(max) || max <= 0) {
       throw new RangeError(`WebmOpusDemuxer option 'maxBlockBytes' must be a positive integer, got ${max}`);
     }
-    this.#maxBlockBytes = max;
+    this.maxBlockBytes = max;
   }
 
   /** The Opus header from the init segment, once `pushInit()` has run. */
   get header(): OpusHeader | null {
-    return this.#header;
+    return this._header;
   }
 
   /** Number of the Opus track in the stream's blocks, 0 before `pushInit()`. */
   get trackNumber(): number {
-    return this.#track;
+    return this.track;
   }
 
   /**
@@ -271,60 +271,60 @@ export class WebmOpusDemuxer {
    * Throws WEBM_CORRUPT when the stream has no audio track, or its codec is not Opus.
    */
   pushInit(init: Uint8Array): OpusHeader {
-    this.#checkFailure();
+    this.checkFailure();
     try {
-      if (this.#header !== null) throw corrupt('the init segment was already pushed; a stream has one');
-      const header = this.#parseInit(init);
-      this.#bytesIn = init.length;
-      this.#header = header;
+      if (this._header !== null) throw corrupt('the init segment was already pushed; a stream has one');
+      const header = this.parseInit(init);
+      this.bytesIn = init.length;
+      this._header = header;
       return header;
     } catch (err) {
-      throw this.#fail(err);
+      throw this.fail(err);
     }
   }
 
   /** Parses the next media bytes (Clusters, cut anywhere) and returns the packets they complete, in order. */
   pushMedia(bytes: Uint8Array): OpusPacket[] {
-    this.#checkFailure();
+    this.checkFailure();
     const out: OpusPacket[] = [];
-    if (this.#header === null) throw this.#fail(corrupt('media bytes arrived before the init segment'));
+    if (this._header === null) throw this.fail(corrupt('media bytes arrived before the init segment'));
     if (bytes.length === 0) return out;
-    this.#reader.begin(bytes, this.#bytesIn);
-    this.#bytesIn += bytes.length;
-    this.#out = out;
+    this.reader.begin(bytes, this.bytesIn);
+    this.bytesIn += bytes.length;
+    this.out = out;
     try {
-      this.#parse();
+      this.parse();
     } catch (err) {
-      throw this.#fail(err);
+      throw this.fail(err);
     } finally {
-      this.#reader.end();
-      this.#out = NO_PACKETS;
+      this.reader.end();
+      this.out = NO_PACKETS;
     }
     return out;
   }
 
-  /** Throws again, as a KitError naming it, the failure that ended this demuxer, if any. */
-  #checkFailure(): void {
-    const cause = this.#failure;
+  /** Throws again, as a ApiError naming it, the failure that ended this demuxer, if any. */
+  private checkFailure(): void {
+    const cause = this.failure;
     if (cause === null) return;
-    throw new KitError(cause.code, `WebM demuxer cannot continue after an earlier error: ${cause.message}`, {
+    throw new ApiError(cause.code, `WebM demuxer cannot continue after an earlier error: ${cause.message}`, {
       cause,
     });
   }
 
-  /** Records `err` as final and returns it as a KitError (INTERNAL for anything else: a bug here). */
-  #fail(err: unknown): KitError {
-    let failure: KitError;
-    if (err instanceof KitError) failure = err;
+  /** Records `err` as final and returns it as a ApiError (INTERNAL for anything else: a bug here). */
+  private fail(err: unknown): ApiError {
+    let failure: ApiError;
+    if (err instanceof ApiError) failure = err;
     else {
       const reason = err instanceof Error ? err.message : String(err);
-      failure = new KitError('INTERNAL', `WebM demuxer failed: ${reason}`, { cause: err });
+      failure = new ApiError('INTERNAL', `WebM demuxer failed: ${reason}`, { cause: err });
     }
-    this.#failure = failure;
+    this.failure = failure;
     return failure;
   }
 
-  #parseInit(init: Uint8Array): OpusHeader {
+  private parseInit(init: Uint8Array): OpusHeader {
     let scale = DEFAULT_TIMECODE_SCALE_NS;
     // The first Opus track, else the first audio track (to name its codec).
     let audio: AudioTrack | null = null;
@@ -364,8 +364,8 @@ export class WebmOpusDemuxer {
       );
     }
     if (scale <= 0) throw corrupt('Info TimecodeScale is 0');
-    this.#track = audio.number;
-    this.#samplesPerTick = (scale * 48) / 1_000_000;
+    this.track = audio.number;
+    this.samplesPerTick = (scale * 48) / 1_000_000;
     const track = audio;
     if (track.codecPrivate !== null && track.codecPrivate.length > 0) {
       const raw = track.codecPrivate;
@@ -386,34 +386,34 @@ export class WebmOpusDemuxer {
     return opusCall('cannot build an OpusHead from the Opus track', () => parseOpusHead(raw));
   }
 
-  #parse(): void {
-    const reader = this.#reader;
+  private parse(): void {
+    const reader = this.reader;
     for (;;) {
-      switch (this.#step) {
+      switch (this.step) {
         case 'header': {
           const header = reader.next();
           if (header === NEED_MORE) return;
-          this.#closeEndedParents(reader.offset);
-          this.#startElement(header, reader.offset);
+          this.closeEndedParents(reader.offset);
+          this.startElement(header, reader.offset);
           break;
         }
         case 'timecode': {
-          const data = reader.read(this.#elementLeft);
+          const data = reader.read(this.elementLeft);
           if (data === NEED_MORE) return;
           let v = 0;
           for (const b of data) v = v * 256 + b;
-          this.#clusterTimecode = v;
-          this.#step = 'header';
+          this.clusterTimecode = v;
+          this.step = 'header';
           break;
         }
         case 'block-head':
-          if (!this.#readBlockHead()) return;
+          if (!this.readBlockHead()) return;
           break;
         case 'block-data': {
-          const data = reader.read(this.#elementLeft);
+          const data = reader.read(this.elementLeft);
           if (data === NEED_MORE) return;
-          this.#emitBlock(data);
-          this.#step = 'header';
+          this.emitBlock(data);
+          this.step = 'header';
           break;
         }
       }
@@ -421,78 +421,77 @@ export class WebmOpusDemuxer {
   }
 
   /** At an element boundary: leaves the BlockGroup and the Cluster of known size that end there. */
-  #closeEndedParents(offset: number): void {
-    if (offset === this.#groupEnd) this.#groupEnd = -1;
-    if (offset === this.#clusterEnd) this.#leaveCluster();
+  private closeEndedParents(offset: number): void {
+    if (offset === this.groupEnd) this.groupEnd = -1;
+    if (offset === this.clusterEnd) this.leaveCluster();
   }
 
-  #leaveCluster(): void {
-    this.#clusterEnd = -1;
-    this.#clusterStart = -1;
-    this.#clusterTimecode = null;
+  private leaveCluster(): void {
+    this.clusterEnd = -1;
+    this.clusterStart = -1;
+    this.clusterTimecode = null;
   }
 
   /** Acts on a whole element header at stream offset `offset`; the parser stands at its data. */
-  #startElement(h: ElementHeader, offset: number): void {
+  private startElement(h: ElementHeader, offset: number): void {
     const { id } = h;
     if (id === ID_EBML) {
       throw corrupt(`second EBML header at byte ${offset}: a new WebM stream began inside this one`);
     }
-    if (this.#groupEnd >= 0) {
+    if (this.groupEnd >= 0) {
       if (isSegmentLevel(id) || id === ID_SIMPLE_BLOCK || id === ID_BLOCK_GROUP || id === ID_TIMECODE) {
         throw corrupt(`${describeId(id)} at byte ${offset} cannot appear inside a BlockGroup`);
       }
-      const size = this.#knownSize(h, offset, this.#groupEnd, 'BlockGroup');
-      if (id === ID_BLOCK) this.#startBlock(size, offset);
-      else this.#skipData(size);
+      const size = this.knownSize(h, offset, this.groupEnd, 'BlockGroup');
+      if (id === ID_BLOCK) this.startBlock(size, offset);
+      else this.skipData(size);
       return;
     }
-    if (this.#clusterEnd >= 0) {
+    if (this.clusterEnd >= 0) {
       if (isSegmentLevel(id)) {
-        if (this.#clusterEnd !== Number.POSITIVE_INFINITY) {
+        if (this.clusterEnd !== Number.POSITIVE_INFINITY) {
           throw corrupt(
-            `${describeId(id)} at byte ${offset} cannot appear inside the Cluster that starts at byte ${this.#clusterStart}`,
+            `${describeId(id)} at byte ${offset} cannot appear inside the Cluster that starts at byte ${this.clusterStart}`,
           );
         }
         // An element of the Segment's level ends a Cluster of unknown size.
-        this.#leaveCluster();
+        this.leaveCluster();
       } else {
-        const size = this.#knownSize(h, offset, this.#clusterEnd, 'Cluster');
+        const size = this.knownSize(h, offset, this.clusterEnd, 'Cluster');
         switch (id) {
           case ID_TIMECODE:
             if (size > 8)
               throw corrupt(`Cluster Timecode at byte ${offset} is ${size} bytes long; at most 8`);
-            if (size === 0) this.#clusterTimecode = 0;
-            else this.#expect('timecode', size, offset);
+            if (size === 0) this.clusterTimecode = 0;
+            else this.expect('timecode', size, offset);
             return;
           case ID_SIMPLE_BLOCK:
-            this.#startBlock(size, offset);
+            this.startBlock(size, offset);
             return;
           case ID_BLOCK_GROUP:
-            this.#groupEnd = offset + h.headerLength + size;
+            this.groupEnd = offset + h.headerLength + size;
             return;
           default:
-            this.#skipData(size);
+            this.skipData(size);
             return;
         }
       }
     }
     // Segment level.
     if (id === ID_CLUSTER) {
-      this.#clusterStart = offset;
-      this.#clusterEnd =
-        h.size === UNKNOWN_SIZE ? Number.POSITIVE_INFINITY : offset + h.headerLength + h.size;
-      this.#clusterTimecode = null;
+      this.clusterStart = offset;
+      this.clusterEnd = h.size === UNKNOWN_SIZE ? Number.POSITIVE_INFINITY : offset + h.headerLength + h.size;
+      this.clusterTimecode = null;
       return;
     }
     if (id === ID_SIMPLE_BLOCK || id === ID_BLOCK_GROUP || id === ID_TIMECODE || id === ID_BLOCK) {
       throw corrupt(`${describeId(id)} at byte ${offset} is outside any Cluster`);
     }
-    this.#skipData(this.#knownSize(h, offset, Number.POSITIVE_INFINITY, 'Segment'));
+    this.skipData(this.knownSize(h, offset, Number.POSITIVE_INFINITY, 'Segment'));
   }
 
   /** The element's data size; throws WEBM_CORRUPT when it is unknown or runs past its parent's end. */
-  #knownSize(h: ElementHeader, offset: number, parentEnd: number, parent: string): number {
+  private knownSize(h: ElementHeader, offset: number, parentEnd: number, parent: string): number {
     if (h.size === UNKNOWN_SIZE) {
       throw corrupt(
         `${describeId(h.id)} at byte ${offset} has an unknown size; only a Cluster may have one here`,
@@ -506,33 +505,33 @@ export class WebmOpusDemuxer {
     return h.size;
   }
 
-  #skipData(size: number): void {
-    this.#reader.skip(size);
-    this.#step = 'header';
+  private skipData(size: number): void {
+    this.reader.skip(size);
+    this.step = 'header';
   }
 
   /** Reads `size` data bytes next, in step `step`. */
-  #expect(step: Step, size: number, offset: number): void {
-    this.#step = step;
-    this.#elementOffset = offset;
-    this.#elementLeft = size;
+  private expect(step: Step, size: number, offset: number): void {
+    this.step = step;
+    this.elementOffset = offset;
+    this.elementLeft = size;
   }
 
-  #startBlock(size: number, offset: number): void {
-    if (this.#clusterTimecode === null) {
+  private startBlock(size: number, offset: number): void {
+    if (this.clusterTimecode === null) {
       throw corrupt(`block at byte ${offset} comes before its Cluster's Timecode`);
     }
-    this.#blockSize = size;
-    this.#expect('block-head', size, offset);
+    this.blockSize = size;
+    this.expect('block-head', size, offset);
   }
 
   // Reads a block's head (track number, relative timecode, flags), up to 11 bytes that may span pushes.
   // Returns false when the push ends first. Else sets the next step: skip a block of another track, or
   // read the Opus block's data (throwing WEBM_ELEMENT_TOO_LARGE beyond maxBlockBytes).
-  #readBlockHead(): boolean {
-    const size = this.#blockSize;
-    const offset = this.#elementOffset;
-    const reader = this.#reader;
+  private readBlockHead(): boolean {
+    const size = this.blockSize;
+    const offset = this.elementOffset;
+    const reader = this.reader;
     if (!reader.gathering) {
       // The track number's first byte gives the head's length.
       const first = reader.peek();
@@ -542,55 +541,55 @@ export class WebmOpusDemuxer {
       if (headLength > size) {
         throw corrupt(`block at byte ${offset} is ${size} bytes, shorter than its ${headLength}-byte head`);
       }
-      this.#elementLeft = headLength;
+      this.elementLeft = headLength;
     }
-    const head = reader.read(this.#elementLeft);
+    const head = reader.read(this.elementLeft);
     if (head === NEED_MORE) return false;
     const track = readVint(head, 0, offset);
     if (track === NEED_MORE || track.value === UNKNOWN_SIZE) {
       throw corrupt(`block at byte ${offset} has an invalid track number`);
     }
     const dataSize = size - head.length;
-    if (track.value !== this.#track) {
-      this.#step = 'header';
-      this.#skipData(dataSize);
+    if (track.value !== this.track) {
+      this.step = 'header';
+      this.skipData(dataSize);
       return true;
     }
-    if (size > this.#maxBlockBytes) {
-      throw new KitError(
+    if (size > this.maxBlockBytes) {
+      throw new ApiError(
         'WEBM_ELEMENT_TOO_LARGE',
-        `block at byte ${offset} is ${size} bytes, more than the ${this.#maxBlockBytes}-byte limit (maxBlockBytes)`,
+        `block at byte ${offset} is ${size} bytes, more than the ${this.maxBlockBytes}-byte limit (maxBlockBytes)`,
       );
     }
     // A signed 16-bit timecode, relative to the Cluster's.
     const rel = (((head[track.length] as number) << 24) >> 16) | (head[track.length + 1] as number);
-    this.#blockTime = (this.#clusterTimecode ?? 0) + rel;
-    this.#blockLacing = ((head[track.length + 2] as number) >> 1) & 3;
+    this.blockTime = (this.clusterTimecode ?? 0) + rel;
+    this.blockLacing = ((head[track.length + 2] as number) >> 1) & 3;
     if (dataSize === 0) {
-      this.#step = 'header';
-      this.#emitBlock(head.subarray(head.length));
+      this.step = 'header';
+      this.emitBlock(head.subarray(head.length));
     } else {
-      this.#expect('block-data', dataSize, offset);
+      this.expect('block-data', dataSize, offset);
     }
     return true;
   }
 
   /** Splits a whole Opus block's data into its laced frames and emits each as a packet. */
-  #emitBlock(data: Uint8Array): void {
-    const offset = this.#elementOffset;
-    const stamped = Math.round(this.#blockTime * this.#samplesPerTick);
-    if (this.#blockLacing === LACING_NONE) {
-      this.#emitPacket(data, stamped, offset);
+  private emitBlock(data: Uint8Array): void {
+    const offset = this.elementOffset;
+    const stamped = Math.round(this.blockTime * this.samplesPerTick);
+    if (this.blockLacing === LACING_NONE) {
+      this.emitPacket(data, stamped, offset);
       return;
     }
-    const lacing = LACING_NAMES[this.#blockLacing];
-    const short = (): KitError =>
+    const lacing = LACING_NAMES[this.blockLacing];
+    const short = (): ApiError =>
       corrupt(`block at byte ${offset}: ${lacing} lacing runs past the block's end`);
     if (data.length < 1) throw short();
     const count = (data[0] as number) + 1;
     const sizes: number[] = [];
     let pos = 1;
-    if (this.#blockLacing === LACING_XIPH) {
+    if (this.blockLacing === LACING_XIPH) {
       for (let i = 0; i < count - 1; i++) {
         let frame = 0;
         let b: number;
@@ -601,7 +600,7 @@ export class WebmOpusDemuxer {
         } while (b === 255);
         sizes.push(frame);
       }
-    } else if (this.#blockLacing === LACING_EBML) {
+    } else if (this.blockLacing === LACING_EBML) {
       let frame = 0;
       for (let i = 0; i < count - 1; i++) {
         const v = readVint(data, pos, 0);
@@ -613,7 +612,7 @@ export class WebmOpusDemuxer {
         sizes.push(frame);
         pos += v.length;
       }
-    } else if (this.#blockLacing === LACING_FIXED) {
+    } else if (this.blockLacing === LACING_FIXED) {
       const each = (data.length - pos) / count;
       if (!Number.isInteger(each)) {
         throw corrupt(
@@ -629,34 +628,34 @@ export class WebmOpusDemuxer {
     for (let i = 0; i < sizes.length; i++) {
       const end = pos + (sizes[i] as number);
       // Frames after the first have no timestamp of their own: they follow on.
-      this.#emitPacket(data.subarray(pos, end), i === 0 ? stamped : null, offset);
+      this.emitPacket(data.subarray(pos, end), i === 0 ? stamped : null, offset);
       pos = end;
     }
   }
 
   /** Emits one Opus packet; `stamped` is its block's timestamp in samples, or null for a later laced frame. */
-  #emitPacket(data: Uint8Array, stamped: number | null, offset: number): void {
+  private emitPacket(data: Uint8Array, stamped: number | null, offset: number): void {
     const samples = opusCall(`block at byte ${offset} is not a valid Opus packet`, () =>
       opusPacketSamples(data),
     );
     let pts: number;
-    if (this.#nextPts < 0) {
-      this.#origin = stamped ?? 0;
+    if (this.nextPts < 0) {
+      this.origin = stamped ?? 0;
       pts = 0;
     } else if (stamped === null) {
-      pts = this.#nextPts;
+      pts = this.nextPts;
     } else {
-      const drift = stamped - this.#origin - this.#nextPts;
+      const drift = stamped - this.origin - this.nextPts;
       if (drift > RESYNC_SAMPLES) {
         // A gap: the stream skipped time, so must the granule.
-        pts = stamped - this.#origin;
+        pts = stamped - this.origin;
       } else {
-        pts = this.#nextPts;
+        pts = this.nextPts;
         // Timestamps went back: count on, and measure later gaps from here.
-        if (drift < -RESYNC_SAMPLES) this.#origin = stamped - pts;
+        if (drift < -RESYNC_SAMPLES) this.origin = stamped - pts;
       }
     }
-    this.#nextPts = pts + samples;
-    this.#out.push({ data, pts, samples });
+    this.nextPts = pts + samples;
+    this.out.push({ data, pts, samples });
   }
 }

@@ -130,9 +130,9 @@ function ptsToMs(pts: number): number {
  * a chunk can be queued for every listener as is. Timecodes are in ms (TimecodeScale 1 ms).
  */
 export class WebmOpusMuxer {
-  readonly #clusterMs: number;
+  private readonly clusterMs: number;
   /** Timecode (ms) of the open Cluster, or -1 before the first. */
-  #clusterTimecode = -1;
+  private clusterTimecode = -1;
 
   constructor(options: Partial<WebmOpusMuxerOptions> = {}) {
     const clusterMs = options.clusterMs ?? DEFAULT_CLUSTER_MS;
@@ -141,7 +141,7 @@ export class WebmOpusMuxer {
         `WebmOpusMuxer option 'clusterMs' must be an integer in [1, ${MAX_RELATIVE_TIMECODE}], got ${clusterMs}`,
       );
     }
-    this.#clusterMs = clusterMs;
+    this.clusterMs = clusterMs;
   }
 
   /**
@@ -149,7 +149,7 @@ export class WebmOpusMuxer {
    * Tracks with one Opus track. Starts a new stream: the next `packets()` call opens a Cluster.
    */
   init(header: OpusHeader): Uint8Array {
-    this.#clusterTimecode = -1;
+    this.clusterTimecode = -1;
     const ebml = element(ID_EBML, [
       ...uintElement(ID_EBML_VERSION, 1),
       ...uintElement(ID_EBML_READ_VERSION, 1),
@@ -192,11 +192,11 @@ export class WebmOpusMuxer {
   packets(pkts: readonly OpusPacket[]): WebmMediaChunk[] {
     if (pkts.length === 0) return [];
     // First pass: sizes, with the same Cluster decisions the second pass makes.
-    let cluster = this.#clusterTimecode;
+    let cluster = this.clusterTimecode;
     let total = 0;
     for (const p of pkts) {
       const ms = ptsToMs(p.pts);
-      if (this.#needsCluster(cluster, ms)) {
+      if (this.needsCluster(cluster, ms)) {
         cluster = ms;
         total += CLUSTER_HEAD_LENGTH + uintLength(ms);
       }
@@ -211,23 +211,23 @@ export class WebmOpusMuxer {
     let chunkSync = false;
     for (const p of pkts) {
       const ms = ptsToMs(p.pts);
-      if (this.#needsCluster(this.#clusterTimecode, ms)) {
+      if (this.needsCluster(this.clusterTimecode, ms)) {
         if (pos > chunkStart) chunks.push({ bytes: buf.subarray(chunkStart, pos), syncPoint: chunkSync });
         chunkStart = pos;
         chunkSync = true;
-        this.#clusterTimecode = ms;
+        this.clusterTimecode = ms;
         pos = writeClusterHead(buf, pos, ms);
       }
-      pos = writeSimpleBlock(buf, pos, ms - this.#clusterTimecode, p.data);
+      pos = writeSimpleBlock(buf, pos, ms - this.clusterTimecode, p.data);
     }
     chunks.push({ bytes: buf.subarray(chunkStart, pos), syncPoint: chunkSync });
     return chunks;
   }
 
-  #needsCluster(cluster: number, ms: number): boolean {
+  private needsCluster(cluster: number, ms: number): boolean {
     if (cluster < 0) return true;
     const rel = ms - cluster;
-    return rel >= this.#clusterMs || rel < 0 || rel > MAX_RELATIVE_TIMECODE;
+    return rel >= this.clusterMs || rel < 0 || rel > MAX_RELATIVE_TIMECODE;
   }
 }
 

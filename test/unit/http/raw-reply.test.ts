@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
-import { KitError } from '../../../src/server/errors.js';
+import { ApiError } from '../../../src/server/errors.js';
 import { rawHead, replyError } from '../../../src/server/http/raw-reply.js';
 
 /** Everything written to a stream until it ends, and whether it was destroyed after. */
@@ -35,7 +35,7 @@ describe('rawHead', () => {
 describe('replyError', () => {
   it("writes the error's status, headers and JSON body, then destroys the socket", async () => {
     const { s, text } = socket();
-    const err = new KitError('AUTH_RATE_LIMITED', 'slow down', {
+    const err = new ApiError('AUTH_RATE_LIMITED', 'slow down', {
       extra: { retryAfterSeconds: 7 },
       headers: { 'www-authenticate': 'Basic realm="x"' },
     });
@@ -57,7 +57,7 @@ describe('replyError', () => {
 
   it('leaves the body out for a HEAD request but keeps its length', async () => {
     const { s, text } = socket();
-    replyError(s, new KitError('LISTEN_OFFLINE', 'offline'), { version: '1.1', headOnly: true });
+    replyError(s, new ApiError('LISTEN_OFFLINE', 'offline'), { version: '1.1', headOnly: true });
     const out = await text();
     assert.match(out, /^HTTP\/1\.1 404 Not Found\r\n/);
     assert.match(out, /\r\nContent-Length: \d+\r\n/);

@@ -16,8 +16,8 @@ import type { OpusHeader } from '../../../src/server/opus/opus-packet.js';
 import { makeOpusHead, makeOpusTags, parseOpusHead } from '../../../src/server/opus/opus-packet.js';
 import { WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
 import { WebmSplitter } from '../../../src/server/webm/splitter.js';
-import { PACKET_STREAM } from '../../../src/shared/protocol.js';
-import { concatBytes } from '../../helpers/bytes.js';
+import { PACKETS } from '../../../src/shared/protocol.js';
+import { concatBytes } from '../../../tools/bytes.js';
 import { FIXTURE_DIR, loadFixture } from '../../helpers/clients.js';
 import { listPages, opusPacket } from '../../helpers/ogg.js';
 
@@ -47,7 +47,7 @@ function frames(b: Uint8Array): Frame[] {
   while (at < buf.length) {
     const n = buf.readUInt16BE(at);
     out.push({ pts: buf.readUInt32BE(at + 2), samples: buf.readUInt16BE(at + 6), bytes: n });
-    at += PACKET_STREAM.frameHeaderBytes + n;
+    at += PACKETS.frameHeaderBytes + n;
   }
   assert.equal(at, buf.length, 'whole frames only');
   return out;

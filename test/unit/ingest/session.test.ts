@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KitError } from '../../../src/server/errors.js';
+import { ApiError } from '../../../src/server/errors.js';
 import { Hub } from '../../../src/server/hub/hub.js';
 import type { MountClaims } from '../../../src/server/ingest/session.js';
 import { IngestSession, IngestSessions } from '../../../src/server/ingest/session.js';
@@ -13,7 +13,7 @@ const LIMITS = { maxInitBytes: 1024, maxElementBytes: 1024, ingestIdleTimeoutMs:
 class FakeClaims implements MountClaims {
   readonly acquired: Array<[string, number]> = [];
   readonly released: string[] = [];
-  private settle: ((err?: KitError) => void) | null = null;
+  private settle: ((err?: ApiError) => void) | null = null;
 
   acquire(mount: string, graceMs: number): Promise<void> {
     this.acquired.push([mount, graceMs]);
@@ -26,7 +26,7 @@ class FakeClaims implements MountClaims {
     this.released.push(mount);
   }
 
-  answer(err?: KitError): void {
+  answer(err?: ApiError): void {
     this.settle?.(err);
   }
 }
@@ -47,7 +47,7 @@ describe('IngestSessions#open', () => {
     assert.equal(s.isLive('live'), true);
     const second = s.open('live');
     assert.ok((await opened) instanceof IngestSession);
-    await assert.rejects(second, (err: unknown) => err instanceof KitError && err.code === 'MOUNT_IN_USE');
+    await assert.rejects(second, (err: unknown) => err instanceof ApiError && err.code === 'MOUNT_IN_USE');
     s.close();
   });
 
@@ -59,7 +59,7 @@ describe('IngestSessions#open', () => {
     assert.deepEqual(claims.acquired, [['live', 7_000]]);
     await assert.rejects(
       s.open('live'),
-      (err: unknown) => err instanceof KitError && err.code === 'MOUNT_IN_USE',
+      (err: unknown) => err instanceof ApiError && err.code === 'MOUNT_IN_USE',
     );
     claims.answer();
     const session = await opened;
@@ -73,8 +73,8 @@ describe('IngestSessions#open', () => {
     const claims = new FakeClaims();
     const s = sessions(claims);
     const opened = s.open('live');
-    claims.answer(new KitError('MOUNT_IN_USE', 'another node'));
-    await assert.rejects(opened, (err: unknown) => err instanceof KitError && err.code === 'MOUNT_IN_USE');
+    claims.answer(new ApiError('MOUNT_IN_USE', 'another node'));
+    await assert.rejects(opened, (err: unknown) => err instanceof ApiError && err.code === 'MOUNT_IN_USE');
     assert.equal(s.isLive('live'), false);
     const again = s.open('live');
     claims.answer();
@@ -121,7 +121,7 @@ describe('IngestSession#acceptChunk', () => {
     assert.throws(
       () => session.acceptChunk(3, undefined, part(1500, 1600)),
       (err: unknown) =>
-        err instanceof KitError &&
+        err instanceof ApiError &&
         err.code === 'INGEST_SEQUENCE_GAP' &&
         err.extra.expectedSeq === 2 &&
         err.extra.expectedOffset === 1500,
@@ -152,7 +152,7 @@ describe('IngestSession#acceptChunk', () => {
     assert.throws(
       () => session.acceptChunk(2, 1500, part(1500, 1600)),
       (err: unknown) =>
-        err instanceof KitError && err.code === 'INGEST_SEQUENCE_GAP' && err.extra.expectedOffset === 1400,
+        err instanceof ApiError && err.code === 'INGEST_SEQUENCE_GAP' && err.extra.expectedOffset === 1400,
     );
     s.close();
   });
@@ -174,7 +174,7 @@ describe('IngestSession#acceptChunk', () => {
     s.end(session, 'stopped');
     assert.throws(
       () => session.acceptChunk(0, 0, part(0, 100)),
-      (err: unknown) => err instanceof KitError && err.code === 'AUTH_BAD_SESSION',
+      (err: unknown) => err instanceof ApiError && err.code === 'AUTH_BAD_SESSION',
     );
     s.close();
   });
@@ -184,7 +184,7 @@ describe('IngestSession#acceptChunk', () => {
     const session = await s.open('live');
     assert.throws(
       () => session.acceptChunk(0, 0, Buffer.from('this is not webm at all, not even close')),
-      (err: unknown) => err instanceof KitError && err.code === 'WEBM_CORRUPT',
+      (err: unknown) => err instanceof ApiError && err.code === 'WEBM_CORRUPT',
     );
     assert.equal(session.ended, true);
     assert.equal(s.isLive('live'), false);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { isKitError } from '../../../src/server/errors.js';
+import { isApiError } from '../../../src/server/errors.js';
 import type { Frame, FrameFormat } from '../../../src/server/mpeg/frames.js';
 import { FrameSplitter, NEED_MORE, readFrameHeader } from '../../../src/server/mpeg/frames.js';
-import type { Bytes } from '../../helpers/bytes.js';
-import { byteByByte, concatBytes, mulberry32, randomBytes, randomPieces } from '../../helpers/bytes.js';
+import type { Bytes } from '../../../tools/bytes.js';
+import { byteByByte, concatBytes, mulberry32, randomBytes, randomPieces } from '../../../tools/bytes.js';
 
 /** 2 s of 440 Hz encoded by ffmpeg: MP3 (with its ID3v2 tag) or AAC in ADTS. */
 function encode(format: FrameFormat): Bytes {
@@ -112,13 +112,13 @@ describe('mpeg frames', () => {
           for (const p of randomPieces(concatBytes([real, randomBytes(3000, rand)]), rand, 1, 700))
             splitter.push(p);
         } catch (err) {
-          assert.ok(isKitError(err) && err.code === 'MPEG_CORRUPT', String(err));
+          assert.ok(isApiError(err) && err.code === 'MPEG_CORRUPT', String(err));
         }
       }
     }
     assert.throws(
       () => new FrameSplitter('mp3', { maxSkipBytes: 1000 }).push(new Uint8Array(2000)),
-      (err: unknown) => isKitError(err) && err.code === 'MPEG_CORRUPT',
+      (err: unknown) => isApiError(err) && err.code === 'MPEG_CORRUPT',
     );
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { oggCrc32 } from '../../../src/server/ogg/crc.js';
-import { mulberry32, randomBytes } from '../../helpers/bytes.js';
+import { mulberry32, randomBytes } from '../../../tools/bytes.js';
 import { FIXTURE_OPUS, listPages, readFixture } from '../../helpers/ogg.js';
 
 /** Bit-by-bit reference: MSB first, polynomial 0x04C11DB7, initial value 0, no final XOR. */

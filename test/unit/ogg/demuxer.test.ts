@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KitError } from '../../../src/server/errors.js';
+import { ApiError } from '../../../src/server/errors.js';
 import type { OggOutput } from '../../../src/server/ogg/demuxer.js';
 import { DEFAULT_MAX_PACKET_BYTES, OggOpusDemuxer } from '../../../src/server/ogg/demuxer.js';
 import { MAX_SINGLE_PAGE_PACKET, writePage } from '../../../src/server/ogg/page.js';
 import { makeOpusTags } from '../../../src/server/opus/opus-packet.js';
-import type { Bytes } from '../../helpers/bytes.js';
+import type { Bytes } from '../../../tools/bytes.js';
 import {
   byteByByte,
   concatBytes,
@@ -13,8 +13,8 @@ import {
   mulberry32,
   randomBytes,
   randomPieces,
-} from '../../helpers/bytes.js';
-import { assertKitError } from '../../helpers/errors.js';
+} from '../../../tools/bytes.js';
+import { assertApiError } from '../../helpers/errors.js';
 import {
   describeOutputs,
   FIXTURE_OPUS,
@@ -396,22 +396,22 @@ describe('OggOpusDemuxer', () => {
       const broken = fixture.slice();
       broken[target.offset + 100] = (broken[target.offset + 100] as number) ^ 0x10;
       const pattern = new RegExp(`page at byte ${target.offset} fails its CRC check`);
-      assertKitError(() => runDemuxer([broken]), 'OGG_CORRUPT', pattern);
-      assertKitError(() => runDemuxer(byteByByte(broken)), 'OGG_CORRUPT', pattern);
-      assertKitError(() => runDemuxer(randomPieces(broken, mulberry32(3), 1, 500)), 'OGG_CORRUPT', pattern);
+      assertApiError(() => runDemuxer([broken]), 'OGG_CORRUPT', pattern);
+      assertApiError(() => runDemuxer(byteByByte(broken)), 'OGG_CORRUPT', pattern);
+      assertApiError(() => runDemuxer(randomPieces(broken, mulberry32(3), 1, 500)), 'OGG_CORRUPT', pattern);
     });
 
     it('rejects bytes that are not Ogg from the first byte', () => {
       const demuxer = new OggOpusDemuxer();
-      assertKitError(() => demuxer.push(new TextEncoder().encode('I')), 'OGG_CORRUPT', /at byte 0.*"OggS"/);
-      assertKitError(() => runDemuxer([new TextEncoder().encode('RIFF\0\0\0\0WAVEfmt ')]), 'OGG_CORRUPT');
+      assertApiError(() => demuxer.push(new TextEncoder().encode('I')), 'OGG_CORRUPT', /at byte 0.*"OggS"/);
+      assertApiError(() => runDemuxer([new TextEncoder().encode('RIFF\0\0\0\0WAVEfmt ')]), 'OGG_CORRUPT');
       const [a, b] = [fixture.subarray(0, 47), new TextEncoder().encode('OggZ')];
-      assertKitError(() => runDemuxer([a, b]), 'OGG_CORRUPT', /at byte 47/);
+      assertApiError(() => runDemuxer([a, b]), 'OGG_CORRUPT', /at byte 47/);
     });
 
     it('rejects a stream that does not start with a beginning-of-stream page', () => {
       const noBos = writePage({ granule: 0, serial: 1, sequence: 0 }, [TEST_HEAD]);
-      assertKitError(
+      assertApiError(
         () => runDemuxer([noBos]),
         'OGG_CORRUPT',
         /does not start with a beginning-of-stream page/,
@@ -419,7 +419,7 @@ describe('OggOpusDemuxer', () => {
     });
 
     it('rejects Vorbis (the ffmpeg fixture) saying only Opus is supported', () => {
-      assertKitError(
+      assertApiError(
         () => runDemuxer([readFixture(FIXTURE_VORBIS)]),
         'OGG_CORRUPT',
         /only Ogg Opus is supported.*carries Vorbis/,
@@ -430,11 +430,11 @@ describe('OggOpusDemuxer', () => {
       const bos = (packet: Bytes) =>
         writePage({ headerType: FLAG_BOS, granule: 0, serial: 1, sequence: 0 }, [packet]);
       const flac = bos(new TextEncoder().encode('\x7fFLAC\x01\x00\x00\x01fLaC'));
-      assertKitError(() => runDemuxer([flac]), 'OGG_CORRUPT', /only Ogg Opus is supported.*FLAC/);
-      assertKitError(() => runDemuxer([bos(new Uint8Array(30))]), 'OGG_CORRUPT', /unknown codec/);
+      assertApiError(() => runDemuxer([flac]), 'OGG_CORRUPT', /only Ogg Opus is supported.*FLAC/);
+      assertApiError(() => runDemuxer([bos(new Uint8Array(30))]), 'OGG_CORRUPT', /unknown codec/);
       // A chained link must be Opus too.
       const link = makeLink({ serial: 2, pages: [[10]], eos: true });
-      assertKitError(() => runDemuxer([concatBytes([link.bytes, flac])]), 'OGG_CORRUPT', /FLAC/);
+      assertApiError(() => runDemuxer([concatBytes([link.bytes, flac])]), 'OGG_CORRUPT', /FLAC/);
     });
 
     it('rejects an ID header that is not alone on its page', () => {
@@ -442,14 +442,14 @@ describe('OggOpusDemuxer', () => {
         TEST_HEAD,
         makeOpusTags('v'),
       ]);
-      assertKitError(() => runDemuxer([page]), 'OGG_CORRUPT', /alone on its page/);
+      assertApiError(() => runDemuxer([page]), 'OGG_CORRUPT', /alone on its page/);
     });
 
     it('rejects a bad ID header', () => {
       const head = TEST_HEAD.slice();
       head[8] = 0x20;
       const page = writePage({ headerType: FLAG_BOS, granule: 0, serial: 1, sequence: 0 }, [head]);
-      assertKitError(() => runDemuxer([page]), 'OGG_CORRUPT', /version 32/);
+      assertApiError(() => runDemuxer([page]), 'OGG_CORRUPT', /version 32/);
     });
 
     it('rejects a second page that is not a comment header', () => {
@@ -457,7 +457,7 @@ describe('OggOpusDemuxer', () => {
         header(1),
         writePage({ granule: 960, serial: 1, sequence: 1 }, [opusPacket(20)]),
       ]);
-      assertKitError(() => runDemuxer([stream]), 'OGG_CORRUPT', /"OpusTags"/);
+      assertApiError(() => runDemuxer([stream]), 'OGG_CORRUPT', /"OpusTags"/);
     });
 
     it('rejects audio that starts on the comment header page', () => {
@@ -465,7 +465,7 @@ describe('OggOpusDemuxer', () => {
         header(1),
         writePage({ granule: 0, serial: 1, sequence: 1 }, [makeOpusTags('v'), opusPacket(20)]),
       ]);
-      assertKitError(() => runDemuxer([stream]), 'OGG_CORRUPT', /fresh page/);
+      assertApiError(() => runDemuxer([stream]), 'OGG_CORRUPT', /fresh page/);
     });
 
     it('rejects a gap in the comment header pages', () => {
@@ -479,7 +479,7 @@ describe('OggOpusDemuxer', () => {
           raw.subarray(510),
         ),
       ]);
-      assertKitError(() => runDemuxer([stream]), 'OGG_CORRUPT', /comment header are missing/);
+      assertApiError(() => runDemuxer([stream]), 'OGG_CORRUPT', /comment header are missing/);
     });
 
     it('skips and counts an empty packet (Liquidsoap ends a link with one), pts unchanged', () => {
@@ -505,13 +505,13 @@ describe('OggOpusDemuxer', () => {
         tags(1),
         writePage({ granule: 960, serial: 1, sequence: 2 }, [new Uint8Array([TOC_20MS | 3])]),
       ]);
-      assertKitError(() => runDemuxer([stream]), 'OGG_CORRUPT');
+      assertApiError(() => runDemuxer([stream]), 'OGG_CORRUPT');
     });
 
     it('rejects a packet above maxPacketBytes with OGG_PAGE_TOO_LARGE', () => {
       const link = makeLink({ serial: 1, pages: [[100], [2000]] });
       assert.equal(packetsOf(runDemuxer([link.bytes], { maxPacketBytes: 2000 })).length, 2);
-      assertKitError(
+      assertApiError(
         () => runDemuxer([link.bytes], { maxPacketBytes: 1999 }),
         'OGG_PAGE_TOO_LARGE',
         /1999-byte limit/,
@@ -538,13 +538,13 @@ describe('OggOpusDemuxer', () => {
       // Four full pages (260100 bytes) fit under the cap; the fifth takes the packet past it.
       for (let i = 1; i <= 4; i++) demuxer.push(rest[i] as Bytes);
       assert.ok(4 * 65025 <= DEFAULT_MAX_PACKET_BYTES);
-      assertKitError(() => demuxer.push(rest[5] as Bytes), 'OGG_PAGE_TOO_LARGE', /262144-byte limit/);
+      assertApiError(() => demuxer.push(rest[5] as Bytes), 'OGG_PAGE_TOO_LARGE', /262144-byte limit/);
     });
 
     it('keeps failing after a failure', () => {
       const demuxer = new OggOpusDemuxer();
-      assertKitError(() => demuxer.push(new Uint8Array([1, 2, 3])), 'OGG_CORRUPT');
-      assertKitError(() => demuxer.push(fixture), 'OGG_CORRUPT', /cannot continue after an earlier error/);
+      assertApiError(() => demuxer.push(new Uint8Array([1, 2, 3])), 'OGG_CORRUPT');
+      assertApiError(() => demuxer.push(fixture), 'OGG_CORRUPT', /cannot continue after an earlier error/);
     });
 
     it('rejects invalid options', () => {
@@ -559,7 +559,7 @@ describe('OggOpusDemuxer', () => {
         run();
         return true;
       } catch (err) {
-        if (!(err instanceof KitError) || (err.code !== 'OGG_CORRUPT' && err.code !== 'OGG_PAGE_TOO_LARGE')) {
+        if (!(err instanceof ApiError) || (err.code !== 'OGG_CORRUPT' && err.code !== 'OGG_PAGE_TOO_LARGE')) {
           assert.fail(`${label}: unexpected ${err instanceof Error ? err.stack : String(err)}`);
         }
         return false;
@@ -580,7 +580,7 @@ describe('OggOpusDemuxer', () => {
       }
     });
 
-    it('throws only Ogg KitErrors on pages mangled behind valid CRCs', () => {
+    it('throws only Ogg ApiErrors on pages mangled behind valid CRCs', () => {
       const pages = listPages(
         concatBytes([fixture, makeLink({ serial: 77, pages: [[300, 3], [700]] }).bytes]),
       );

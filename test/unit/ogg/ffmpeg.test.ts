@@ -5,9 +5,9 @@ import { before, describe, it } from 'node:test';
 import type { OggOutput } from '../../../src/server/ogg/demuxer.js';
 import { OggOpusMuxer } from '../../../src/server/ogg/muxer.js';
 import type { OpusPacket } from '../../../src/server/opus/opus-packet.js';
-import type { Bytes } from '../../helpers/bytes.js';
-import { concatBytes } from '../../helpers/bytes.js';
-import { strongestFrequency } from '../../helpers/ffmpeg.js';
+import type { Bytes } from '../../../tools/bytes.js';
+import { concatBytes } from '../../../tools/bytes.js';
+import { strongestFrequency } from '../../../tools/ffmpeg.js';
 import {
   decodeOgg,
   FIXTURE_OPUS,

@@ -4,8 +4,8 @@ import { OggOpusMuxer } from '../../../src/server/ogg/muxer.js';
 import { FLAG_BOS, FLAG_CONTINUED, FLAG_EOS, NO_GRANULE } from '../../../src/server/ogg/page.js';
 import type { OpusHeader, OpusPacket } from '../../../src/server/opus/opus-packet.js';
 import { makeOpusTags, parseOpusHead } from '../../../src/server/opus/opus-packet.js';
-import type { Bytes } from '../../helpers/bytes.js';
-import { concatBytes, equalBytes } from '../../helpers/bytes.js';
+import type { Bytes } from '../../../tools/bytes.js';
+import { concatBytes, equalBytes } from '../../../tools/bytes.js';
 import {
   FIXTURE_OPUS,
   listPages,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KitError } from '../../../src/server/errors.js';
+import { ApiError } from '../../../src/server/errors.js';
 import type { OggPage, PageRead } from '../../../src/server/ogg/page.js';
 import {
   FLAG_BOS,
@@ -17,7 +17,7 @@ import {
   writePage,
   writeRawPage,
 } from '../../../src/server/ogg/page.js';
-import { concatBytes, equalBytes, mulberry32, randomBytes } from '../../helpers/bytes.js';
+import { concatBytes, equalBytes, mulberry32, randomBytes } from '../../../tools/bytes.js';
 import { FIXTURE_OPUS, listPages, readFixture } from '../../helpers/ogg.js';
 
 function read(buf: Uint8Array, pos = 0, base = 0): PageRead {
@@ -28,7 +28,7 @@ function read(buf: Uint8Array, pos = 0, base = 0): PageRead {
 
 function assertCorrupt(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof KitError, `not a KitError: ${String(err)}`);
+    assert.ok(err instanceof ApiError, `not a ApiError: ${String(err)}`);
     assert.equal(err.code, 'OGG_CORRUPT');
     assert.match(err.message, pattern);
     return true;
@@ -142,7 +142,7 @@ describe('ogg page', () => {
           const r = readPage(copy, 0);
           outcome = r === NEED_MORE ? 'need-more' : 'read';
         } catch (err) {
-          assert.ok(err instanceof KitError && err.code === 'OGG_CORRUPT', String(err));
+          assert.ok(err instanceof ApiError && err.code === 'OGG_CORRUPT', String(err));
           outcome = 'corrupt';
         }
         assert.notEqual(outcome, 'read', `bit ${bit} went unnoticed`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { KitError } from '../../../src/server/errors.js';
+import { ApiError } from '../../../src/server/errors.js';
 import {
   makeOpusHead,
   makeOpusTags,
@@ -12,7 +12,7 @@ import { FIXTURE_OPUS, listPages, readFixture } from '../../helpers/ogg.js';
 
 function assertCorrupt(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof KitError, `not a KitError: ${String(err)}`);
+    assert.ok(err instanceof ApiError, `not a ApiError: ${String(err)}`);
     assert.equal(err.code, 'OGG_CORRUPT');
     assert.match(err.message, pattern);
     return true;

@@ -4,10 +4,10 @@ import { describe, it } from 'node:test';
 import { NEED_MORE, UNKNOWN_SIZE } from '../../../src/server/webm/ebml.js';
 import { EbmlReader } from '../../../src/server/webm/ebml-reader.js';
 import { ID_CLUSTER, ID_SEGMENT, ID_SIMPLE_BLOCK } from '../../../src/server/webm/ids.js';
-import type { Bytes } from '../../helpers/bytes.js';
-import { byteByByte, bytes, concatBytes, splitAt } from '../../helpers/bytes.js';
-import { assertKitError } from '../../helpers/errors.js';
-import { ebmlElement, encodeId, encodeSize, makeWebm } from '../../helpers/webm.js';
+import type { Bytes } from '../../../tools/bytes.js';
+import { byteByByte, bytes, concatBytes, splitAt } from '../../../tools/bytes.js';
+import { ebmlElement, encodeId, encodeSize, makeWebm } from '../../../tools/webm.js';
+import { assertApiError } from '../../helpers/errors.js';
 
 interface Seen {
   id: number;
@@ -135,6 +135,6 @@ describe('EbmlReader', () => {
   it('throws WEBM_CORRUPT naming the stream byte of a corrupt header', () => {
     const reader = new EbmlReader();
     reader.begin(bytes(0xa3, 0x00), 40);
-    assertKitError(() => reader.next(), 'WEBM_CORRUPT', /size at byte 41/);
+    assertApiError(() => reader.next(), 'WEBM_CORRUPT', /size at byte 41/);
   });
 });

@@ -17,9 +17,9 @@ import {
   ID_SEGMENT,
   ID_SIMPLE_BLOCK,
 } from '../../../src/server/webm/ids.js';
-import { bytes, concatBytes } from '../../helpers/bytes.js';
-import { assertKitError } from '../../helpers/errors.js';
-import { encodeId, encodeSize, unknownSize } from '../../helpers/webm.js';
+import { bytes, concatBytes } from '../../../tools/bytes.js';
+import { encodeId, encodeSize, unknownSize } from '../../../tools/webm.js';
+import { assertApiError } from '../../helpers/errors.js';
 
 describe('readVint', () => {
   for (let width = 1; width <= 8; width++) {
@@ -55,8 +55,8 @@ describe('readVint', () => {
   });
 
   it('throws WEBM_CORRUPT for sizes above 2^53 - 1 that are not all ones', () => {
-    assertKitError(() => readVint(bytes(0x01, 0x20, 0, 0, 0, 0, 0, 0), 0), 'WEBM_CORRUPT', /2\^53/);
-    assertKitError(
+    assertApiError(() => readVint(bytes(0x01, 0x20, 0, 0, 0, 0, 0, 0), 0), 'WEBM_CORRUPT', /2\^53/);
+    assertApiError(
       () => readVint(bytes(0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe), 0),
       'WEBM_CORRUPT',
       /larger than 2\^53/,
@@ -74,7 +74,7 @@ describe('readVint', () => {
   });
 
   it('throws WEBM_CORRUPT naming the stream byte when the first byte is 0x00', () => {
-    assertKitError(() => readVint(bytes(0x81, 0x00), 1, 1000), 'WEBM_CORRUPT', /byte 1001.*0x00.*8 bytes/);
+    assertApiError(() => readVint(bytes(0x81, 0x00), 1, 1000), 'WEBM_CORRUPT', /byte 1001.*0x00.*8 bytes/);
   });
 });
 
@@ -105,12 +105,12 @@ describe('readId', () => {
 
   it('throws WEBM_CORRUPT for IDs longer than 4 bytes', () => {
     for (const first of [0x00, 0x01, 0x08, 0x0f]) {
-      assertKitError(() => readId(bytes(first, 0, 0, 0, 0), 0), 'WEBM_CORRUPT', /longer than 4 bytes/);
+      assertApiError(() => readId(bytes(first, 0, 0, 0, 0), 0), 'WEBM_CORRUPT', /longer than 4 bytes/);
     }
   });
 
   it('throws WEBM_CORRUPT on the first byte alone when it cannot start an ID', () => {
-    assertKitError(() => readId(bytes(0x05), 0, 77), 'WEBM_CORRUPT', /byte 77/);
+    assertApiError(() => readId(bytes(0x05), 0, 77), 'WEBM_CORRUPT', /byte 77/);
   });
 
   it('throws WEBM_CORRUPT for reserved IDs (all data bits 0 or 1)', () => {
@@ -121,14 +121,14 @@ describe('readId', () => {
       bytes(0x40, 0x00),
       bytes(0x3f, 0xff, 0xff),
     ]) {
-      assertKitError(() => readId(id, 0), 'WEBM_CORRUPT', /reserved/);
+      assertApiError(() => readId(id, 0), 'WEBM_CORRUPT', /reserved/);
     }
-    assertKitError(() => readId(bytes(0x1f, 0xff, 0xff, 0xff), 0), 'WEBM_CORRUPT', /reserved/);
+    assertApiError(() => readId(bytes(0x1f, 0xff, 0xff, 0xff), 0), 'WEBM_CORRUPT', /reserved/);
   });
 
   it('throws WEBM_CORRUPT for IDs not in their shortest form', () => {
-    assertKitError(() => readId(bytes(0x40, 0x01), 0), 'WEBM_CORRUPT', /0x4001.*shortest/);
-    assertKitError(() => readId(bytes(0x10, 0x00, 0x00, 0xa3), 0), 'WEBM_CORRUPT', /shortest/);
+    assertApiError(() => readId(bytes(0x40, 0x01), 0), 'WEBM_CORRUPT', /0x4001.*shortest/);
+    assertApiError(() => readId(bytes(0x10, 0x00, 0x00, 0xa3), 0), 'WEBM_CORRUPT', /shortest/);
   });
 });
 
@@ -159,11 +159,11 @@ describe('readElementHeader', () => {
   });
 
   it('throws WEBM_CORRUPT naming the stream byte of a bad size', () => {
-    assertKitError(() => readElementHeader(bytes(0xa3, 0x00), 0, 500), 'WEBM_CORRUPT', /size at byte 501/);
+    assertApiError(() => readElementHeader(bytes(0xa3, 0x00), 0, 500), 'WEBM_CORRUPT', /size at byte 501/);
   });
 
   it('throws WEBM_CORRUPT for a bad ID before reading any size', () => {
-    assertKitError(() => readElementHeader(bytes(0x02), 0), 'WEBM_CORRUPT', /element ID at byte 0/);
+    assertApiError(() => readElementHeader(bytes(0x02), 0), 'WEBM_CORRUPT', /element ID at byte 0/);
   });
 });
 
@@ -237,6 +237,6 @@ describe('HeaderCarry', () => {
   it('throws WEBM_CORRUPT naming the stream byte of a bad size in a completed header', () => {
     const carry = new HeaderCarry();
     carry.hold(bytes(0xa3), 0, 500);
-    assertKitError(() => carry.resume(bytes(0x00)), 'WEBM_CORRUPT', /size at byte 501/);
+    assertApiError(() => carry.resume(bytes(0x00)), 'WEBM_CORRUPT', /size at byte 501/);
   });
 });

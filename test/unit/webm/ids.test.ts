@@ -19,7 +19,7 @@ import {
   isSegmentChild,
   isSegmentLevel,
 } from '../../../src/server/webm/ids.js';
-import { encodeId } from '../../helpers/webm.js';
+import { encodeId } from '../../../tools/webm.js';
 
 describe('element ID table', () => {
   it('writes the Cluster ID bytes as the ID encodes', () => {

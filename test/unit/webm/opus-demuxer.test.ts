@@ -3,11 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { KitError } from '../../../src/server/errors.js';
+import { ApiError } from '../../../src/server/errors.js';
 import type { OpusPacket } from '../../../src/server/opus/opus-packet.js';
 import { ID_CUES, ID_TAGS, ID_VOID } from '../../../src/server/webm/ids.js';
 import { DEFAULT_MAX_BLOCK_BYTES, WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
-import type { Bytes } from '../../helpers/bytes.js';
+import type { Bytes } from '../../../tools/bytes.js';
 import {
   byteByByte,
   concatBytes,
@@ -15,8 +15,9 @@ import {
   randomBytes,
   randomPieces,
   splitAt,
-} from '../../helpers/bytes.js';
-import { assertKitError } from '../../helpers/errors.js';
+} from '../../../tools/bytes.js';
+import { ebmlElement, uintElement } from '../../../tools/webm.js';
+import { assertApiError } from '../../helpers/errors.js';
 import type { Lacing } from '../../helpers/opus-webm.js';
 import {
   blockGroupOf,
@@ -31,7 +32,6 @@ import {
   simpleBlockOf,
   trackEntry,
 } from '../../helpers/opus-webm.js';
-import { ebmlElement, uintElement } from '../../helpers/webm.js';
 
 const FIXTURES = join(process.cwd(), 'test', 'fixtures');
 const CHROMIUM = join(FIXTURES, 'chromium-opus.webm');
@@ -227,7 +227,7 @@ describe('WebmOpusDemuxer', () => {
       assert.throws(
         () => demuxPieces([vorbis]),
         (err: unknown) =>
-          err instanceof KitError &&
+          err instanceof ApiError &&
           err.code === 'WEBM_CORRUPT' &&
           /only Opus is supported.*A_VORBIS/.test(err.message),
       );
@@ -235,12 +235,12 @@ describe('WebmOpusDemuxer', () => {
 
     it('rejects an A_VORBIS track with WEBM_CORRUPT', () => {
       const init = opusInit([trackEntry({ codecId: 'A_VORBIS', codecPrivate: new Uint8Array(30) })]);
-      assertKitError(() => new WebmOpusDemuxer().pushInit(init), 'WEBM_CORRUPT', /only Opus is supported/);
+      assertApiError(() => new WebmOpusDemuxer().pushInit(init), 'WEBM_CORRUPT', /only Opus is supported/);
     });
 
     it('rejects a stream with no audio track', () => {
       const init = opusInit([trackEntry({ type: 1, codecId: 'V_VP8', codecPrivate: null })]);
-      assertKitError(() => new WebmOpusDemuxer().pushInit(init), 'WEBM_CORRUPT', /no audio track/);
+      assertApiError(() => new WebmOpusDemuxer().pushInit(init), 'WEBM_CORRUPT', /no audio track/);
     });
 
     it('takes the audio track next to a video track and keeps its number', () => {
@@ -276,12 +276,12 @@ describe('WebmOpusDemuxer', () => {
 
     it('rejects a missing CodecPrivate with more than 2 channels', () => {
       const init = opusInit([trackEntry({ codecPrivate: null, channels: 6 })]);
-      assertKitError(() => new WebmOpusDemuxer().pushInit(init), 'WEBM_CORRUPT', /6 channels/);
+      assertApiError(() => new WebmOpusDemuxer().pushInit(init), 'WEBM_CORRUPT', /6 channels/);
     });
 
     it('rejects a CodecPrivate that is not an OpusHead with WEBM_CORRUPT', () => {
       const init = opusInit([trackEntry({ codecPrivate: new Uint8Array(19) })]);
-      assertKitError(() => new WebmOpusDemuxer().pushInit(init), 'WEBM_CORRUPT', /CodecPrivate/);
+      assertApiError(() => new WebmOpusDemuxer().pushInit(init), 'WEBM_CORRUPT', /CodecPrivate/);
     });
 
     it('rejects a truncated init segment', () => {
@@ -289,7 +289,7 @@ describe('WebmOpusDemuxer', () => {
       for (let cut = 1; cut < init.length; cut++) {
         assert.throws(
           () => new WebmOpusDemuxer().pushInit(init.subarray(0, cut)),
-          (err: unknown) => err instanceof KitError && err.code === 'WEBM_CORRUPT',
+          (err: unknown) => err instanceof ApiError && err.code === 'WEBM_CORRUPT',
           `cut at ${cut}`,
         );
       }
@@ -298,7 +298,7 @@ describe('WebmOpusDemuxer', () => {
     it('rejects a second init segment', () => {
       const demuxer = new WebmOpusDemuxer();
       demuxer.pushInit(opusInit());
-      assertKitError(() => demuxer.pushInit(opusInit()), 'WEBM_CORRUPT', /already/);
+      assertApiError(() => demuxer.pushInit(opusInit()), 'WEBM_CORRUPT', /already/);
     });
   });
 
@@ -331,12 +331,12 @@ describe('WebmOpusDemuxer', () => {
         0xa3,
         concatBytes([Uint8Array.of(0x81, 0, 0, 0x82, 1, 255, 45), mono20(1, 10)]),
       );
-      assertKitError(() => demux(init, clusterOf(0, [block])), 'WEBM_CORRUPT', /Xiph lacing runs past/);
+      assertApiError(() => demux(init, clusterOf(0, [block])), 'WEBM_CORRUPT', /Xiph lacing runs past/);
     });
 
     it('rejects fixed lacing that does not divide the block evenly', () => {
       const block = simpleBlockOf(1, 0, [mono20(1, 10), mono20(2, 11)], 'fixed');
-      assertKitError(() => demux(init, clusterOf(0, [block])), 'WEBM_CORRUPT', /equal frames/);
+      assertApiError(() => demux(init, clusterOf(0, [block])), 'WEBM_CORRUPT', /equal frames/);
     });
 
     it('skips blocks of other tracks, however large, without holding them', () => {
@@ -397,11 +397,11 @@ describe('WebmOpusDemuxer', () => {
         Uint8Array.of(0x1f, 0x43, 0xb6, 0x75, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff),
         simpleBlockOf(1, 0, [mono20(1)]),
       ]);
-      assertKitError(() => demux(init, media), 'WEBM_CORRUPT', /before its Cluster's Timecode/);
+      assertApiError(() => demux(init, media), 'WEBM_CORRUPT', /before its Cluster's Timecode/);
     });
 
     it('rejects a SimpleBlock outside any Cluster', () => {
-      assertKitError(
+      assertApiError(
         () => demux(init, simpleBlockOf(1, 0, [mono20(1)])),
         'WEBM_CORRUPT',
         /outside any Cluster/,
@@ -410,7 +410,7 @@ describe('WebmOpusDemuxer', () => {
 
     it('rejects a block that is not an Opus packet', () => {
       const media = clusterOf(0, [simpleBlockOf(1, 0, [new Uint8Array(0)])]);
-      assertKitError(() => demux(init, media), 'WEBM_CORRUPT', /not a valid Opus packet/);
+      assertApiError(() => demux(init, media), 'WEBM_CORRUPT', /not a valid Opus packet/);
     });
 
     it('rejects an Opus block over maxBlockBytes with WEBM_ELEMENT_TOO_LARGE', () => {
@@ -418,7 +418,7 @@ describe('WebmOpusDemuxer', () => {
       demuxer.pushInit(init);
       assert.equal(demuxer.pushMedia(clusterOf(0, [simpleBlockOf(1, 0, [mono20(1, 996)])])).length, 1);
       const big = simpleBlockOf(1, 20, [mono20(2, 997)]);
-      assertKitError(
+      assertApiError(
         () => demuxer.pushMedia(big.subarray(0, 10)),
         'WEBM_ELEMENT_TOO_LARGE',
         /1000-byte limit/,
@@ -520,7 +520,7 @@ describe('WebmOpusDemuxer', () => {
 
   describe('errors', () => {
     it('rejects media before the init segment', () => {
-      assertKitError(
+      assertApiError(
         () => new WebmOpusDemuxer().pushMedia(clusterOf(0, [])),
         'WEBM_CORRUPT',
         /before the init/,
@@ -529,7 +529,7 @@ describe('WebmOpusDemuxer', () => {
 
     it('rejects a second EBML header inside the media', () => {
       const init = opusInit();
-      assertKitError(
+      assertApiError(
         () => demux(init, concatBytes([clusterOf(0, []), init])),
         'WEBM_CORRUPT',
         /second EBML header/,
@@ -539,14 +539,14 @@ describe('WebmOpusDemuxer', () => {
     it('rejects a Cluster child that runs past its known-size Cluster', () => {
       const inner = simpleBlockOf(1, 0, [mono20(1)]);
       const media = concatBytes([Uint8Array.of(0x1f, 0x43, 0xb6, 0x75, 0x85), uintElement(0xe7, 0), inner]);
-      assertKitError(() => demux(opusInit(), media), 'WEBM_CORRUPT', /runs past the end of its Cluster/);
+      assertApiError(() => demux(opusInit(), media), 'WEBM_CORRUPT', /runs past the end of its Cluster/);
     });
 
     it('keeps failing after a failure', () => {
       const demuxer = new WebmOpusDemuxer();
       demuxer.pushInit(opusInit());
-      assertKitError(() => demuxer.pushMedia(Uint8Array.of(0x00)), 'WEBM_CORRUPT');
-      assertKitError(() => demuxer.pushMedia(clusterOf(0, [])), 'WEBM_CORRUPT', /earlier error/);
+      assertApiError(() => demuxer.pushMedia(Uint8Array.of(0x00)), 'WEBM_CORRUPT');
+      assertApiError(() => demuxer.pushMedia(clusterOf(0, [])), 'WEBM_CORRUPT', /earlier error/);
     });
 
     it('throws nothing but WEBM_CORRUPT or WEBM_ELEMENT_TOO_LARGE on garbage and damaged files', () => {
@@ -555,7 +555,7 @@ describe('WebmOpusDemuxer', () => {
         try {
           fn();
         } catch (err) {
-          assert.ok(err instanceof KitError, `${label}: threw ${String(err)}`);
+          assert.ok(err instanceof ApiError, `${label}: threw ${String(err)}`);
           assert.ok(allowed.has(err.code), `${label}: ${err.code} ${err.message}`);
         }
       };

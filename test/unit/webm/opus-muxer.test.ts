@@ -18,11 +18,11 @@ import {
 import { WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
 import type { WebmMediaChunk } from '../../../src/server/webm/opus-muxer.js';
 import { DEFAULT_CLUSTER_MS, WebmOpusMuxer } from '../../../src/server/webm/opus-muxer.js';
-import type { Bytes } from '../../helpers/bytes.js';
-import { concatBytes } from '../../helpers/bytes.js';
-import { strongestFrequency } from '../../helpers/ffmpeg.js';
+import type { Bytes } from '../../../tools/bytes.js';
+import { concatBytes } from '../../../tools/bytes.js';
+import { strongestFrequency } from '../../../tools/ffmpeg.js';
+import { runSplitter } from '../../../tools/webm.js';
 import { decodeWebm, demuxPieces, HAS_FFMPEG, opusHead, opusPacket } from '../../helpers/opus-webm.js';
-import { runSplitter } from '../../helpers/webm.js';
 
 const FIXTURES = join(process.cwd(), 'test', 'fixtures');
 const SAMPLE_RATE = 48_000;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { KitError } from '../../../src/server/errors.js';
+import { ApiError } from '../../../src/server/errors.js';
 import {
   ID_BLOCK_GROUP,
   ID_CLUSTER,
@@ -21,7 +21,7 @@ import {
   DEFAULT_MAX_INIT_BYTES,
   WebmSplitter,
 } from '../../../src/server/webm/splitter.js';
-import type { Bytes } from '../../helpers/bytes.js';
+import type { Bytes } from '../../../tools/bytes.js';
 import {
   byteByByte,
   bytes,
@@ -31,9 +31,8 @@ import {
   randomBytes,
   randomPieces,
   splitAt,
-} from '../../helpers/bytes.js';
-import { assertKitError } from '../../helpers/errors.js';
-import type { MakeWebmOptions, SplitOutcome } from '../../helpers/webm.js';
+} from '../../../tools/bytes.js';
+import type { MakeWebmOptions, SplitOutcome } from '../../../tools/webm.js';
 import {
   ebmlElement,
   ebmlHeader,
@@ -47,7 +46,8 @@ import {
   uintElement,
   unknownSize,
   unknownSizeElement,
-} from '../../helpers/webm.js';
+} from '../../../tools/webm.js';
+import { assertApiError } from '../../helpers/errors.js';
 
 const CLUSTER_ID = encodeId(ID_CLUSTER);
 
@@ -313,7 +313,7 @@ describe('WebmSplitter', () => {
       const webm = makeWebm({ initPadding: 200 * 1024 });
       const tracksAt = prefix.length - tracksElement().length;
       const splitter = new WebmSplitter();
-      assertKitError(
+      assertApiError(
         () => splitter.push(webm.bytes.subarray(0, tracksAt + 8)),
         'WEBM_INIT_TOO_LARGE',
         new RegExp(
@@ -328,11 +328,11 @@ describe('WebmSplitter', () => {
       assertSplit(runSplitter([webm.bytes], at), webm.bytes, webm);
       assertSplit(runSplitter(byteByByte(webm.bytes), at), webm.bytes, webm);
       const under = { maxInitBytes: webm.initLength - 1 };
-      assertKitError(() => runSplitter([webm.bytes], under), 'WEBM_INIT_TOO_LARGE');
-      assertKitError(() => runSplitter(byteByByte(webm.bytes), under), 'WEBM_INIT_TOO_LARGE');
+      assertApiError(() => runSplitter([webm.bytes], under), 'WEBM_INIT_TOO_LARGE');
+      assertApiError(() => runSplitter(byteByByte(webm.bytes), under), 'WEBM_INIT_TOO_LARGE');
       // The last element before the first Cluster (Tracks) is refused on its header alone.
       const tracksHeaderEnd = webm.initLength - tracksElement().length + 5;
-      assertKitError(
+      assertApiError(
         () => new WebmSplitter(under).push(webm.bytes.subarray(0, tracksHeaderEnd)),
         'WEBM_INIT_TOO_LARGE',
         /Tracks/,
@@ -343,7 +343,7 @@ describe('WebmSplitter', () => {
       const splitter = new WebmSplitter({ maxInitBytes: 1000 });
       const voids = concatBytes(Array.from({ length: 200 }, () => ebmlElement(ID_VOID, new Uint8Array(8))));
       const input = concatBytes([prefix, voids]);
-      assertKitError(() => {
+      assertApiError(() => {
         for (let i = 0; i < input.length; i++) splitter.push(input.subarray(i, i + 1));
       }, 'WEBM_INIT_TOO_LARGE');
       assert.ok(splitter.bytesIn <= 1000 + 1, `read ${splitter.bytesIn} bytes`);
@@ -353,7 +353,7 @@ describe('WebmSplitter', () => {
       const splitter = new WebmSplitter();
       const header = concatBytes([encodeId(ID_SIMPLE_BLOCK), encodeSize(2 ** 40, 8)]);
       const at = prefix.length + 12 + timecode.length;
-      assertKitError(
+      assertApiError(
         () => splitter.push(concatBytes([prefix, unknownSizeElement(ID_CLUSTER), timecode, header])),
         'WEBM_ELEMENT_TOO_LARGE',
         new RegExp(`SimpleBlock \\(0xA3\\) at byte ${at} declares 1099511627776 bytes.*4194304-byte`),
@@ -366,12 +366,12 @@ describe('WebmSplitter', () => {
       const input = concatBytes([prefix, cluster, big]);
       const expected = { initLength: prefix.length, clusterOffsets: [prefix.length] };
       assertSplit(runSplitter([input], { maxElementBytes: 500 }), input, expected);
-      assertKitError(() => runSplitter([input], { maxElementBytes: 499 }), 'WEBM_ELEMENT_TOO_LARGE');
+      assertApiError(() => runSplitter([input], { maxElementBytes: 499 }), 'WEBM_ELEMENT_TOO_LARGE');
     });
 
     it('applies maxElementBytes to elements between Clusters too', () => {
       const input = concatBytes([prefix, ebmlElement(ID_CLUSTER), ebmlElement(ID_TAGS, new Uint8Array(600))]);
-      assertKitError(() => runSplitter([input], { maxElementBytes: 599 }), 'WEBM_ELEMENT_TOO_LARGE', /Tags/);
+      assertApiError(() => runSplitter([input], { maxElementBytes: 599 }), 'WEBM_ELEMENT_TOO_LARGE', /Tags/);
     });
 
     it('rejects options that are not positive integers', () => {
@@ -465,30 +465,30 @@ describe('WebmSplitter', () => {
 
     for (const [name, input, message] of cases) {
       it(`throws WEBM_CORRUPT for ${name}, whole and at every split`, () => {
-        assertKitError(() => pushWhole(input), 'WEBM_CORRUPT', message);
+        assertApiError(() => pushWhole(input), 'WEBM_CORRUPT', message);
         for (let at = 0; at <= input.length; at++) {
-          assertKitError(() => runSplitter(splitAt(input, [at])), 'WEBM_CORRUPT', message);
+          assertApiError(() => runSplitter(splitAt(input, [at])), 'WEBM_CORRUPT', message);
         }
-        assertKitError(() => runSplitter(byteByByte(input)), 'WEBM_CORRUPT', message);
+        assertApiError(() => runSplitter(byteByByte(input)), 'WEBM_CORRUPT', message);
       });
     }
 
     it('stays failed: every later push throws with the same code', () => {
       const splitter = new WebmSplitter();
-      assertKitError(() => splitter.push(bytes(0x4f, 0x67)), 'WEBM_CORRUPT');
-      const later = assertKitError(() => splitter.push(makeWebm().bytes), 'WEBM_CORRUPT', /earlier error/);
-      assert.ok(later.cause instanceof KitError);
+      assertApiError(() => splitter.push(bytes(0x4f, 0x67)), 'WEBM_CORRUPT');
+      const later = assertApiError(() => splitter.push(makeWebm().bytes), 'WEBM_CORRUPT', /earlier error/);
+      assert.ok(later.cause instanceof ApiError);
     });
   });
 
   describe('random input', () => {
-    /** Runs `pieces`; passes when the split is exact or the splitter throws a KitError. */
+    /** Runs `pieces`; passes when the split is exact or the splitter throws a ApiError. */
     function assertCodedOrExact(input: Bytes, pieces: Bytes[], label: string): 'ok' | 'error' {
       let outcome: SplitOutcome;
       try {
         outcome = runSplitter(pieces);
       } catch (err) {
-        assert.ok(err instanceof KitError, `${label}: threw ${String(err)}`);
+        assert.ok(err instanceof ApiError, `${label}: threw ${String(err)}`);
         assert.match(err.code, /^WEBM_/, label);
         return 'error';
       }
@@ -499,7 +499,7 @@ describe('WebmSplitter', () => {
       return 'ok';
     }
 
-    it('throws only KitErrors for random bytes', () => {
+    it('throws only ApiErrors for random bytes', () => {
       for (let seed = 1; seed <= 2000; seed++) {
         const rand = mulberry32(seed);
         const input = randomBytes(1 + Math.floor(rand() * 512), rand);
@@ -507,7 +507,7 @@ describe('WebmSplitter', () => {
       }
     });
 
-    it('throws only KitErrors for random bytes after a valid init segment and Cluster', () => {
+    it('throws only ApiErrors for random bytes after a valid init segment and Cluster', () => {
       const head = concatBytes([prefix, unknownSizeElement(ID_CLUSTER), timecode]);
       for (let seed = 1; seed <= 2000; seed++) {
         const rand = mulberry32(seed);
@@ -516,7 +516,7 @@ describe('WebmSplitter', () => {
       }
     });
 
-    it('throws only KitErrors, or splits exactly, when bytes of a valid stream are mutated', () => {
+    it('throws only ApiErrors, or splits exactly, when bytes of a valid stream are mutated', () => {
       const counts = { ok: 0, error: 0 };
       for (let seed = 1; seed <= 1000; seed++) {
         const rand = mulberry32(seed);

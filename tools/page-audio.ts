@@ -371,6 +371,38 @@ export async function waitForText(
 }
 
 /**
+ * Waits until the element has played steadily for `steadyMs`: not paused and currentTime keeping up with
+ * the wall clock (at least 0.9× over the run, no step below half of it), read every 100 ms. A player
+ * whose buffer target is still growing to fit a bursty source rebuffers, which restarts the run; one
+ * that never plays steadily fails after `timeoutMs` with its playhead.
+ */
+export async function waitForSteadyPlayhead(
+  page: PageDriver,
+  selector = '#player',
+  steadyMs = 2_000,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let run = { at: Date.now(), t: (await page.run(playheadInPage, selector)).t };
+  let last = run;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = Date.now();
+    const head = await page.run(playheadInPage, selector);
+    const stepWallS = (now - last.at) / 1000;
+    if (head.paused || head.t - last.t < 0.5 * stepWallS) run = { at: now, t: head.t };
+    last = { at: now, t: head.t };
+    const runWallS = (now - run.at) / 1000;
+    if (now - run.at >= steadyMs && head.t - run.t >= 0.9 * runWallS) return;
+    if (now > deadline) {
+      throw new Error(
+        `waitForSteadyPlayhead: ${selector} did not play steadily for ${steadyMs} ms within ${timeoutMs} ms (at ${head.t.toFixed(3)} s, paused ${head.paused})`,
+      );
+    }
+  }
+}
+
+/**
  * Asserts the element is playing: not paused, and currentTime advances by at least half the wall time
  * over `windowMs` (default 2 s) and not much faster. A frozen player advances by 0; one short rebuffer
  * on a loaded 2-core machine (0.3–0.8 s, seen with every engine while browsers, server and encoder

@@ -1,4 +1,7 @@
-/** Synthetic WebM bytes for unit tests, and helpers that feed a WebmSplitter and sum up what it emitted. */
+/**
+ * Synthetic WebM bytes for unit tests and bench/splitter, and helpers that feed a WebmSplitter and sum up
+ * what it emitted.
+ */
 import {
   ID_CLUSTER,
   ID_CUES,
@@ -11,9 +14,9 @@ import {
   ID_TIMECODE,
   ID_TRACKS,
   ID_VOID,
-} from '../../src/server/webm/ids.js';
-import type { WebmChunk, WebmSplitterOptions } from '../../src/server/webm/splitter.js';
-import { WebmSplitter } from '../../src/server/webm/splitter.js';
+} from '../src/server/webm/ids.js';
+import type { WebmChunk, WebmSplitterOptions } from '../src/server/webm/splitter.js';
+import { WebmSplitter } from '../src/server/webm/splitter.js';
 import type { Bytes } from './bytes.js';
 import { bytes, concatBytes, mulberry32, randomBytes } from './bytes.js';
 

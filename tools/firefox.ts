@@ -1,6 +1,6 @@
-// Test helper: Debian's Firefox ESR (/usr/bin/firefox-esr) driven by puppeteer-core over WebDriver
-// BiDi, headless, with Firefox's own fake microphone and, without a sound card, a mock audio output.
-// See README "Test it" and /work/shared/FIELD-NOTES.md §1 "Running browsers here".
+// Tool (tests): Debian's Firefox ESR (/usr/bin/firefox-esr; no browser download works on these machines)
+// driven by puppeteer-core over WebDriver BiDi, headless, with Firefox's own fake microphone and, without a
+// sound card, a mock audio output (the prefs are explained at firefoxPrefs). See README "Test it".
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { PageDriver } from './page-audio.js';
 

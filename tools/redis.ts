@@ -1,10 +1,14 @@
-/** A real `redis-server` for tests: a free port on 127.0.0.1, no persistence, a temp dir; stopped by `stop()`. */
+/**
+ * A real `redis-server` for tests and bench/cluster: a free port on 127.0.0.1, no persistence, a temp dir;
+ * stopped by `stop()`.
+ */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 
 export interface TestRedis {
   url: string;
@@ -13,18 +17,6 @@ export interface TestRedis {
   /** Sends one inline command (`PING`, `FLUSHALL`, …) and resolves with the raw reply. */
   command(line: string): Promise<string>;
   stop(): Promise<void>;
-}
-
-/** A port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function inline(port: number, line: string, timeoutMs = 1_000): Promise<string> {

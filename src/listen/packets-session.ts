@@ -1,16 +1,18 @@
 /**
- * One attempt at the live stream in low-latency mode: the framed Opus packets (`/<mount>.pkt`) are
+ * One attempt at the live stream with the packets player (low latency): the framed Opus packets (`/<mount>.pkt`) are
  * decoded with WebCodecs `AudioDecoder` and played through the jitter-buffer AudioWorklet, whose
  * output feeds the page's `<audio>` element as a MediaStream (so volume, autoplay handling and the
  * lock screen work as with MSE). Same contract as runMseSession.
  */
+
+import type { StatusMessage } from '../shared/protocol.js';
+import { withTimeout } from '../web/wait.js';
+import { runAttempt } from './attempt.js';
 import { type ElementHooks, startPlayback, watchElement } from './element.js';
 import { openStream } from './fetch-stream.js';
 import type { JitterStats } from './jitter-worklet.js';
 import { PacketReader } from './packet-reader.js';
 import { PlayerError } from './player-error.js';
-import { ProgressWatchdog } from './progress-watchdog.js';
-import { TimeoutError, withTimeout } from './wait.js';
 
 /** The worklet bundle (scripts/build.mjs). */
 export const JITTER_WORKLET_URL = '/assets/jitter-worklet.js';
@@ -21,15 +23,17 @@ const MAX_DECODE_QUEUE = 50;
 /** How often the progress watchdog looks at the jitter buffer's figures. */
 const WATCHDOG_INTERVAL_MS = 250;
 
-export interface LowLatencyHooks extends ElementHooks {
+export interface PacketsSessionHooks extends ElementHooks {
   onStarted(): void;
+  /** Each status message the stream carries (a `?status=1` URL), in order. */
+  onStatus?(status: StatusMessage): void;
 }
 
-export interface LowLatencyOptions {
+export interface PacketsSessionOptions {
   audio: HTMLAudioElement;
   url: string;
   signal: AbortSignal;
-  hooks: LowLatencyHooks;
+  hooks: PacketsSessionHooks;
 }
 
 /** The latest jitter-buffer figures, for the details line and tests (`#player[data-buffer-ms]`). */
@@ -42,7 +46,7 @@ function showStats(audio: HTMLAudioElement, s: JitterStats): void {
 }
 
 /** True when this browser has what the low-latency player needs. */
-export function lowLatencySupported(): boolean {
+export function packetsPlayerSupported(): boolean {
   return (
     typeof AudioDecoder === 'function' &&
     typeof EncodedAudioChunk === 'function' &&
@@ -51,35 +55,33 @@ export function lowLatencySupported(): boolean {
   );
 }
 
-export async function runLowLatencySession(opts: LowLatencyOptions): Promise<void> {
-  const { audio, url, signal, hooks } = opts;
-  if (signal.aborted) throw signal.reason;
-  const ac = new AbortController();
-  let failure: PlayerError | null = null;
-  const fail = (e: PlayerError): void => {
-    if (failure || ac.signal.aborted) return;
-    failure = e;
-    ac.abort(e);
-  };
-  const onOuterAbort = (): void => ac.abort(signal.reason);
-  signal.addEventListener('abort', onOuterAbort, { once: true });
-
-  const ctx = new AudioContext({ latencyHint: 'interactive', sampleRate: 48_000 });
-  let decoder: AudioDecoder | null = null;
-  let unwatch = (): void => {};
-  const onPlaying = (): void => {
-    // The element plays: the context may run now (a tap or the autoplay policy allowed it).
-    void ctx.resume();
-  };
-  try {
+export function runPacketsSession(opts: PacketsSessionOptions): Promise<void> {
+  const { audio, url, hooks } = opts;
+  return runAttempt(opts.signal, async (attempt) => {
+    const ctx = new AudioContext({ latencyHint: 'interactive', sampleRate: 48_000 });
+    let decoder: AudioDecoder | null = null;
+    const onPlaying = (): void => {
+      // The element plays: the context may run now (a tap or the autoplay policy allowed it).
+      void ctx.resume();
+    };
+    attempt.onEnd(() => {
+      audio.removeEventListener('playing', onPlaying);
+      try {
+        if (decoder && decoder.state !== 'closed') decoder.close();
+      } catch {
+        // Already closed by an error.
+      }
+      audio.srcObject = null;
+      void ctx.close();
+    });
     await withTimeout(
       ctx.audioWorklet.addModule(JITTER_WORKLET_URL),
       WORKLET_LOAD_TIMEOUT_MS,
       'worklet',
-      ac.signal,
+      attempt.signal,
     );
-    const reader = await openStream(url, ac.signal);
-    const packets = new PacketReader();
+    const reader = await openStream(url, attempt.signal);
+    const packets = new PacketReader(hooks.onStatus);
     // "Playing" means the element plays AND the jitter buffer gives out audio, not the first alone:
     // the element plays its MediaStream at once, silent until the buffer fills.
     let elementPlaying = false;
@@ -95,37 +97,33 @@ export async function runLowLatencySession(opts: LowLatencyOptions): Promise<voi
       },
       onStalled: hooks.onStalled,
     };
-    const watchdog = new ProgressWatchdog();
     let bytes = 0;
     let lastBytesMs = performance.now();
     let wasPlaying = false;
-    // From the first byte on: no bytes for 4 s, or bytes that never become audio, end the session.
-    const watchTimer = setInterval(() => {
-      const verdict = watchdog.check({
-        nowMs: performance.now(),
+    // From the first byte on: no bytes for 4 s, or bytes that never become audio, end the attempt.
+    attempt.watch({
+      audio,
+      hooks,
+      intervalMs: WATCHDOG_INTERVAL_MS,
+      tick: () => ({
         mediaTimeS: (latest?.playedMs ?? 0) / 1000,
         paused: audio.paused,
         aheadS: (latest?.bufferedMs ?? 0) / 1000,
         lastBytesMs,
         bytes,
-      });
-      if (verdict.kind === 'playing' && (verdict.resumed || (!wasPlaying && elementPlaying))) {
+      }),
+      playing: (resumed) => {
+        if (!resumed && (wasPlaying || !elementPlaying)) return;
         wasPlaying = true;
         hooks.onPlaying();
-      } else if (verdict.kind === 'silent' || verdict.kind === 'nudge') {
-        hooks.onStalled(verdict.reason);
-      } else if (verdict.kind === 'restart') {
-        audio.dataset.lastStall = `${verdict.why}; buffer ${latest?.bufferedMs.toFixed(0)} ms, ctx ${ctx.state}`;
-        fail(new PlayerError('STALLED', verdict.why));
-      }
-    }, WATCHDOG_INTERVAL_MS);
-    ac.signal.addEventListener('abort', () => clearInterval(watchTimer), { once: true });
+      },
+      describeStall: (why) => `${why}; buffer ${latest?.bufferedMs.toFixed(0)} ms, ctx ${ctx.state}`,
+    });
     let node: AudioWorkletNode | null = null;
     let started = false;
     for (;;) {
       const { done, value } = await reader.read();
-      if (ac.signal.aborted) break;
-      if (done) break;
+      if (attempt.signal.aborted || done) return;
       lastBytesMs = performance.now();
       bytes += value.byteLength;
       const frames = packets.push(value);
@@ -161,19 +159,20 @@ export async function runLowLatencySession(opts: LowLatencyOptions): Promise<voi
               chans.map((p) => p.buffer),
             );
           },
-          error: (e) => fail(new PlayerError('MEDIA', `Opus decoding failed: ${e.message}`, { cause: e })),
+          error: (e) =>
+            attempt.fail(new PlayerError('MEDIA', `Opus decoding failed: ${e.message}`, { cause: e })),
         });
         decoder.configure({ codec: 'opus', sampleRate: 48_000, numberOfChannels: channels });
-        unwatch = watchElement(audio, elementHooks, fail);
+        attempt.onEnd(watchElement(audio, elementHooks, attempt.fail));
         audio.addEventListener('playing', onPlaying);
         audio.srcObject = dest.stream;
-        startPlayback(audio, elementHooks, fail);
+        startPlayback(audio, elementHooks, attempt.fail);
         void ctx.resume().catch(() => {});
       }
       for (const f of frames) {
         if (decoder.decodeQueueSize > MAX_DECODE_QUEUE) {
-          fail(new PlayerError('MEDIA', 'the Opus decoder cannot keep up'));
-          break;
+          attempt.fail(new PlayerError('MEDIA', 'the Opus decoder cannot keep up'));
+          return;
         }
         decoder.decode(
           new EncodedAudioChunk({ type: 'key', timestamp: Math.round((f.pts * 1e6) / 48_000), data: f.data }),
@@ -184,27 +183,5 @@ export async function runLowLatencySession(opts: LowLatencyOptions): Promise<voi
         hooks.onStarted();
       }
     }
-    if (ac.signal.aborted) {
-      if (failure) throw failure;
-      throw signal.reason;
-    }
-  } catch (err) {
-    if (failure) throw failure;
-    if (signal.aborted) throw signal.reason;
-    if (err instanceof PlayerError) throw err;
-    if (err instanceof TimeoutError) throw new PlayerError('TIMEOUT', err.message, { cause: err });
-    throw new PlayerError('MEDIA', `low-latency player failed: ${String(err)}`, { cause: err });
-  } finally {
-    signal.removeEventListener('abort', onOuterAbort);
-    ac.abort();
-    unwatch();
-    audio.removeEventListener('playing', onPlaying);
-    try {
-      if (decoder && decoder.state !== 'closed') decoder.close();
-    } catch {
-      // Already closed by an error.
-    }
-    audio.srcObject = null;
-    void ctx.close();
-  }
+  });
 }

@@ -1,13 +1,13 @@
-// Test helper: WebKitGTK (Debian's webkit2gtk-driver: WebKitWebDriver + MiniBrowser) driven over plain
+// Tool (tests): WebKitGTK (Debian's webkit2gtk-driver: WebKitWebDriver + MiniBrowser) driven over plain
 // W3C WebDriver with fetch, on a private Xvfb display (WebKitGTK has no headless mode).
 // Each launch owns its Xvfb, its driver and one session, and close() ends all three.
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PageDriver } from './page-audio.js';
+import { freePort } from './ports.js';
 
 export const WEBKIT_DRIVER = 'WebKitWebDriver';
 export const XVFB = 'Xvfb';
@@ -63,18 +63,6 @@ function startXvfb(log: (s: string) => void): Promise<{ proc: ChildProcess; disp
       if (!out.includes('\n')) return;
       clearTimeout(timer);
       resolve({ proc, display: `:${out.trim()}` });
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
     });
   });
 }

@@ -1,13 +1,16 @@
-/** Starts a real onair server on 127.0.0.1 (free ports, temp data dir, captured logs) for tests. */
+/**
+ * Starts a real onair server on 127.0.0.1 (free ports, temp data dir, captured logs) for tests, benches and
+ * scripts.
+ */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import type { OnairServer } from '../../src/server/app.js';
-import { startServer } from '../../src/server/app.js';
-import type { Config } from '../../src/server/config.js';
-import { loadConfig } from '../../src/server/config.js';
-import { createLogger } from '../../src/server/log.js';
+import type { OnairServer } from '../src/server/app.js';
+import { startServer } from '../src/server/app.js';
+import type { Config } from '../src/server/config.js';
+import { loadConfig } from '../src/server/config.js';
+import { createLogger } from '../src/server/log.js';
 
 export const TEST_STREAM_KEY = 'test-stream-key-0123';
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123';
@@ -67,4 +70,20 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** The value of the sample `series` (name with labels, as printed) in Prometheus text, or null when absent. */
+export function metricSample(text: string, series: string): number | null {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? null : Number(line.slice(series.length + 1));
+}
+
+/** One sample of a test server's `/metrics` (read with the admin token), or null when absent. */
+export async function readMetric(baseUrl: string, series: string): Promise<number | null> {
+  const res = await fetch(`${baseUrl}/metrics`, {
+    headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    signal: AbortSignal.timeout(5_000),
+  });
+  if (res.status !== 200) throw new Error(`GET /metrics: ${res.status}`);
+  return metricSample(await res.text(), series);
 }

@@ -1,4 +1,4 @@
-/** Byte utilities shared by the test helpers: building, comparing and cutting up byte arrays, and seeded noise. */
+/** Byte utilities shared by tests and tools: building, comparing and cutting up byte arrays, and seeded noise. */
 
 export type Bytes = Uint8Array;
 

@@ -1,4 +1,4 @@
-/** Abortable waits, each with a timeout: every wait in the listener goes through one of these. */
+/** Abortable waits, each with a timeout: every wait in both pages goes through one of these. */
 
 /** A wait ran out of time; `what` names the thing waited for. */
 export class TimeoutError extends Error {

@@ -1,6 +1,13 @@
-// Test helper: the system Chromium (Debian's /usr/bin/chromium) driven by playwright-core, with a fake
-// microphone fed from a WAV file, plus a pure-TS tone WAV writer and the in-page FFT peak meter.
-// See /work/shared/FIELD-NOTES.md §1 "Running browsers here" for why each flag is here.
+// Tool (tests, benches, scripts): the system Chromium (Debian's /usr/bin/chromium; no browser download
+// works on these machines) driven by playwright-core, with a fake microphone fed from a WAV file, plus a
+// pure-TS tone WAV writer and the in-page FFT peak meter.
+// The flags: `--no-sandbox` (no user namespaces for Chromium's sandbox in this container), `--disable-gpu`
+// (no GPU), `--disable-quic` (loopback HTTP/2 only), the `--no-first-run` / `--disable-background-networking`
+// / `--disable-component-update` / `--disable-sync` set (no calls out of the machine); the fake microphone
+// (`--use-fake-ui-for-media-stream` grants it, `--use-fake-device-for-media-stream` +
+// `--use-file-for-fake-audio-capture=<48 kHz WAV>` feed it, looping); `--autoplay-policy=
+// no-user-gesture-required` lets pages play without a tap. Playwright adds `--mute-audio`, which silences the
+// page's audio graph the meters read, so it is dropped (ignoreDefaultArgs).
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';

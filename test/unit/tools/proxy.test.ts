@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { releaseTime, startProxy } from '../../helpers/proxy.js';
+import { releaseTime, startProxy } from '../../../tools/proxy.js';
+import { waitUntil } from '../../../tools/wait.js';
 
 const noDraw = (): number => 0.5;
 
@@ -79,14 +80,6 @@ function connect(port: number): Promise<net.Socket> {
   });
 }
 
-async function until(cond: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe('startProxy', () => {
   let sink: Awaited<ReturnType<typeof startSink>>;
   before(async () => {
@@ -110,7 +103,7 @@ describe('startProxy', () => {
       c.write(chunk);
       await new Promise((r) => setTimeout(r, 5));
     }
-    await until(() => sink.received().bytes.length - before >= 5000, 10_000);
+    await waitUntil('5000 bytes through', 10_000, () => sink.received().bytes.length - before >= 5000, 10);
     const got = sink.received().bytes.subarray(before);
     assert.deepEqual(got, Buffer.concat(sent));
     const first = sink.received().arrivals.find((a) => a.at >= start);
@@ -126,7 +119,7 @@ describe('startProxy', () => {
     const before = sink.received().bytes.length;
     const start = performance.now();
     c.write(Buffer.alloc(10, 1));
-    await until(() => sink.received().bytes.length > before, 2_000);
+    await waitUntil('a byte through', 2_000, () => sink.received().bytes.length > before, 10);
     const waited = performance.now() - start;
     assert.ok(waited >= 250 && waited < 800, `first byte after ${waited.toFixed(0)} ms`);
     c.destroy();
@@ -142,7 +135,7 @@ describe('startProxy', () => {
     const total = 512 * 1024;
     const start = performance.now();
     c.write(Buffer.alloc(total, 3));
-    await until(() => sink.received().bytes.length - before >= total, 10_000);
+    await waitUntil('every byte through', 10_000, () => sink.received().bytes.length - before >= total, 10);
     const seconds = (performance.now() - start) / 1000;
     // 512 KiB at 8 Mbit/s take 0.52 s.
     assert.ok(seconds > 0.45, `took ${seconds.toFixed(2)} s`);
@@ -158,7 +151,7 @@ describe('startProxy', () => {
     const closed = new Promise<void>((r) => c.on('close', () => r()));
     const before = sink.received().bytes.length;
     c.write(Buffer.from('hello'));
-    await until(() => sink.received().bytes.length - before === 5, 2_000);
+    await waitUntil('5 bytes through', 2_000, () => sink.received().bytes.length - before === 5, 10);
     proxy.cut(100);
     await closed;
     assert.equal(proxy.accepted, 1);

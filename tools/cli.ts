@@ -1,10 +1,13 @@
-/** Runs the built `onair` CLI as a child process on 127.0.0.1 (plain HTTP only), for tests that signal or kill it. */
+/**
+ * Runs the built `onair` CLI as a child process on 127.0.0.1 (plain HTTP only), for tests that signal or
+ * kill it and for bench/cluster.
+ */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The built CLI, seen from build/node/test/helpers/cli.js. */
-const MAIN = fileURLToPath(new URL('../../src/server/main.js', import.meta.url));
+/** The built CLI, seen from build/node/tools/cli.js. */
+const MAIN = fileURLToPath(new URL('../src/server/main.js', import.meta.url));
 
 export interface CliServer {
   child: ChildProcess;

@@ -17,6 +17,8 @@ export interface FfmpegSource {
    * Opus frame.
    */
   wallAt(t: number): number | null;
+  /** Seconds of media ffmpeg has encoded (and, with `-re`, sent) so far, from its `-progress` reports. */
+  encodedSeconds(): number;
   /** Everything ffmpeg printed on stderr so far. */
   stderr(): string;
   /** Resolves with the exit code. */
@@ -82,6 +84,7 @@ export function startFfmpegSource(opts: {
   const proc = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   // wall − media time of each progress report; the smallest is the least delayed report.
   let offsetMs = Number.POSITIVE_INFINITY;
+  let encodedUs = 0;
   let partial = '';
   proc.stdout?.on('data', (b: Buffer) => {
     const now = Date.now();
@@ -89,7 +92,10 @@ export function startFfmpegSource(opts: {
     partial = lines.pop() ?? '';
     for (const line of lines) {
       const m = /^out_time_us=(\d+)/.exec(line);
-      if (m) offsetMs = Math.min(offsetMs, now - Number(m[1]) / 1000);
+      if (m) {
+        offsetMs = Math.min(offsetMs, now - Number(m[1]) / 1000);
+        encodedUs = Math.max(encodedUs, Number(m[1]));
+      }
     }
   });
   let err = '';
@@ -103,6 +109,7 @@ export function startFfmpegSource(opts: {
     exited,
     stop: () => proc.kill('SIGKILL'),
     wallAt: (t) => (Number.isFinite(offsetMs) ? offsetMs + t * 1000 : null),
+    encodedSeconds: () => encodedUs / 1e6,
   };
 }
 

@@ -2,13 +2,15 @@
 # Installs what onair needs, idempotently: npm packages always; with --test also the Debian packages
 # the test suite drives (chromium, firefox-esr, webkit2gtk-driver + xvfb + GStreamer's opusparse for
 # e2e; ffmpeg/ffprobe and sox for fixtures; redis-server for the cluster tests, which start their own
-# on a free port; nginx-light for the HLS cache test). Apt runs only when a command or file is missing; npm ci only when node_modules is
+# on a free port; nginx-light for the HLS cache test; the Icecast source clients the interop tests
+# drive at their default settings: GStreamer's gst-launch-1.0 + shout2send (libshout), ezstream,
+# liquidsoap). Apt runs only when a command or file is missing; npm ci only when node_modules is
 # missing or older than package-lock.json.
 # Target: Debian 12 as root with node >= 20 and npm present. Nothing here needs the internet beyond the
 # Debian and npm registries (no browser downloads: Playwright and puppeteer drive the system browsers).
 #
 #   bash scripts/install-deps.sh          # server only (npm packages)
-#   bash scripts/install-deps.sh --test   # plus the browsers, ffmpeg, sox, redis-server
+#   bash scripts/install-deps.sh --test   # plus the browsers, ffmpeg, sox, redis-server, source clients
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -88,9 +90,15 @@ if [ "$with_test" -eq 1 ]; then
   # nginx as a caching proxy in front of the HLS output (test/integration/hls-nginx.test.ts); the
   # package's own service is not needed (the test starts nginx in a temp prefix on a free port).
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+  # Icecast source clients (test/integration/source-clients.test.ts): libshout inside GStreamer's
+  # shout2send and ezstream, and Liquidsoap (chained Ogg at every track).
+  command -v gst-launch-1.0 >/dev/null 2>&1 || missing+=(gstreamer1.0-tools)
+  compgen -G '/usr/lib/*/gstreamer-1.0/libgstshout2.so' >/dev/null || missing+=(gstreamer1.0-plugins-good)
+  command -v ezstream >/dev/null 2>&1 || missing+=(ezstream)
+  command -v liquidsoap >/dev/null 2>&1 || missing+=(liquidsoap)
 
   if [ "${#missing[@]}" -eq 0 ]; then
-    say "apt: chromium, firefox-esr, webkit2gtk-driver, xvfb, gstreamer1.0-plugins-bad, ffmpeg, sox, redis-server, nginx-light already present"
+    say "apt: chromium, firefox-esr, webkit2gtk-driver, xvfb, gstreamer1.0-plugins-bad, ffmpeg, sox, redis-server, nginx-light, gstreamer1.0-tools, gstreamer1.0-plugins-good, ezstream, liquidsoap already present"
   else
     if ! command -v apt-get >/dev/null 2>&1; then
       echo "install-deps: missing ${missing[*]} and no apt-get here; install them by hand" >&2
@@ -107,7 +115,7 @@ if [ "$with_test" -eq 1 ]; then
     echo "install-deps: nginx still missing after install" >&2
     exit 1
   }
-  for cmd in chromium firefox-esr WebKitWebDriver Xvfb ffmpeg ffprobe sox redis-server; do
+  for cmd in chromium firefox-esr WebKitWebDriver Xvfb ffmpeg ffprobe sox redis-server gst-launch-1.0 ezstream liquidsoap; do
     command -v "$cmd" >/dev/null 2>&1 || {
       echo "install-deps: $cmd still missing after install" >&2
       exit 1
@@ -122,7 +130,11 @@ fi
 # --- npm ----------------------------------------------------------------------------------------------
 # npm writes node_modules/.package-lock.json on every install: it is the stamp of the last install.
 stamp=node_modules/.package-lock.json
-if [ -f package-lock.json ]; then
+if [ -L node_modules ]; then
+  # A git worktree borrowing another checkout's node_modules: npm ci would empty the directory the
+  # link points to (everyone else's install) and replace the link. Leave it to its owner.
+  say "npm: node_modules is a link to $(readlink node_modules); not touching it"
+elif [ -f package-lock.json ]; then
   if [ ! -d node_modules ] || [ ! -f "$stamp" ]; then
     say "npm ci (node_modules missing)"
     npm ci --no-audit --no-fund

@@ -258,6 +258,7 @@ export type ErrorCode =
   | 'WEBM_ELEMENT_TOO_LARGE'
   | 'OGG_CORRUPT'
   | 'OGG_PAGE_TOO_LARGE'
+  | 'MPEG_CORRUPT'
   | 'BAD_REQUEST'
   | 'NOT_FOUND'
   | 'RECORDING_IN_PROGRESS'
@@ -313,6 +314,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   OGG_CORRUPT: 422,
   // An Ogg packet reassembled across pages is larger than the demuxer accepts.
   OGG_PAGE_TOO_LARGE: 413,
+  // Upload is not MP3 / AAC (ADTS) the server can cut into frames: no frame sync found.
+  MPEG_CORRUPT: 422,
   // A request parameter is missing or wrong; the message names it.
   BAD_REQUEST: 400,
   NOT_FOUND: 404,

@@ -3,8 +3,10 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { paths } from '../../src/shared/protocol.js';
+import { startFfmpegSource } from '../../tools/ffmpeg.js';
 import type { TestServer } from '../../tools/server.js';
 import { startTestServer } from '../../tools/server.js';
+import { watchStatus } from '../helpers/clients.js';
 
 /** POSTs a session request from `localAddress` (anything in 127.0.0.0/8 is this machine). */
 function postSession(
@@ -63,5 +65,59 @@ describe('failed-key throttle', () => {
     const other = await postSession(t, t.streamKey, '127.0.0.2');
     assert.equal(other.status, 201);
     assert.ok(!JSON.stringify(t.logs).includes('guess-0-wrong'));
+  });
+});
+
+describe('failed-key throttle and sources that authenticate only when challenged', () => {
+  let t: TestServer;
+  before(async () => {
+    // The default limits: 10 wrong keys within 60 s.
+    t = await startTestServer();
+  });
+  after(() => t.close());
+
+  it('never throttles ffmpeg -method PUT over http:// reconnecting 20 times within 60 s', async () => {
+    const status = await watchStatus(`${t.wsUrl}flaky`);
+    const started = Date.now();
+    try {
+      for (let run = 1; run <= 20; run++) {
+        const src = startFfmpegSource({
+          url: `http://source:${t.streamKey}@127.0.0.1:${t.server.httpPort}/flaky`,
+          format: 'ogg',
+          seconds: 0.3,
+        });
+        const timer = setTimeout(() => src.stop(), 15_000);
+        const code = await src.exited;
+        clearTimeout(timer);
+        assert.equal(code, 0, `run ${run}: ffmpeg failed: ${src.stderr()}`);
+        // Each run went live and off again (one OFFLINE on connect, then one per run).
+        await status.waitFor(
+          () => status.messages.filter((m) => m.state === 'offline').length >= run + 1,
+          5_000,
+        );
+      }
+    } finally {
+      status.close();
+    }
+    assert.ok(Date.now() - started < 60_000, 'the 20 runs fit in the limiter window');
+    assert.equal(status.messages.filter((m) => m.state === 'live').length, 20);
+    // ffmpeg really did ask without credentials first each time, and none of it counted.
+    const challenged = t.logs.filter((l) => l.msg === 'no credentials: challenged').length;
+    assert.ok(challenged >= 20, `challenged ${challenged} times`);
+    assert.equal(t.logs.filter((l) => l.msg === 'source rejected: bad credentials').length, 0);
+  });
+
+  it('still throttles wrong keys from the same kind of client', async () => {
+    for (let i = 0; i < 10; i++) {
+      const src = startFfmpegSource({
+        url: `http://source:wrong-${i}@127.0.0.1:${t.server.httpPort}/flaky`,
+        format: 'ogg',
+        seconds: 0.3,
+      });
+      const timer = setTimeout(() => src.stop(), 15_000);
+      assert.notEqual(await src.exited, 0);
+      clearTimeout(timer);
+    }
+    assert.equal((await postSession(t, t.streamKey)).status, 429);
   });
 });

@@ -394,6 +394,52 @@ describe('hostile HTTP input', () => {
     });
   });
 
+  describe("libshout's TLS-upgrade probe and its look-alikes", () => {
+    hostile('answers the probe as a port without TLS (HTTP/1.0 400, closed) without reading on', async () => {
+      const r = await rawExchange(port, [
+        'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: TLS/1.0, HTTP/1.1\r\n\r\n',
+        // Whatever follows on the same connection is never read as a request.
+        `SOURCE /victim HTTP/1.0\r\nContent-Type: audio/ogg\r\nAuthorization: ${basic('source', t.streamKey)}\r\n\r\n`,
+      ]);
+      assert.match(r.text, /^HTTP\/1\.0 400 /);
+      assert.equal(jsonBodyOf(r.text)?.error?.code, 'BAD_REQUEST');
+      assert.match(r.text, /Content-Length: \d+/i, 'libshout reads the body by its length');
+      assert.ok(r.closed, 'the connection closes');
+      assert.equal((r.text.match(/HTTP\/1\./g) ?? []).length, 1, 'one answer only');
+    });
+
+    hostile(
+      'answers a TLS upgrade that is not a probe, a huge Upgrade header and a bare OPTIONS sanely',
+      async () => {
+        const cases: Array<[string, number]> = [
+          ['OPTIONS /victim HTTP/1.1\r\nHost: x\r\nUpgrade: tls/1.2\r\n\r\n', 400],
+          [`OPTIONS * HTTP/1.1\r\nHost: x\r\nUpgrade: ${'TLS/1.0, '.repeat(1500)}\r\n\r\n`, 400],
+          ['OPTIONS * HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\n\r\n', 0],
+          ['OPTIONS /api/info HTTP/1.1\r\nHost: x\r\n\r\n', 0],
+        ];
+        for (const [head, want] of cases) {
+          const r = await rawExchange(port, [head], { timeoutMs: 2_000 });
+          const got = statusOf(r.text);
+          if (want) assert.equal(got, want, head.slice(0, 60));
+          // Not a TLS probe: the HTTP server answers it as before (anything but a crash or a 5xx).
+          else assert.ok(got >= 200 && got < 500, `${head.slice(0, 60)} → ${got}`);
+        }
+      },
+    );
+
+    hostile('still upgrades the status socket (a GET with Upgrade: websocket) after probes', async () => {
+      const r = await rawExchange(
+        port,
+        [
+          'GET /ws?mount=victim HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+            'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+        ],
+        { timeoutMs: 1_000 },
+      );
+      assert.equal(statusOf(r.text), 101);
+    });
+  });
+
   it('leaves the listeners that stayed through every case with an unbroken 440 Hz tone', async () => {
     await v.assertHeardTone();
   });

@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sealPage } from '../../src/server/ogg/page.js';
+import { OggOpusMuxer } from '../../src/server/ogg/muxer.js';
+import { FLAG_BOS, sealPage, writePage } from '../../src/server/ogg/page.js';
+import { makeOpusTags, parseOpusHead } from '../../src/server/opus/opus-packet.js';
 import { ID_CLUSTER, ID_EBML, ID_SEGMENT, ID_TRACKS } from '../../src/server/webm/ids.js';
 import type { Bytes } from '../../tools/bytes.js';
 import { bytes, concatBytes, mulberry32, randomBytes } from '../../tools/bytes.js';
@@ -448,6 +450,66 @@ describe('hostile media', () => {
         await assertSourceEnded(mount, r, 'stopped');
       });
     }
+  });
+
+  describe('chained-Ogg abuse', () => {
+    /** The fixture's two header pages again as a new link with `serial` (the fixture itself has another). */
+    function headerLink(serial: number): Bytes {
+      const pages = OGG_PAGES.slice(0, 2).map(({ bytes: b }) => {
+        const copy = b.slice();
+        new DataView(copy.buffer).setUint32(14, serial, true);
+        sealPage(copy, 0, copy.length);
+        return copy;
+      });
+      return concatBytes(pages);
+    }
+    /** OpusHead of mapping family 1 with six channels (5.1), one stream per channel. */
+    function surroundHead(): Bytes {
+      const head = new Uint8Array(27);
+      head.set(OGG_PAGES[0]?.page.body.subarray(0, 19) as Bytes);
+      head[9] = 6;
+      head[18] = 1;
+      head[19] = 6;
+      head.set([0, 1, 2, 3, 4, 5], 21);
+      return head;
+    }
+
+    hostile(
+      'takes a flood of 3,000 header-only links (BOS pages), then audio, as one broadcast',
+      async () => {
+        const mount = nextMount();
+        const flood = concatBytes(Array.from({ length: 3_000 }, (_, i) => headerLink(0x7000_0000 + i)));
+        const r = await put(mount, 'audio/ogg', concatBytes([flood, OGG]));
+        await assertSourceEnded(mount, r, 'stopped');
+      },
+    );
+
+    hostile(
+      'ends a source whose next link switches to 5.1 with OGG_CORRUPT, never a corrupt stream',
+      async () => {
+        const mount = nextMount();
+        const link = concatBytes([
+          writePage({ headerType: FLAG_BOS, granule: 0, serial: 77, sequence: 0 }, [surroundHead()]),
+          writePage({ granule: 0, serial: 77, sequence: 1 }, [makeOpusTags('x', ['TITLE=six'])]),
+        ]);
+        const r = await put(mount, 'audio/ogg', concatBytes([OGG, link, OGG]));
+        await assertSourceEnded(mount, r, 'error', 'OGG_CORRUPT');
+      },
+    );
+
+    hostile(
+      'ends a source whose next link carries a 300 KB comment header with OGG_PAGE_TOO_LARGE',
+      async () => {
+        const mount = nextMount();
+        const header = parseOpusHead(OGG_PAGES[0]?.page.body as Bytes);
+        const link = new OggOpusMuxer({ serial: 91 }).header(header, {
+          vendor: 'x',
+          comments: [`TITLE=${'a'.repeat(300_000)}`],
+        });
+        const r = await put(mount, 'audio/ogg', concatBytes([OGG, link, OGG]));
+        await assertSourceEnded(mount, r, 'error', 'OGG_PAGE_TOO_LARGE');
+      },
+    );
   });
 
   it('leaves the listeners that stayed through every case with an unbroken 440 Hz tone', async () => {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { TestServer } from '../../tools/server.js';
 import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
 import { endSession, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
+import { FIXTURE_OPUS, readFixture } from '../helpers/ogg.js';
 
 const { chunks: CHUNKS } = loadFixture();
 
@@ -63,6 +65,47 @@ describe('Icecast status-json and metadata', () => {
     );
     await endSession(t.baseUrl, 'alpha', a);
     await endSession(t.baseUrl, 'beta', b);
+  });
+
+  it("reports a source's ice-* headers as Icecast 2.4 does (public, name, description, genre, url, audio info)", async () => {
+    const socket = net.connect(t.server.httpPort, '127.0.0.1');
+    const answered = new Promise<string>((resolve, reject) => {
+      let text = '';
+      socket.on('data', (b: Buffer) => {
+        text += b.toString('latin1');
+        if (text.includes('\r\n\r\n')) resolve(text);
+      });
+      socket.on('error', reject);
+    });
+    // libshout's SOURCE, with the headers it sends for a station.
+    socket.write(
+      `SOURCE /station HTTP/1.0\r\nAuthorization: ${basic('source', t.streamKey)}\r\n` +
+        'Content-Type: application/ogg\r\nContent-Length: 0\r\nice-public: 1\r\nice-name: Radio Four\r\n' +
+        'ice-description: Talk all day\r\nice-genre: talk\r\nice-url: https://radio4.example/\r\n' +
+        'ice-audio-info: ice-samplerate=48000;ice-bitrate=64;ice-channels=2;listeners=99;x=a%20b\r\n\r\n',
+    );
+    try {
+      assert.match(await answered, /^HTTP\/1\.0 200 /);
+      const status = await watchStatus(`${t.wsUrl}station`);
+      socket.write(readFixture(FIXTURE_OPUS));
+      await status.waitFor((m) => m.state === 'live', 5_000);
+      status.close();
+      const src = (await statusJson(t)).icestats.source as Record<string, unknown>;
+      assert.equal(src.public, 1);
+      assert.equal(src.server_name, 'Radio Four');
+      assert.equal(src.server_description, 'Talk all day');
+      assert.equal(src.genre, 'talk');
+      assert.equal(src.server_url, 'https://radio4.example/');
+      assert.equal(src.server_type, 'audio/ogg');
+      assert.equal(src.audio_info, 'ice-samplerate=48000;ice-bitrate=64;ice-channels=2;listeners=99;x=a%20b');
+      assert.equal(src['ice-samplerate'], '48000');
+      assert.equal(src['ice-bitrate'], '64');
+      assert.equal(src['ice-channels'], '2');
+      assert.equal(src.x, 'a b', 'values are URL-unescaped');
+      assert.equal(src.listeners, 0, 'a pair never overrides a field of our own');
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('sets the title with source or admin credentials and pushes it to status watchers at once', async () => {

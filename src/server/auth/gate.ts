@@ -2,7 +2,10 @@
  * The one credential check every protected endpoint makes, whichever transport it arrives on
  * (express route, raw Icecast source socket): an address the limiter refuses gets AUTH_RATE_LIMITED
  * (429) whatever it sends; a wrong credential is counted against its address, logged once, and
- * refused with the rule's 401.
+ * refused with the rule's 401. A request that offers no credentials at all is answered with the same
+ * 401 (and challenge) but is not a guess, so it is neither counted nor logged as a refusal: clients
+ * such as ffmpeg's `-method PUT` over `http://` send their credentials only after that challenge,
+ * and a source that reconnects often must never lock itself out.
  */
 import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -33,14 +36,19 @@ export interface AuthAttempt {
 
 /**
  * Null when `attempt` may pass `rule`; else the error to answer with: AUTH_RATE_LIMITED while `limiter`
- * refuses the address, or the rule's 401 (with its challenge), counted against the address and logged.
+ * refuses the address, or the rule's 401 (with its challenge); a wrong credential is counted against
+ * the address and logged, a request without any `Authorization` header only challenged.
  */
 export function authorize(limiter: AuthLimiter, attempt: AuthAttempt, rule: AuthRule): ApiError | null {
   const limited = limiter.check(attempt.ip);
   if (limited) return limited;
   if (rule.accepts(parseAuthorization(attempt.authorization))) return null;
-  limiter.fail(attempt.ip);
-  attempt.log.warn({ ...attempt.fields, ip: attempt.ip }, rule.logMessage);
+  if ((attempt.authorization ?? '').trim() === '') {
+    attempt.log.debug({ ...attempt.fields, ip: attempt.ip }, 'no credentials: challenged');
+  } else {
+    limiter.fail(attempt.ip);
+    attempt.log.warn({ ...attempt.fields, ip: attempt.ip }, rule.logMessage);
+  }
   return new ApiError(rule.code, rule.message, {
     headers: rule.challenge ? { 'www-authenticate': rule.challenge } : undefined,
   });

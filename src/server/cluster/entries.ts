@@ -180,10 +180,11 @@ function decodeBegin(
 /** Only the known StreamInfo fields, as strings: the hash is written by another node. */
 function pickInfo(v: Record<string, unknown>): StreamInfo {
   const out: StreamInfo = {};
-  for (const k of ['name', 'description', 'genre', 'url', 'sourceType'] as const) {
+  for (const k of ['name', 'description', 'genre', 'url', 'sourceType', 'bitrate', 'audioInfo'] as const) {
     const x = v[k];
     if (typeof x === 'string') out[k] = x;
   }
+  if (v.public === 0 || v.public === 1) out.public = v.public;
   return out;
 }
 

@@ -1,21 +1,22 @@
 /**
  * The plain-HTTP front door: each new connection's request head is read here first. Icecast source
- * clients (`SOURCE`, or `PUT` to a mount) and stream listeners (`GET /<mount>…`) are served from the
- * raw socket; every other connection goes to the HTTP server untouched.
+ * clients (`SOURCE`, or `PUT` to a mount, and libshout's `OPTIONS *` TLS probe before them) and stream
+ * listeners (`GET /<mount>…`) are served from the raw socket; every other connection goes to the HTTP
+ * server untouched.
  */
 import type { Server } from 'node:http';
 import net from 'node:net';
 import type { Hub } from '../hub/hub.js';
 import { findHeadEnd, MAX_HEAD_BYTES, parseRequestHead } from '../ingest/http-head.js';
 import type { SourceOptions } from '../ingest/icecast-source.js';
-import { serveSource } from '../ingest/icecast-source.js';
+import { answerTlsUpgradeProbe, isTlsUpgradeProbe, serveSource } from '../ingest/icecast-source.js';
 import type { ListenLimits, ListenOptions } from '../outputs/listen.js';
 import type { PacketStatus } from '../outputs/packet-status.js';
 import { isRawListen, serveRawListener } from '../outputs/raw-listen.js';
 import { destroyOnError, rawHead } from './raw-reply.js';
 
 /** Methods the front door may keep; anything else goes to the HTTP server as soon as it is seen. */
-const OURS: ReadonlySet<string> = new Set(['SOURCE', 'PUT', 'GET', 'HEAD']);
+const OURS: ReadonlySet<string> = new Set(['SOURCE', 'PUT', 'GET', 'HEAD', 'OPTIONS']);
 
 export interface FrontDoorOptions {
   source: SourceOptions;
@@ -64,6 +65,12 @@ export function frontDoor(httpServer: Server, options: FrontDoorOptions): net.Se
       }
       if (end < 0) return;
       const head = parseRequestHead(buf.subarray(0, end));
+      if (head?.method === 'OPTIONS' && isTlsUpgradeProbe(head)) {
+        clearTimeout(timer);
+        socket.off('data', onData);
+        answerTlsUpgradeProbe(socket, head, options.source.log);
+        return;
+      }
       const isSource =
         head && (head.method === 'SOURCE' || (head.method === 'PUT' && !head.path.startsWith('/api/')));
       const isListen = head && !head.headers.upgrade && isRawListen(head);

@@ -46,6 +46,12 @@ export interface StreamInfo {
   url?: string;
   /** Content type the source sent. */
   sourceType?: string;
+  /** Listed in public directories: Icecast's `ice-public` (0 or 1). */
+  public?: number;
+  /** `ice-bitrate` (or `icy-br`) as sent, in kbit/s. */
+  bitrate?: string;
+  /** `ice-audio-info` as sent: `key=value` pairs joined by `;` (`ice-samplerate=44100;ice-channels=2`). */
+  audioInfo?: string;
 }
 
 /** How a broadcast begins: what {@link Mount.begin} takes. */

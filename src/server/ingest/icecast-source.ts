@@ -64,13 +64,37 @@ function sourceRule(streamKey: string): AuthRule {
   };
 }
 
-function streamInfo(head: RequestHead, type: string): StreamInfo {
-  const h = head.headers;
+/** The first of `names` the source sent (Icecast reads `ice-*`, then `icy-*`, then `x-audiocast-*`). */
+function firstHeader(head: RequestHead, names: readonly string[], max: number): string | undefined {
+  for (const name of names) {
+    const v = head.headers[name];
+    if (v) return v.slice(0, max);
+  }
+  return undefined;
+}
+
+/** What the source says about its stream, in the headers Icecast 2.4 reads, each capped. */
+export function streamInfo(head: RequestHead, type: string): StreamInfo {
   const info: StreamInfo = { sourceType: type };
-  if (h['ice-name']) info.name = h['ice-name'].slice(0, 200);
-  if (h['ice-description']) info.description = h['ice-description'].slice(0, 500);
-  if (h['ice-genre']) info.genre = h['ice-genre'].slice(0, 100);
-  if (h['ice-url']) info.url = h['ice-url'].slice(0, 300);
+  const name = firstHeader(head, ['ice-name', 'icy-name', 'x-audiocast-name'], 200);
+  const description = firstHeader(
+    head,
+    ['ice-description', 'icy-description', 'x-audiocast-description'],
+    500,
+  );
+  const genre = firstHeader(head, ['ice-genre', 'icy-genre', 'x-audiocast-genre'], 100);
+  const url = firstHeader(head, ['ice-url', 'icy-url', 'x-audiocast-url'], 300);
+  const pub = firstHeader(head, ['ice-public', 'icy-pub', 'x-audiocast-public', 'icy-public'], 20);
+  const bitrate = firstHeader(head, ['ice-bitrate', 'icy-br', 'x-audiocast-bitrate'], 20);
+  const audioInfo = firstHeader(head, ['ice-audio-info'], 500);
+  if (name) info.name = name;
+  if (description) info.description = description;
+  if (genre) info.genre = genre;
+  if (url) info.url = url;
+  // Icecast: atoi() of the header, 0 when absent; anything but 0 lists the stream.
+  if (pub !== undefined) info.public = Number.parseInt(pub, 10) ? 1 : 0;
+  if (bitrate) info.bitrate = bitrate;
+  if (audioInfo) info.audioInfo = audioInfo;
   return info;
 }
 
@@ -138,6 +162,33 @@ export function serveSource(
       },
       (err: unknown) => refuse(err),
     );
+}
+
+/**
+ * libshout's TLS probe (its default TLS mode, "auto"): `OPTIONS * HTTP/1.1` with `Upgrade: TLS/1.0, HTTP/1.1`
+ * before any `SOURCE`/`PUT`. True for any request that asks to upgrade to TLS.
+ */
+export function isTlsUpgradeProbe(head: RequestHead): boolean {
+  return /(^|,)\s*tls\//i.test(head.headers.upgrade ?? '');
+}
+
+/**
+ * Answers a TLS upgrade on the plain port as Icecast does on a port without TLS: 400 (Icecast 2.4.4
+ * "unknown request", 2.5 "Can not upgrade protocol"), HTTP/1.0, then the connection closes. libshout in
+ * its default mode takes that as "no TLS here" and goes on in plain text on a new connection; in its
+ * TLS-only modes it stops before sending the password.
+ */
+export function answerTlsUpgradeProbe(socket: net.Socket, head: RequestHead, log: Logger): void {
+  socket.on('error', () => socket.destroy());
+  log.debug(
+    { ip: socket.remoteAddress, method: head.method },
+    'TLS upgrade asked on the plain port: refused',
+  );
+  replyError(
+    socket,
+    new ApiError('BAD_REQUEST', 'This port does not speak TLS: go on in plain text, or use the HTTPS port.'),
+    { version: '1.0' },
+  );
 }
 
 /** Answers `200 OK` and feeds every body byte of an accepted source into its session. */

@@ -161,21 +161,39 @@ export class WebmPipeline implements IngestPipeline {
   }
 }
 
-/** Ogg in: packets re-paged for Ogg listeners and put in new Clusters for WebM (MSE) listeners. */
+/**
+ * Ogg in: packets re-paged for Ogg listeners and put in new Clusters for WebM (MSE) listeners.
+ *
+ * A chained stream (Liquidsoap starts a new logical stream at every track: EOS, then BOS with a new serial,
+ * OpusHead, OpusTags) is the same broadcast: the outputs go on as one stream with the first link's
+ * header, and the new link's TITLE/ARTIST become the mount's title. That is sound whenever both links
+ * use channel mapping family 0 (mono or stereo, any input rate): an Opus decoder decodes mono and stereo
+ * packets into whichever layout its header named, and decodes at 48 kHz whatever the input rate was. A
+ * link with another layout (a multichannel mapping, or a change into or out of one) cannot be carried
+ * on in the same WebM track or Ogg stream: the source ends with OGG_CORRUPT naming it, so no listener
+ * ever gets a stream its decoder cannot follow.
+ */
 export class OggPipeline implements IngestPipeline {
   private readonly demuxer = new OggOpusDemuxer();
   private readonly mount: Mount;
   private readonly ogg = new OggOpusMuxer();
   private webm: WebmOpusMuxer | null = null;
-  /** The current link's ID header, until its comment header completes the link's headers. */
+  /** The first link's ID header: the one every output was started with. */
   private header: OpusHeader | null = null;
   private pending: OpusPacket[] = [];
   private readonly info: StreamInfo;
+  private readonly log: Logger | null;
   private bytesIn = 0;
 
-  constructor(mount: Mount, options: { info?: StreamInfo } = {}) {
+  constructor(mount: Mount, options: { info?: StreamInfo; log?: Logger } = {}) {
     this.mount = mount;
     this.info = options.info ?? {};
+    this.log = options.log ?? null;
+  }
+
+  /** Logical streams the source has sent so far (1 until it chains), and the empty packets skipped. */
+  get stats(): { links: number; emptyPackets: number } {
+    return { links: this.demuxer.links, emptyPackets: this.demuxer.emptyPackets };
   }
 
   push(bytes: Uint8Array): void {
@@ -185,12 +203,15 @@ export class OggPipeline implements IngestPipeline {
       switch (out.kind) {
         case 'header':
           this.flush();
-          // A chained link (new metadata, encoder restart): WebM cannot change its Tracks mid-stream,
-          // so the broadcast goes on only if the audio format is the same.
-          if (this.webm && this.header && out.header.channels !== this.header.channels) {
-            throw new ApiError('OGG_CORRUPT', 'A chained Ogg link changed the channel count mid-broadcast.');
+          if (this.header === null) this.header = out.header;
+          else if (!sameLayout(this.header, out.header)) {
+            throw new ApiError(
+              'OGG_CORRUPT',
+              `A chained Ogg link changed the channel layout mid-broadcast (mapping family ${this.header.mappingFamily}, ` +
+                `${this.header.channels} channels → family ${out.header.mappingFamily}, ${out.header.channels} channels); ` +
+                'start a new broadcast for it.',
+            );
           }
-          this.header = out.header;
           break;
         case 'tags': {
           const header = this.header;
@@ -199,11 +220,19 @@ export class OggPipeline implements IngestPipeline {
           if (!this.webm) {
             this.webm = new WebmOpusMuxer();
             this.mount.begin({ init: this.webm.init(header), title, info: this.info, origin: 'local' });
-          } else if (title !== null) {
-            this.mount.setTitle(title);
+            this.mount.setInit(
+              'ogg',
+              this.ogg.header(header, { vendor: out.vendor, comments: out.comments }),
+            );
+            this.mount.setInit('packets', packetsHeader(header));
+            break;
           }
-          this.mount.setInit('ogg', this.ogg.header(header, { vendor: out.vendor, comments: out.comments }));
-          this.mount.setInit('packets', packetsHeader(header));
+          // A chained link: same broadcast, outputs go on; only the title follows the track.
+          if (title !== null) this.mount.setTitle(title);
+          this.log?.debug(
+            { mount: this.mount.name, ...this.stats, title },
+            'chained Ogg link: the outputs go on',
+          );
           break;
         }
         case 'packet':
@@ -225,6 +254,19 @@ export class OggPipeline implements IngestPipeline {
     this.mount.publish({ bytes: this.ogg.packets(packets), syncPoint: true }, 'ogg');
     for (const chunk of this.webm.packets(packets)) this.mount.publish(chunk, 'webm');
   }
+}
+
+/**
+ * True when packets of a link with header `next` decode correctly under header `first`: both mono or
+ * stereo (mapping family 0), or the very same multichannel layout.
+ */
+export function sameLayout(first: OpusHeader, next: OpusHeader): boolean {
+  if (first.mappingFamily === 0 && next.mappingFamily === 0) return true;
+  if (first.mappingFamily !== next.mappingFamily || first.channels !== next.channels) return false;
+  // Stream count, coupled count and mapping table follow the 19 fixed bytes.
+  const a = first.raw.subarray(19);
+  const b = next.raw.subarray(19);
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /** `TITLE=…` (and `ARTIST=…`) from Vorbis comments, as Icecast shows them: "Artist - Title". */

@@ -68,7 +68,7 @@ export class IngestSession {
     const info = options.info ?? {};
     this.pipeline =
       options.container === 'ogg'
-        ? new OggPipeline(mount, { info })
+        ? new OggPipeline(mount, { info, log: options.log })
         : new WebmPipeline(mount, { limits: options.limits, log: options.log, info });
   }
 

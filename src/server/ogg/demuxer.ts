@@ -125,7 +125,8 @@ function checkLimit(name: keyof OggOpusDemuxerOptions, value: unknown): void {
  * stream's start (a stream joined mid-way starts above 0), reveal end trimming, and count jumps.
  *
  * Only the first logical stream of each link is read; pages of other streams multiplexed with it are
- * skipped and not relayed. Packets and pages are views of the pushed bytes when they lie in one push
+ * skipped and not relayed. Empty audio packets (Liquidsoap ends a link with one) are skipped and counted
+ * ({@link emptyPackets}). Packets and pages are views of the pushed bytes when they lie in one push
  * (callers must not reuse a pushed buffer), else copies. Every failure is a ApiError: OGG_CORRUPT, or
  * OGG_PAGE_TOO_LARGE for a packet above `maxPacketBytes`. A throw is final: the outputs of the failing
  * push are lost and every later push throws too.
@@ -152,6 +153,8 @@ export class OggOpusDemuxer {
   /** Pts of the next packet. */
   private pts = 0;
   private _granuleJumps = 0;
+  private _emptyPackets = 0;
+  private _links = 0;
 
   // A packet begun on an earlier page.
   private partial: Uint8Array[] = [];
@@ -193,6 +196,16 @@ export class OggOpusDemuxer {
   /** Pages whose granule position disagreed with the samples counted (each re-bases the check). */
   get granuleJumps(): number {
     return this._granuleJumps;
+  }
+
+  /** Empty audio packets skipped (a packet of zero bytes decodes to nothing). */
+  get emptyPackets(): number {
+    return this._emptyPackets;
+  }
+
+  /** Logical streams (links) begun so far: 1 for an unchained stream. */
+  get links(): number {
+    return this._links;
   }
 
   /** Parses `bytes` and returns what they complete, in stream order. Throws ApiError on bad input. */
@@ -340,6 +353,7 @@ export class OggOpusDemuxer {
     this.linkSamples = 0;
     this.granuleOffset = null;
     this.state = 'tags';
+    this._links++;
     this.out.push({ kind: 'header', header, serial: page.serial });
   }
 
@@ -418,6 +432,12 @@ export class OggOpusDemuxer {
       if (v === 255) continue;
       const data = this.completePacket(body.subarray(start, at), offset);
       start = at;
+      if (data.length === 0) {
+        // Not an Opus packet (each has its TOC byte), but harmless: encoders (Liquidsoap at a track
+        // change) write one to end a link. Nothing to decode, so it is skipped and counted.
+        this._emptyPackets++;
+        continue;
+      }
       const samples = opusPacketSamples(data);
       last = { kind: 'packet', packet: { data, pts: this.pts, samples } };
       this.out.push(last);

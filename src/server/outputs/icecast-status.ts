@@ -32,10 +32,38 @@ function rfc822(d: Date): string {
   return d.toUTCString().replace('GMT', '+0000');
 }
 
+/** At most this many `ice-audio-info` pairs become fields of their own. */
+const MAX_AUDIO_INFO_FIELDS = 16;
+
+/**
+ * Icecast 2.4 makes each `key=value` pair of `ice-audio-info` a field of the source (`ice-samplerate`,
+ * `ice-bitrate`, `ice-channels`, …), the value URL-unescaped, the key up to 99 and the value up to 199
+ * characters. A key that would replace one of the fields we set ourselves is left out.
+ */
+export function audioInfoFields(audioInfo: string, reserved: ReadonlySet<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  let n = 0;
+  for (const pair of audioInfo.split(';')) {
+    const m = /^([^=]{1,99})=([^;\r\n]{1,199})/.exec(pair);
+    if (!m || reserved.has(m[1] as string)) continue;
+    let value = m[2] as string;
+    try {
+      value = decodeURIComponent(value.replace(/\+/g, ' '));
+    } catch {
+      // Icecast keeps what it cannot unescape as it came.
+    }
+    out[m[1] as string] = value;
+    if (++n >= MAX_AUDIO_INFO_FIELDS) break;
+  }
+  return out;
+}
+
 function sourceJson(s: MountSnapshot, origin: string): Record<string, unknown> {
   const type = s.info.sourceType ?? 'audio/webm';
-  return {
-    audio_info: 'channels=?;samplerate=48000',
+  const own: Record<string, unknown> = {
+    audio_info: s.info.audioInfo ?? 'channels=?;samplerate=48000',
+    bitrate: s.info.bitrate ?? null,
+    public: s.info.public ?? 0,
     genre: s.info.genre ?? 'various',
     listener_peak: s.listenerPeak,
     listeners: s.listeners,
@@ -53,6 +81,10 @@ function sourceJson(s: MountSnapshot, origin: string): Record<string, unknown> {
     title: s.title ?? '',
     dummy: null,
   };
+  if (!s.info.audioInfo) return own;
+  const pairs = audioInfoFields(s.info.audioInfo, new Set(Object.keys(own).filter((k) => k !== 'bitrate')));
+  // libshout sends `bitrate=128;…` in ice-audio-info when there is no ice-bitrate header.
+  return { ...pairs, ...own, bitrate: own.bitrate ?? pairs.bitrate ?? null };
 }
 
 /** Icecast's metadata login: Basic `source` with the stream key, or `admin` with the admin token. */

@@ -73,6 +73,33 @@ describe('authorize', () => {
     assert.deepEqual(err?.headers, {});
   });
 
+  it('challenges a request without credentials without counting or logging it as a wrong key', async () => {
+    const { log, lines } = capture();
+    const l = limiter();
+    for (let i = 0; i < 5; i++) {
+      for (const authorization of [undefined, '', '  ']) {
+        const err = authorize(l, { ip: 'a', authorization, log }, rule);
+        assert.equal(err?.code, 'AUTH_BAD_KEY');
+        assert.deepEqual(err?.headers, { 'www-authenticate': 'Basic realm="t"' });
+      }
+    }
+    assert.equal(l.tracked, 0);
+    assert.equal(authorize(l, { ip: 'a', authorization: basic('source:right'), log }, rule), null);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(lines.length, 0, 'nothing at info level');
+  });
+
+  it('still counts a malformed or wrong header, which is a guess', () => {
+    const { log } = capture();
+    const l = limiter();
+    authorize(l, { ip: 'a', authorization: 'Basic !!!', log }, rule);
+    authorize(l, { ip: 'a', authorization: basic('source:wrong'), log }, rule);
+    assert.equal(
+      authorize(l, { ip: 'a', authorization: basic('source:right'), log }, rule)?.code,
+      'AUTH_RATE_LIMITED',
+    );
+  });
+
   it('refuses an address with too many wrong credentials with 429, even with the right ones', () => {
     const { log } = capture();
     const l = limiter();

@@ -9,12 +9,17 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Mount } from '../../../src/server/hub/mount.js';
 import type { MediaChunk, Sink } from '../../../src/server/hub/types.js';
-import { OggPipeline, WebmPipeline } from '../../../src/server/ingest/pipeline.js';
+import { OggPipeline, sameLayout, WebmPipeline } from '../../../src/server/ingest/pipeline.js';
 import { createLogger } from '../../../src/server/log.js';
+import { FLAG_BOS, FLAG_EOS, writePage } from '../../../src/server/ogg/page.js';
+import type { OpusHeader } from '../../../src/server/opus/opus-packet.js';
+import { makeOpusHead, makeOpusTags, parseOpusHead } from '../../../src/server/opus/opus-packet.js';
 import { WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
 import { WebmSplitter } from '../../../src/server/webm/splitter.js';
 import { PACKETS } from '../../../src/shared/protocol.js';
+import { concatBytes } from '../../../tools/bytes.js';
 import { FIXTURE_DIR, loadFixture } from '../../helpers/clients.js';
+import { listPages, opusPacket } from '../../helpers/ogg.js';
 
 const LIMITS = { maxInitBytes: 128 * 1024, maxElementBytes: 1024 * 1024 };
 const { chunks: CHUNKS } = loadFixture();
@@ -236,5 +241,103 @@ describe('one pipeline, whatever the source', () => {
       got.map((f) => [f.bytes, f.samples]),
       tail.map((f) => [f.bytes, f.samples]),
     );
+  });
+});
+
+/** One link of a chained stream as Liquidsoap sends it: BOS + OpusHead, OpusTags, audio, an empty packet on EOS. */
+function link(serial: number, head: Uint8Array, title: string, packets: number): Uint8Array {
+  const pages = [
+    writePage({ headerType: FLAG_BOS, granule: 0, serial, sequence: 0 }, [head]),
+    writePage({ granule: 0, serial, sequence: 1 }, [
+      makeOpusTags('Liquidsoap', [`TITLE=${title}`, 'ARTIST=Tone']),
+    ]),
+  ];
+  let granule = 0;
+  for (let i = 0; i < packets; i++) {
+    granule += 960;
+    pages.push(writePage({ granule, serial, sequence: 2 + i }, [opusPacket(40, serial * 100 + i)]));
+  }
+  pages.push(
+    writePage({ headerType: FLAG_EOS, granule, serial, sequence: 2 + packets }, [new Uint8Array(0)]),
+  );
+  return concatBytes(pages);
+}
+
+const MONO = makeOpusHead({ channels: 1, preSkip: 312, inputSampleRate: 44100 });
+const STEREO = makeOpusHead({ channels: 2, preSkip: 312, inputSampleRate: 48000 });
+
+/** OpusHead of mapping family 1 (Vorbis order) with `channels` channels, one stream per channel. */
+function surroundHead(channels: number): Uint8Array {
+  const head = new Uint8Array(21 + channels);
+  head.set(makeOpusHead({ channels: 2, preSkip: 312, inputSampleRate: 48000 }).subarray(0, 19));
+  head[9] = channels;
+  head[18] = 1;
+  head[19] = channels;
+  head[20] = 0;
+  for (let i = 0; i < channels; i++) head[21 + i] = i;
+  return head;
+}
+
+describe('chained Ogg (a new logical stream per track)', () => {
+  it('is one broadcast: no OFFLINE, the title follows each link, every output goes on as one stream', () => {
+    const changes: string[] = [];
+    const mount = new Mount({ name: 'live', burstBytes: 64 * 1024, onChange: (_m, c) => changes.push(c) });
+    const pipeline = new OggPipeline(mount);
+    pipeline.push(link(11, STEREO, 'One', 5));
+    const sinks = { webm: new RecordingSink(), ogg: new RecordingSink(), packets: new RecordingSink() };
+    for (const [container, sink] of Object.entries(sinks)) {
+      assert.ok(mount.attach(sink, container as 'webm' | 'ogg' | 'packets'));
+    }
+    const counts = Object.values(sinks).map((s) => s.writes.length);
+    assert.equal(mount.title, 'Tone - One');
+    // Next tracks: another serial, a mono one too (mapping family 0 decodes either way).
+    pipeline.push(link(12, MONO, 'Two', 5));
+    assert.equal(mount.title, 'Tone - Two');
+    pipeline.push(link(13, STEREO, 'Three', 5));
+    assert.equal(mount.title, 'Tone - Three');
+    assert.equal(mount.state, 'live');
+    assert.deepEqual(
+      changes.filter((c) => c === 'state'),
+      ['state'],
+      'LIVE once, never OFFLINE',
+    );
+    assert.deepEqual(pipeline.stats, { links: 3, emptyPackets: 3 });
+    Object.values(sinks).forEach((s, i) => {
+      assert.ok(s.writes.length > (counts[i] as number), 'every output goes on');
+    });
+    // The Ogg listener got one logical stream: one serial, no second BOS, sequence numbers in order.
+    const ogg = listPages(concatBytes(sinks.ogg.writes));
+    assert.equal(new Set(ogg.map((p) => p.page.serial)).size, 1);
+    assert.equal(ogg.filter((p) => p.page.headerType & FLAG_BOS).length, 1);
+    ogg.forEach((p, i) => {
+      if (i > 0) assert.equal(p.page.sequence, (ogg[i - 1]?.page.sequence ?? 0) + 1);
+    });
+    // Packets keep rising pts across the links (5 per link after the first's, which the listener joined late).
+    const all = sinks.packets.writes.slice(1).flatMap(frames);
+    for (let i = 1; i < all.length; i++) {
+      assert.equal(all[i]?.pts, (all[i - 1]?.pts ?? 0) + (all[i - 1]?.samples ?? 0));
+    }
+    // A late joiner still gets the first link's header: what the outputs were started with.
+    const late = new RecordingSink();
+    assert.ok(mount.attach(late, 'ogg'));
+    assert.equal(listPages(late.writes[0] as Uint8Array)[0]?.page.serial, ogg[0]?.page.serial);
+  });
+
+  it('ends the source with OGG_CORRUPT when a link changes to a layout the outputs cannot carry', () => {
+    const mount = newMount();
+    const pipeline = new OggPipeline(mount);
+    pipeline.push(link(1, STEREO, 'One', 3));
+    assert.throws(
+      () => pipeline.push(link(2, surroundHead(6), 'Six', 3)),
+      (err: Error & { code?: string }) => err.code === 'OGG_CORRUPT' && /channel layout/.test(err.message),
+    );
+  });
+
+  it('sameLayout: any mono/stereo pair; a multichannel layout only with itself', () => {
+    const h = (raw: Uint8Array): OpusHeader => parseOpusHead(raw);
+    assert.ok(sameLayout(h(MONO), h(STEREO)));
+    assert.ok(sameLayout(h(surroundHead(6)), h(surroundHead(6))));
+    assert.ok(!sameLayout(h(STEREO), h(surroundHead(6))));
+    assert.ok(!sameLayout(h(surroundHead(6)), h(surroundHead(4))));
   });
 });

@@ -31,6 +31,7 @@ import {
   runDemuxer,
   sameOutputs,
   TEST_HEAD,
+  TOC_20MS,
 } from '../../helpers/ogg.js';
 
 type PacketOutput = Extract<OggOutput, { kind: 'packet' }>;
@@ -481,13 +482,30 @@ describe('OggOpusDemuxer', () => {
       assertApiError(() => runDemuxer([stream]), 'OGG_CORRUPT', /comment header are missing/);
     });
 
-    it('rejects an invalid Opus packet', () => {
+    it('skips and counts an empty packet (Liquidsoap ends a link with one), pts unchanged', () => {
+      const one = opusPacket(20, 7);
       const stream = concatBytes([
         header(1),
         tags(1),
-        writePage({ granule: 960, serial: 1, sequence: 2 }, [new Uint8Array(0)]),
+        writePage({ granule: 960, serial: 1, sequence: 2 }, [new Uint8Array(0), one, new Uint8Array(0)]),
+        writePage({ headerType: FLAG_EOS, granule: 960, serial: 1, sequence: 3 }, [new Uint8Array(0)]),
       ]);
-      assertApiError(() => runDemuxer([stream]), 'OGG_CORRUPT', /empty Opus packet/);
+      const demuxer = new OggOpusDemuxer();
+      const packets = packetsOf(demuxer.push(stream));
+      assert.equal(packets.length, 1);
+      assert.deepEqual(packets[0]?.data, one);
+      assert.equal(demuxer.nextPts, 960);
+      assert.equal(demuxer.emptyPackets, 3);
+      assert.equal(demuxer.granuleJumps, 0);
+    });
+
+    it('rejects an invalid Opus packet (code 3 with no frame count)', () => {
+      const stream = concatBytes([
+        header(1),
+        tags(1),
+        writePage({ granule: 960, serial: 1, sequence: 2 }, [new Uint8Array([TOC_20MS | 3])]),
+      ]);
+      assertApiError(() => runDemuxer([stream]), 'OGG_CORRUPT');
     });
 
     it('rejects a packet above maxPacketBytes with OGG_PAGE_TOO_LARGE', () => {

@@ -45,6 +45,7 @@ const ALL_CODES: Record<ErrorCode, true> = {
   WEBM_ELEMENT_TOO_LARGE: true,
   OGG_CORRUPT: true,
   OGG_PAGE_TOO_LARGE: true,
+  MPEG_CORRUPT: true,
   BAD_REQUEST: true,
   NOT_FOUND: true,
   RECORDING_IN_PROGRESS: true,

@@ -63,8 +63,9 @@ export function detectPlaybackPath(): PlaybackPath {
     detected = { kind: 'packets', label: 'Low latency · WebCodecs Opus' };
   } else if (want !== 'progressive' && want !== 'hls' && g.MediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {
     detected = { kind: 'mse', label: 'MSE · WebM/Opus', MediaSource: g.MediaSource, managed: false };
-  } else if (want !== 'progressive' && nativeHlsSupported(want === 'hls')) {
-    // iPhone: the element's own HLS player (lock screen, AirPlay) before ManagedMediaSource.
+  } else if (want === 'hls' && nativeHlsSupported(true)) {
+    // The element's own HLS player (lock screen, AirPlay), on request only for now: Chromium's native
+    // HLS player, the only stand-in for an iPhone here, fails at each broadcast's start for seconds.
     detected = { kind: 'hls', label: NATIVE_HLS_LABEL };
   } else if (want !== 'progressive' && g.ManagedMediaSource?.isTypeSupported(WEBM_OPUS_MSE_MIME)) {
     detected = {

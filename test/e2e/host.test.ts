@@ -80,7 +80,13 @@ describe('host page in Chromium', () => {
     await host.fill('#title', 'Questions from the room');
     await host.click('#set-title');
     await listener.locator('#title', { hasText: 'Questions from the room' }).waitFor({ timeout: 5_000 });
-    // The lock screen and notification show the same title, the station and artwork.
+    // The lock screen and notification show the same title, the station and artwork (set by an effect
+    // after the page shows the title: wait for it).
+    await listener.waitForFunction(
+      () => navigator.mediaSession.metadata?.title === 'Questions from the room',
+      null,
+      { timeout: 5_000 },
+    );
     const meta = await listener.evaluate(() => {
       const m = navigator.mediaSession.metadata;
       return m ? { title: m.title, artist: m.artist, art: m.artwork.map((a) => a.src) } : null;

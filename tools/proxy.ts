@@ -14,7 +14,9 @@
  * direction, the proxy stops reading that side (TCP back-pressure) until it drains. TLS and HTTP/2
  * pass through untouched (it only copies bytes).
  */
+
 import net from 'node:net';
+import { mulberry32 } from './bytes.js';
 
 /** What the network does to the bytes in one direction. All fields are optional; none means loopback. */
 export interface LinkConditions {
@@ -66,18 +68,6 @@ export type CutProxy = NetProxy;
 const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
 /** A chunk is cut into segments of at most this many bytes under a bandwidth cap (about one TCP segment). */
 const SEGMENT_BYTES = 1400;
-
-/** mulberry32: a small seeded PRNG in [0, 1). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * When a chunk of `bytes` read at `nowMs` may leave, given when the one ahead of it left (`prevMs`).
@@ -201,7 +191,7 @@ export async function startProxy(options: ProxyOptions = {}): Promise<NetProxy> 
   let maxQueued = 0;
   let conditions: ProxyConditions = { down: options.down, up: options.up };
   let clockStart = performance.now();
-  const draw = random(options.seed ?? 1);
+  const draw = mulberry32(options.seed ?? 1);
   const cap = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
   const open = new Set<net.Socket>();
   const links = new Set<Link>();

@@ -47,24 +47,11 @@ export function fourcc(code: string): Uint8Array {
   return Uint8Array.from(code, (c) => c.charCodeAt(0) & 0xff);
 }
 
-/** `parts` back to back in one array. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.byteLength;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
-
 /** A box of `type` holding `payload` (fields and child boxes) back to back. */
 export function box(type: string, ...payload: Uint8Array[]): Uint8Array {
   let n = 8;
   for (const p of payload) n += p.byteLength;
-  return concat([u32(n), fourcc(type), ...payload]);
+  return Buffer.concat([u32(n), fourcc(type), ...payload]);
 }
 
 /** A full box: version (8 bits) and flags (24 bits) before the payload. */

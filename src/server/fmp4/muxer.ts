@@ -5,14 +5,14 @@
  * samples; a fragment's `tfdt` is the sum of the samples before it.
  */
 import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
-import { box, concat, fourcc, fullBox, u16, u32, u64, zeros } from './boxes.js';
+import { box, fourcc, fullBox, u16, u32, u64, zeros } from './boxes.js';
 import { OPUS_TIMESCALE, opusSampleEntry } from './opus.js';
 
 /** The one track's ID. */
 const TRACK_ID = 1;
 
 /** The 3×3 unity matrix of `mvhd` and `tkhd` (16.16, 16.16, 2.30). */
-const MATRIX = concat([
+const MATRIX = Buffer.concat([
   u32(0x0001_0000),
   u32(0),
   u32(0),
@@ -112,7 +112,7 @@ export function initSegment(head: OpusHeader): Uint8Array {
     u32(0), // default_sample_flags
   );
   const moov = box('moov', mvhd, trak, box('mvex', trex));
-  return concat([ftyp, moov]);
+  return Buffer.concat([ftyp, moov]);
 }
 
 /** tfhd flag: the data offsets are from the start of the moof. */
@@ -147,5 +147,5 @@ export function fragment(sequence: number, decodeTime: number, packets: readonly
   if (moof.byteLength !== moofBytes || mdat.byteLength !== dataBytes + 8) {
     throw new Error('fMP4 fragment size mismatch');
   }
-  return concat([moof, mdat]);
+  return Buffer.concat([moof, mdat]);
 }

@@ -26,14 +26,22 @@ export interface FfmpegSource {
   stop(): void;
 }
 
+/** What each source format is sent as: encoder, muxer and content type (MP3 and AAC at ffmpeg's default bit rate). */
+const SOURCE_FORMATS = {
+  webm: { codec: ['-c:a', 'libopus', '-b:a', '64k'], contentType: 'audio/webm' },
+  ogg: { codec: ['-c:a', 'libopus', '-b:a', '64k'], contentType: 'audio/ogg' },
+  mp3: { codec: ['-c:a', 'libmp3lame'], contentType: 'audio/mpeg' },
+  aac: { codec: ['-c:a', 'aac'], contentType: 'audio/aac' },
+} as const;
+
 /**
- * Streams a 440 Hz tone, encoded as Opus, to `url` in real time (`-re`) for `seconds`.
+ * Streams a 440 Hz tone, encoded as Opus (or MP3, or AAC in ADTS), to `url` in real time (`-re`) for `seconds`.
  * `url` is `icecast://source:KEY@127.0.0.1:PORT/mount` (PUT, or SOURCE with `legacy`) or an
  * `http://` URL (ffmpeg's `-method PUT`, chunked).
  */
 export function startFfmpegSource(opts: {
   url: string;
-  format: 'webm' | 'ogg';
+  format: keyof typeof SOURCE_FORMATS;
   seconds: number;
   legacy?: boolean;
   freqHz?: number;
@@ -46,12 +54,14 @@ export function startFfmpegSource(opts: {
   markerEveryS?: number;
   extraArgs?: string[];
 }): FfmpegSource {
-  const contentType = opts.format === 'webm' ? 'audio/webm' : 'audio/ogg';
+  const { codec, contentType } = SOURCE_FORMATS[opts.format];
   const steady = (opts.muxer ?? 'steady') === 'steady';
   const muxArgs =
     opts.format === 'webm'
       ? ['-f', 'webm', ...(steady ? ['-cluster_time_limit', '100', '-live', '1'] : [])]
-      : ['-f', 'ogg', ...(steady ? ['-page_duration', '100000'] : [])];
+      : opts.format === 'ogg'
+        ? ['-f', 'ogg', ...(steady ? ['-page_duration', '100000'] : [])]
+        : ['-f', opts.format === 'mp3' ? 'mp3' : 'adts'];
   const protoArgs = opts.url.startsWith('icecast://')
     ? ['-content_type', contentType, ...(opts.legacy ? ['-legacy_icecast', '1'] : [])]
     : ['-method', 'PUT', '-content_type', contentType];
@@ -68,10 +78,7 @@ export function startFfmpegSource(opts: {
       : `sine=frequency=${opts.freqHz ?? 440}:sample_rate=48000`,
     '-t',
     String(opts.seconds),
-    '-c:a',
-    'libopus',
-    '-b:a',
-    '64k',
+    ...codec,
     ...muxArgs,
     ...protoArgs,
     '-progress',

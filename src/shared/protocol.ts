@@ -246,6 +246,7 @@ export type ErrorCode =
   | 'MOUNT_LIMIT'
   | 'LISTEN_OFFLINE'
   | 'LISTEN_FULL'
+  | 'LISTEN_FORMAT_UNAVAILABLE'
   | 'STATUS_FULL'
   | 'STATUS_ADDRESS_LIMIT'
   | 'INGEST_UNSUPPORTED_TYPE'
@@ -290,6 +291,9 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   LISTEN_OFFLINE: 404,
   // The mount or the server has as many listeners as it is allowed.
   LISTEN_FULL: 503,
+  // An output the mount's source cannot give without transcoding: Opus outputs (.webm, .ogg, .pkt,
+  // .m3u8) of an MP3/AAC mount, .mp3 of an AAC one, .mp3/.aac of an Opus one. The message names those it has.
+  LISTEN_FORMAT_UNAVAILABLE: 415,
   // The server has as many status sockets open as it allows (maxStatusSockets).
   STATUS_FULL: 503,
   // One address has as many status sockets open as it may (maxStatusSocketsPerAddress).
@@ -345,6 +349,7 @@ export const BROADCAST_ENDING_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode
   'WEBM_ELEMENT_TOO_LARGE',
   'OGG_CORRUPT',
   'OGG_PAGE_TOO_LARGE',
+  'MPEG_CORRUPT',
 ]);
 
 /** Body of every error response: `{"error": {"code": "...", "message": "..."}}`. */

@@ -13,6 +13,13 @@ import type { Logger } from '../log.js';
 import type { Recorder } from '../recording/recorder.js';
 import { requireAdmin } from './auth.js';
 
+/** Content type of a recording, by its extension. */
+const RECORDING_TYPES: Readonly<Record<string, string>> = {
+  webm: 'audio/webm',
+  mp3: 'audio/mpeg',
+  aac: 'audio/aac',
+};
+
 export interface AdminRecordingsOptions {
   recorder: Recorder | null;
   adminToken: string;
@@ -41,7 +48,7 @@ export function adminRecordingsRouter(options: AdminRecordingsOptions): Router {
       sendError(res, new ApiError('NOT_FOUND', `No recording "${name}" of mount "${mount}".`));
       return;
     }
-    res.setHeader('content-type', 'audio/webm');
+    res.setHeader('content-type', RECORDING_TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'audio/webm');
     res.setHeader('content-disposition', `attachment; filename="${mount}-${name}"`);
     res.sendFile(file, { dotfiles: 'deny', cacheControl: false, lastModified: false }, (err) => {
       if (err && !res.headersSent) sendError(res, new ApiError('NOT_FOUND', 'The recording is gone.'));

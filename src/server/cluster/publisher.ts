@@ -85,6 +85,8 @@ export class Publisher {
     // The packets output is derived again from the WebM on each relaying node (see relay.ts):
     // one Redis entry per Opus packet would multiply the stream's entries for nothing.
     if (event.container === 'packets') return;
+    // MP3/AAC mounts are served by the node their source is on; they are not relayed (yet).
+    if (event.container === 'mpeg') return;
     const container = event.container;
     if (event.kind === 'init' && event.container === 'webm') {
       const p: Published = {

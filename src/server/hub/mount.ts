@@ -48,6 +48,8 @@ export class Mount {
   remoteListeners = 0;
   /** One rendition per output container; WebM is the one the browser pages use. */
   readonly renditions: Readonly<Record<Output, Rendition>>;
+  /** The renditions, for sums over them. */
+  private readonly all: readonly Rendition[];
   private readonly onChange: (mount: Mount, kind: MountChange) => void;
   private readonly onMedia: (mount: Mount, event: MediaEvent) => void;
 
@@ -68,36 +70,43 @@ export class Mount {
       webm: new Rendition('webm', burstBytes, hooks),
       ogg: new Rendition('ogg', burstBytes, hooks, options.oggFlushMs ?? 0),
       packets: new Rendition('packets', burstBytes, hooks, options.packetsFlushMs ?? 0),
+      mpeg: new Rendition('mpeg', burstBytes, hooks),
     };
+    this.all = Object.values(this.renditions);
   }
 
   get listeners(): number {
-    return this.renditions.webm.listeners + this.renditions.ogg.listeners + this.renditions.packets.listeners;
+    let n = 0;
+    for (const r of this.all) n += r.listeners;
+    return n;
   }
 
   get bytesOut(): number {
-    return this.renditions.webm.bytesOut + this.renditions.ogg.bytesOut + this.renditions.packets.bytesOut;
+    let n = 0;
+    for (const r of this.all) n += r.bytesOut;
+    return n;
   }
 
   get slowDropped(): number {
-    return (
-      this.renditions.webm.slowDropped + this.renditions.ogg.slowDropped + this.renditions.packets.slowDropped
-    );
+    let n = 0;
+    for (const r of this.all) n += r.slowDropped;
+    return n;
   }
 
   /**
-   * Goes LIVE. `init` is the WebM init segment (everything before the first Cluster); other
-   * renditions get theirs with {@link setInit}.
+   * Goes LIVE. `init` is the init of `output` (the WebM init segment, everything before the first
+   * Cluster, by default; empty for an MP3/AAC source's `mpeg`); other renditions get theirs with
+   * {@link setInit}.
    */
-  begin({ init, title, info = {}, startedAt = new Date(), origin }: BeginFields): void {
-    this.renditions.webm.setInit(init);
+  begin({ init, title, info = {}, startedAt = new Date(), origin, output = 'webm' }: BeginFields): void {
+    this.renditions[output].setInit(init);
     this.state = 'live';
     this.startedAt = startedAt;
     this.origin = origin;
     this.info = info;
     // A title set before the first Cluster (the broadcaster page sends it at once) is kept.
     this.title = title ?? this.title;
-    this.onMedia(this, { kind: 'init', container: 'webm', bytes: init });
+    this.onMedia(this, { kind: 'init', container: output, bytes: init });
     this.onChange(this, 'state');
   }
 
@@ -149,9 +158,7 @@ export class Mount {
     this.origin = null;
     this.bytesIn = 0;
     this.remoteListeners = 0;
-    this.renditions.webm.endAll(reason);
-    this.renditions.ogg.endAll(reason);
-    this.renditions.packets.endAll(reason);
+    for (const r of this.all) r.endAll(reason);
     this.onChange(this, 'state');
   }
 

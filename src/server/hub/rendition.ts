@@ -152,7 +152,8 @@ export class Rendition {
    */
   attach(sink: Sink): boolean {
     if (this.init === null) return false;
-    if (!sink.write(this.init)) return false;
+    // An MP3/AAC stream has no init bytes: its frames stand alone.
+    if (this.init.byteLength > 0 && !sink.write(this.init)) return false;
     let written = this.init.byteLength;
     if (this.burst.length === 0) {
       this.waiting.add(sink);
@@ -186,7 +187,7 @@ export class Rendition {
   /** Adds a tap: it gets the init bytes (when known) now, then every chunk as it is published. */
   addTap(tap: Sink): void {
     this.taps.add(tap);
-    if (this.init !== null) tap.write(this.init);
+    if (this.init !== null && this.init.byteLength > 0) tap.write(this.init);
   }
 
   removeTap(tap: Sink): void {

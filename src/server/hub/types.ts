@@ -8,11 +8,20 @@ import type { StreamState } from '../../shared/protocol.js';
 export type Container = 'webm' | 'ogg';
 
 /**
+ * MP3 or AAC in ADTS: what an MP3/AAC source sends, passed through frame by frame, never transcoded
+ * (its mounts have none of the Opus outputs).
+ */
+export type FrameFormat = 'mp3' | 'aac';
+
+/** What a source may send: an Opus container, or MP3/AAC frames. */
+export type SourceFormat = Container | FrameFormat;
+
+/**
  * What listeners get: either container, or the packets output: framed Opus packets for the
  * low-latency player (made by `packets/`, served at `GET /<mount>.pkt`, format `PACKETS` in
  * protocol.ts). Server side this output is called `packets` everywhere.
  */
-export type Output = Container | 'packets';
+export type Output = Container | 'packets' | 'mpeg';
 
 /** Where a mount's broadcast comes from: a source on this node, or another node through Redis. */
 export type MountOrigin = 'local' | 'relay';
@@ -52,12 +61,16 @@ export interface StreamInfo {
   bitrate?: string;
   /** `ice-audio-info` as sent: `key=value` pairs joined by `;` (`ice-samplerate=44100;ice-channels=2`). */
   audioInfo?: string;
+  /** MP3/AAC sources: what the frame headers say (channels, sample rate) and the mean bit rate measured. */
+  frames?: { channels: number; sampleRate: number; bitrateKbps: number };
 }
 
 /** How a broadcast begins: what {@link Mount.begin} takes. */
 export interface BeginFields {
-  /** The WebM init segment (everything before the first Cluster). */
+  /** The init bytes of `output` (WebM: everything before the first Cluster; MP3/AAC: none). */
   init: Uint8Array;
+  /** The output the source's own bytes go to: `webm` (default) or `mpeg` for an MP3/AAC source. */
+  output?: Output;
   /** The title the source gave; null keeps one set before the first Cluster. */
   title: string | null;
   info?: StreamInfo;

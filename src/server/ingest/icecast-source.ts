@@ -14,19 +14,24 @@ import type { AuthLimiter } from '../auth/limiter.js';
 import { secretEquals } from '../auth/secrets.js';
 import { ApiError, isApiError } from '../errors.js';
 import { replyError } from '../http/raw-reply.js';
-import type { Container, StreamInfo } from '../hub/types.js';
+import type { SourceFormat, StreamInfo } from '../hub/types.js';
 import type { Logger } from '../log.js';
 import type { RequestHead } from './http-head.js';
 import { ChunkedDecoder } from './http-head.js';
 import type { IngestSession, IngestSessions } from './session.js';
 
-/** Content types a source may send, and the container each means. */
-const SOURCE_TYPES: Readonly<Record<string, Container>> = {
+/** Content types a source may send, and the format each means. */
+const SOURCE_TYPES: Readonly<Record<string, SourceFormat>> = {
   'audio/webm': 'webm',
   'video/webm': 'webm',
   'audio/ogg': 'ogg',
   'application/ogg': 'ogg',
   'audio/opus': 'ogg',
+  // Passed through as they come, never transcoded: their mounts have no Opus outputs.
+  'audio/mpeg': 'mp3',
+  'audio/mp3': 'mp3',
+  'audio/aac': 'aac',
+  'audio/aacp': 'aac',
 };
 
 const ACCEPTED_TYPES = Object.keys(SOURCE_TYPES).join(', ');
@@ -40,9 +45,9 @@ export interface SourceOptions {
   log: Logger;
 }
 
-/** Mount named by a source path: `/live`, `/live.webm`, `/live.ogg`, `/live.opus` → `live`. */
+/** Mount named by a source path: `/live`, `/live.webm`, `/live.ogg`, `/live.opus`, `/live.mp3`, `/live.aac` → `live`. */
 export function mountFromSourcePath(path: string): string {
-  return path.replace(/^\//, '').replace(/\.(webm|ogg|oga|opus)$/, '');
+  return path.replace(/^\//, '').replace(/\.(webm|ogg|oga|opus|mp3|aac)$/, '');
 }
 
 /** Answers a refused source as Icecast does: HTTP/1.0, then the connection closes. */
@@ -126,13 +131,13 @@ export function serveSource(
     return;
   }
   const type = (head.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  const container = SOURCE_TYPES[type];
-  if (!container) {
+  const format = SOURCE_TYPES[type];
+  if (!format) {
     writeError(
       socket,
       new ApiError(
         'INGEST_UNSUPPORTED_TYPE',
-        `Content-Type "${type || '(none)'}" is not supported; send Opus as one of: ${ACCEPTED_TYPES}.`,
+        `Content-Type "${type || '(none)'}" is not supported; send one of: ${ACCEPTED_TYPES}.`,
       ),
     );
     return;
@@ -147,8 +152,8 @@ export function serveSource(
       { ip, transport: `icecast-${head.method.toLowerCase()}`, type },
       {
         idleTimeoutMs: options.sourceTimeoutMs,
-        info: streamInfo(head, container === 'ogg' ? 'audio/ogg' : type),
-        container,
+        info: streamInfo(head, sourceTypeOf(format, type)),
+        format,
       },
     )
     .then(
@@ -162,6 +167,13 @@ export function serveSource(
       },
       (err: unknown) => refuse(err),
     );
+}
+
+/** The content type listeners of the source's own format get (`/<mount>`). */
+function sourceTypeOf(format: SourceFormat, type: string): string {
+  if (format === 'ogg') return 'audio/ogg';
+  if (format === 'mp3') return 'audio/mpeg';
+  return type;
 }
 
 /**

@@ -6,13 +6,15 @@
  * - Ogg source: Opus packets → Ogg rendition (re-paged), WebM rendition (new Clusters), packets.
  * - Relay: WebM chunks as the owner split them → WebM rendition, Opus packets → packets rendition;
  *   the Ogg rendition comes relayed as the owner made it.
+ * - MP3 or AAC (ADTS) source: whole frames → the `mpeg` rendition as they came (no Opus outputs).
  * Each output chunk is made once here and shared by every listener of that rendition. The pipeline
  * also gives the mount what it knows of its source: the info, the origin, the bytes taken.
  */
 import { ApiError, isApiError } from '../errors.js';
 import type { Mount } from '../hub/mount.js';
-import type { Container, MediaChunk, MountOrigin, StreamInfo } from '../hub/types.js';
+import type { Container, FrameFormat, MediaChunk, MountOrigin, StreamInfo } from '../hub/types.js';
 import type { Logger } from '../log.js';
+import { FrameSplitter } from '../mpeg/frames.js';
 import { OggOpusDemuxer } from '../ogg/demuxer.js';
 import { OggOpusMuxer } from '../ogg/muxer.js';
 import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
@@ -279,4 +281,82 @@ function titleFrom(comments: readonly string[]): string | null {
   const artist = get('ARTIST');
   if (title && artist) return `${artist} - ${title}`;
   return title ?? null;
+}
+
+/** Content type of each frame format, as listeners get it when the source named none of its own. */
+export const FRAME_CONTENT_TYPES: Readonly<Record<FrameFormat, string>> = {
+  mp3: 'audio/mpeg',
+  aac: 'audio/aac',
+};
+
+/**
+ * MP3 or AAC (ADTS) in: passthrough, never transcoded. The splitter cuts the bytes into whole frames
+ * (ID3 tags and garbage between frames skipped); the frames one push completes go out as one chunk,
+ * a sync point, so a late joiner starts on a frame boundary at the live edge. The mount goes LIVE on
+ * the first whole frame; its info gets what the frame headers say (channels, sample rate) and the
+ * mean bit rate so far.
+ */
+export class MpegPipeline implements IngestPipeline {
+  private readonly mount: Mount;
+  private readonly splitter: FrameSplitter;
+  private readonly info: StreamInfo;
+  private readonly log: Logger | null;
+  private frames: NonNullable<StreamInfo['frames']> | null = null;
+  private bytesIn = 0;
+  private frameBytes = 0;
+  /** Samples per channel sent, in units of the sample rate of each frame (seconds × rate summed). */
+  private seconds = 0;
+
+  constructor(mount: Mount, options: { format: FrameFormat; info?: StreamInfo; log?: Logger }) {
+    this.mount = mount;
+    this.splitter = new FrameSplitter(options.format);
+    this.info = {
+      ...options.info,
+      sourceType: options.info?.sourceType ?? FRAME_CONTENT_TYPES[options.format],
+    };
+    this.log = options.log ?? null;
+  }
+
+  push(bytes: Uint8Array): void {
+    this.bytesIn += bytes.byteLength;
+    this.mount.bytesIn = this.bytesIn;
+    const frames = this.splitter.push(bytes);
+    if (frames.length === 0) return;
+    let size = 0;
+    for (const f of frames) {
+      size += f.bytes.byteLength;
+      this.seconds += f.header.samples / f.header.sampleRate;
+    }
+    this.frameBytes += size;
+    const last = (frames[frames.length - 1] as (typeof frames)[number]).header;
+    const kbps = Math.round((this.frameBytes * 8) / this.seconds / 1000);
+    if (!this.frames) {
+      this.frames = { channels: last.channels, sampleRate: last.sampleRate, bitrateKbps: kbps };
+      this.mount.begin({
+        init: new Uint8Array(0),
+        output: 'mpeg',
+        title: null,
+        info: { ...this.info, frames: this.frames },
+        origin: 'local',
+      });
+    } else {
+      if (this.frames.channels !== last.channels || this.frames.sampleRate !== last.sampleRate) {
+        this.log?.info(
+          { mount: this.mount.name, channels: last.channels, sampleRate: last.sampleRate },
+          'the source changed its channels or sample rate; passed through as it is',
+        );
+      }
+      this.frames.channels = last.channels;
+      this.frames.sampleRate = last.sampleRate;
+      this.frames.bitrateKbps = kbps;
+    }
+    const chunk =
+      frames.length === 1
+        ? (frames[0] as (typeof frames)[number]).bytes
+        : Buffer.concat(
+            frames.map((f) => f.bytes),
+            size,
+          );
+    this.mount.publish({ bytes: chunk, syncPoint: true }, 'mpeg');
+  }
 }

@@ -7,10 +7,10 @@ import type { ChunkAck } from '../../shared/protocol.js';
 import { ApiError, endsBroadcast } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Mount } from '../hub/mount.js';
-import type { Container, StreamInfo } from '../hub/types.js';
+import type { SourceFormat, StreamInfo } from '../hub/types.js';
 import type { Logger } from '../log.js';
 import type { IngestPipeline } from './pipeline.js';
-import { OggPipeline, WebmPipeline } from './pipeline.js';
+import { MpegPipeline, OggPipeline, WebmPipeline } from './pipeline.js';
 
 export type EndReason = 'stopped' | 'idle' | 'error' | 'shutdown';
 
@@ -53,7 +53,7 @@ export class IngestSession {
     options: {
       limits: SessionLimits;
       idleTimeoutMs: number;
-      container: Container;
+      format: SourceFormat;
       log: Logger;
       totals: IngestTotals | null;
       fail: (err: ApiError) => void;
@@ -67,9 +67,11 @@ export class IngestSession {
     this.fail = options.fail;
     const info = options.info ?? {};
     this.pipeline =
-      options.container === 'ogg'
+      options.format === 'ogg'
         ? new OggPipeline(mount, { info, log: options.log })
-        : new WebmPipeline(mount, { limits: options.limits, log: options.log, info });
+        : options.format === 'webm'
+          ? new WebmPipeline(mount, { limits: options.limits, log: options.log, info })
+          : new MpegPipeline(mount, { format: options.format, info, log: options.log });
   }
 
   /**
@@ -162,7 +164,8 @@ export interface MountClaims {
 export interface SessionOptions {
   idleTimeoutMs?: number;
   info?: StreamInfo;
-  container?: Container;
+  /** What the source sends (WebM by default). */
+  format?: SourceFormat;
 }
 
 /** Running totals per mount since start, for /metrics. */
@@ -250,7 +253,7 @@ export class IngestSessions {
     const session: IngestSession = new IngestSession(mount, {
       limits: this.limits,
       idleTimeoutMs: options.idleTimeoutMs ?? this.limits.ingestIdleTimeoutMs,
-      container: options.container ?? 'webm',
+      format: options.format ?? 'webm',
       log: this.log,
       totals: this.totals,
       fail: (err) => this.end(session, 'error', err),

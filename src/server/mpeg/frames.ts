@@ -1,14 +1,15 @@
 /**
  * MPEG audio (MP3, layers I–III) and AAC in ADTS: frame headers and a frame-sync splitter, so a
- * passthrough source can be cut on frame boundaries (a late joiner starts on a whole frame). Not wired
- * to ingest yet: MP3/AAC sources are still refused with 415.
+ * passthrough source (`MpegPipeline` in ingest/pipeline.ts) is cut on frame boundaries: a late joiner
+ * starts on a whole frame.
  */
 import { ApiError } from '../errors.js';
+import type { FrameFormat } from '../hub/types.js';
 
 export const NEED_MORE: unique symbol = Symbol('NEED_MORE');
 export type NeedMore = typeof NEED_MORE;
 
-export type FrameFormat = 'mp3' | 'aac';
+export type { FrameFormat };
 
 export interface FrameHeader {
   format: FrameFormat;
@@ -35,6 +36,16 @@ const MP3_RATES: Readonly<Record<number, readonly number[]>> = {
   0: [11025, 12000, 8000], // MPEG-2.5
 };
 const ADTS_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
+
+/**
+ * The frame format a source's content type names (`audio/mpeg`: MP3; `audio/aac`, `audio/aacp`: AAC
+ * in ADTS), or null for any other (Opus).
+ */
+export function frameFormatOf(contentType: string | undefined): FrameFormat | null {
+  if (contentType === 'audio/mpeg') return 'mp3';
+  if (contentType === 'audio/aac' || contentType === 'audio/aacp') return 'aac';
+  return null;
+}
 
 /** Bytes a frame header needs to be read: 4 for MP3, 7 for ADTS. */
 const HEADER_BYTES: Readonly<Record<FrameFormat, number>> = { mp3: 4, aac: 7 };

@@ -25,6 +25,7 @@ import { isOpusHead, makeOpusHead, parseOpusHead } from '../opus/opus-packet.js'
 import { INIT_NAME, renderPlaylist } from './hls-playlist.js';
 import type { BlockState, HlsTiming } from './hls-stream.js';
 import { HlsStream } from './hls-stream.js';
+import { formatError } from './listen.js';
 
 const PLAYLIST_PATH = /^\/([a-z0-9][a-z0-9_-]{0,63})\.m3u8$/;
 const MEDIA_PATH =
@@ -274,7 +275,14 @@ export class HlsOutput {
 
   private playlist(name: string, req: Request, res: Response): void {
     setCors(res);
-    const live = this.hub.find(name)?.state === 'live';
+    const mount = this.hub.find(name);
+    const live = mount?.state === 'live';
+    // An MP3/AAC mount has no Opus to put in fMP4: say so rather than hold the request.
+    const unavailable = live && mount ? formatError(mount, '.m3u8') : null;
+    if (unavailable) {
+      sendError(res, unavailable);
+      return;
+    }
     const m = this.mounts.get(name);
     if (!m || (!m.stream && !live)) {
       sendError(res, new ApiError('LISTEN_OFFLINE', `Mount "${name}" is offline: nobody is broadcasting.`));

@@ -60,16 +60,23 @@ export function audioInfoFields(audioInfo: string, reserved: ReadonlySet<string>
 
 function sourceJson(s: MountSnapshot, origin: string): Record<string, unknown> {
   const type = s.info.sourceType ?? 'audio/webm';
+  // MP3/AAC: what the frame headers say, and the mean bit rate measured.
+  const frames = s.info.frames;
   const own: Record<string, unknown> = {
-    audio_info: s.info.audioInfo ?? 'channels=?;samplerate=48000',
-    bitrate: s.info.bitrate ?? null,
+    audio_info:
+      s.info.audioInfo ??
+      (frames
+        ? `channels=${frames.channels};samplerate=${frames.sampleRate};bitrate=${frames.bitrateKbps}`
+        : 'channels=?;samplerate=48000'),
+    bitrate: s.info.bitrate ?? frames?.bitrateKbps ?? null,
+    ...(frames ? { channels: frames.channels, samplerate: frames.sampleRate } : {}),
     public: s.info.public ?? 0,
     genre: s.info.genre ?? 'various',
     listener_peak: s.listenerPeak,
     listeners: s.listeners,
     listenurl: `${origin}/${s.mount}`,
-    // Not Icecast's: the mount's Low-Latency HLS playlist (native players, CDNs).
-    hls_url: `${origin}${paths.hlsPlaylist(s.mount)}`,
+    // Not Icecast's: the mount's Low-Latency HLS playlist (native players, CDNs); Opus mounts only.
+    ...(frames ? {} : { hls_url: `${origin}${paths.hlsPlaylist(s.mount)}` }),
     server_description: s.info.description ?? 'Unspecified description',
     server_name: s.info.name ?? s.mount,
     server_type: type,

@@ -1,6 +1,8 @@
 /**
  * HTTP listeners: `GET /<mount>.webm` (and `/<mount>`) streams the mount as audio/webm, init segment
- * first, then from the newest Cluster start. Each listener's queue is the socket's own write buffer;
+ * first, then from the newest Cluster start. An MP3/AAC mount has one output, its source's frames
+ * (`/<mount>`, `/<mount>.mp3` or `.aac`), with ICY titles for listeners that ask; what it has not
+ * (the Opus outputs) is refused with 415 LISTEN_FORMAT_UNAVAILABLE, as are `.mp3`/`.aac` of an Opus mount. Each listener's queue is the socket's own write buffer;
  * past `maxListenerBufferBytes` the listener is dropped so it never holds anyone else back.
  */
 import type { Request, Response } from 'express';
@@ -9,25 +11,28 @@ import { isValidMount, PACKETS, WEBM_CONTENT_TYPE } from '../../shared/protocol.
 import { ApiError, sendError } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Mount } from '../hub/mount.js';
-import type { Container, Output, Sink, SinkEndReason } from '../hub/types.js';
+import type { Output, Sink, SinkEndReason } from '../hub/types.js';
 import type { Logger } from '../log.js';
+import { frameFormatOf } from '../mpeg/frames.js';
+import { ICY_METAINT, IcySink, wantsIcy } from './icy.js';
 import type { PacketStatus } from './packet-status.js';
 import { StatusSink } from './packet-status.js';
 
 /**
  * `/<mount>` (the source's own container), `/<mount>.webm`, `/<mount>.ogg` (also `.opus`, `.oga`),
- * `/<mount>.pkt` (framed Opus packets for the low-latency player).
+ * `/<mount>.pkt` (framed Opus packets for the low-latency player), `/<mount>.mp3`, `/<mount>.aac`.
  */
-const LISTEN_PATH = /^\/([a-z0-9][a-z0-9_-]{0,63})(\.webm|\.ogg|\.opus|\.oga|\.pkt)?$/;
+const LISTEN_PATH = /^\/([a-z0-9][a-z0-9_-]{0,63})(\.webm|\.ogg|\.opus|\.oga|\.pkt|\.mp3|\.aac)?$/;
 
-const CONTENT_TYPES: Readonly<Record<Output, string>> = {
+const CONTENT_TYPES: Readonly<Record<Exclude<Output, 'mpeg'>, string>> = {
   webm: WEBM_CONTENT_TYPE,
   ogg: 'audio/ogg',
   packets: PACKETS.contentType,
 };
 
-/** The container a source sent, from its content type. */
-export function sourceContainer(sourceType: string | undefined): Container {
+/** The output that carries a source's own bytes, from its content type. */
+export function sourceContainer(sourceType: string | undefined): Output {
+  if (frameFormatOf(sourceType)) return 'mpeg';
   return sourceType === 'audio/ogg' || sourceType === 'application/ogg' ? 'ogg' : 'webm';
 }
 
@@ -59,7 +64,9 @@ export function listenerSink(
   container: Output,
   query: URLSearchParams,
   packetStatus: PacketStatus,
+  icy = false,
 ): Sink {
+  if (icy && container === 'mpeg') return new IcySink(sink, mount);
   return wantsStatus(container, query) ? packetStatus.wrap(mount.name, sink) : sink;
 }
 
@@ -93,24 +100,60 @@ export function parseListenPath(path: string): { mount: string; ext: string | un
 export function listenContainer(ext: string | undefined, mount: Mount): Output {
   if (ext === '.webm') return 'webm';
   if (ext === '.pkt') return 'packets';
+  if (ext === '.mp3' || ext === '.aac') return 'mpeg';
   return ext ? 'ogg' : sourceContainer(mount.info.sourceType);
+}
+
+/**
+ * LISTEN_FORMAT_UNAVAILABLE when `mount` cannot give what `ext` asks for without transcoding (an
+ * Opus output of an MP3/AAC mount, `.mp3` of an AAC one, MP3/AAC of an Opus one; `.m3u8` is an Opus
+ * output too), else null.
+ */
+export function formatError(mount: Mount, ext: string | undefined): ApiError | null {
+  const own = frameFormatOf(mount.info.sourceType);
+  const name = mount.name;
+  if (own) {
+    if (ext === undefined || ext === `.${own}`) return null;
+    return new ApiError(
+      'LISTEN_FORMAT_UNAVAILABLE',
+      `Mount "${name}" is ${own === 'mp3' ? 'MP3' : 'AAC'}, passed through as its source sends it: listen at /${name} or /${name}.${own}. ` +
+        'The Opus outputs (.webm, .ogg, .pkt, .m3u8) need an Opus source; onair never transcodes.',
+    );
+  }
+  if (ext !== '.mp3' && ext !== '.aac') return null;
+  return new ApiError(
+    'LISTEN_FORMAT_UNAVAILABLE',
+    `Mount "${name}" is Opus: listen at /${name}.webm, /${name}.ogg, /${name}.pkt or /${name}.m3u8; onair never transcodes to MP3 or AAC.`,
+  );
 }
 
 export function offlineError(mount: string): ApiError {
   return new ApiError('LISTEN_OFFLINE', `Mount "${mount}" is offline: nobody is broadcasting.`);
 }
 
-/** Response headers of a live stream: type, no caching, CORS open, and what Icecast players show. */
-export function listenHeaders(mount: Mount, container: Output): Record<string, string> {
+/**
+ * Response headers of a live stream: type, no caching, CORS open, and what Icecast players show
+ * (the `icy-*` headers Icecast 2.4 sends every listener); `icy-metaint` when ICY titles are inserted.
+ */
+export function listenHeaders(mount: Mount, container: Output, icy = false): Record<string, string> {
+  const { info } = mount;
   const h: Record<string, string> = {
-    'content-type': CONTENT_TYPES[container],
+    'content-type': container === 'mpeg' ? (info.sourceType ?? 'audio/mpeg') : CONTENT_TYPES[container],
     'cache-control': 'no-cache, no-store',
     'x-content-type-options': 'nosniff',
     'access-control-allow-origin': '*',
   };
-  if (mount.info.name) h['icy-name'] = headerSafe(mount.info.name);
-  if (mount.info.description) h['icy-description'] = headerSafe(mount.info.description);
-  if (mount.info.genre) h['icy-genre'] = headerSafe(mount.info.genre);
+  if (info.name) h['icy-name'] = headerSafe(info.name);
+  if (info.description) h['icy-description'] = headerSafe(info.description);
+  if (info.genre) h['icy-genre'] = headerSafe(info.genre);
+  if (container === 'mpeg') {
+    const br = info.bitrate ?? (info.frames ? String(info.frames.bitrateKbps) : undefined);
+    if (br) h['icy-br'] = headerSafe(br);
+    if (info.url) h['icy-url'] = headerSafe(info.url);
+    h['icy-pub'] = String(info.public ?? 0);
+    if (info.audioInfo) h['ice-audio-info'] = headerSafe(info.audioInfo);
+    if (icy) h['icy-metaint'] = String(ICY_METAINT);
+  }
   return h;
 }
 
@@ -167,9 +210,15 @@ export function listenRouter(options: ListenOptions): Router {
       sendError(res, full);
       return;
     }
+    const unavailable = formatError(mount, target.ext);
+    if (unavailable) {
+      sendError(res, unavailable);
+      return;
+    }
     const container = listenContainer(target.ext, mount);
+    const icy = container === 'mpeg' && wantsIcy(req.headers['icy-metadata']);
     res.status(200);
-    for (const [k, v] of Object.entries(listenHeaders(mount, container))) res.setHeader(k, v);
+    for (const [k, v] of Object.entries(listenHeaders(mount, container, icy))) res.setHeader(k, v);
     if (req.method === 'HEAD') {
       res.end();
       return;
@@ -182,6 +231,7 @@ export function listenRouter(options: ListenOptions): Router {
       container,
       query,
       packetStatus,
+      icy,
     );
     if (!mount.attach(sink, container)) {
       res.end();

@@ -8,8 +8,10 @@ import type net from 'node:net';
 import { destroyOnError, rawHead, replyError } from '../http/raw-reply.js';
 import type { Sink, SinkEndReason } from '../hub/types.js';
 import type { RequestHead } from '../ingest/http-head.js';
+import { wantsIcy } from './icy.js';
 import type { ListenOptions } from './listen.js';
 import {
+  formatError,
   listenContainer,
   listenerLimitError,
   listenerSink,
@@ -62,7 +64,9 @@ export function serveRawListener(socket: net.Socket, head: RequestHead, options:
   if (!socket.listeners('error').includes(destroyOnError)) socket.on('error', destroyOnError);
   const mount = options.hub.find(target.mount);
   const refusal =
-    mount?.state !== 'live' ? offlineError(target.mount) : listenerLimitError(options.hub, mount, options);
+    mount?.state !== 'live'
+      ? offlineError(target.mount)
+      : (formatError(mount, target.ext) ?? listenerLimitError(options.hub, mount, options));
   if (!mount || refusal) {
     const err = refusal ?? offlineError(target.mount);
     replyError(socket, err, {
@@ -73,8 +77,9 @@ export function serveRawListener(socket: net.Socket, head: RequestHead, options:
     return;
   }
   const container = listenContainer(target.ext, mount);
+  const icy = container === 'mpeg' && wantsIcy(head.headers['icy-metadata']);
   socket.setNoDelay(true);
-  socket.write(rawHead(200, listenHeaders(mount, container), '1.1'));
+  socket.write(rawHead(200, listenHeaders(mount, container, icy), '1.1'));
   if (head.method === 'HEAD') {
     socket.end();
     return;
@@ -85,6 +90,7 @@ export function serveRawListener(socket: net.Socket, head: RequestHead, options:
     container,
     head.query,
     options.packetStatus,
+    icy,
   );
   if (!mount.attach(sink, container)) {
     socket.end();

@@ -1,6 +1,7 @@
 /**
  * Recording: every broadcast is written to `<data>/recordings/<mount>/<start>.webm` as it arrives
- * (the WebM rendition: init segment, then each chunk). Writes are synchronous, so every chunk the
+ * (the WebM rendition: init segment, then each chunk); an MP3/AAC broadcast to `<start>.mp3` or
+ * `.aac` (its frames as they came: {@link recordingFormat}). Writes are synchronous, so every chunk the
  * hub has published is in the file (the OS page cache) the moment it is relayed: a `kill -9` loses
  * nothing before the last Cluster. Retention removes the oldest finished recordings beyond a total
  * byte budget or an age.
@@ -9,14 +10,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { isValidMount } from '../../shared/protocol.js';
 import type { Hub } from '../hub/hub.js';
-import type { Sink } from '../hub/types.js';
+import type { Mount } from '../hub/mount.js';
+import type { Output, Sink } from '../hub/types.js';
 import type { Logger } from '../log.js';
+import { frameFormatOf } from '../mpeg/frames.js';
 
 /** How often retention runs besides at start-up and after each broadcast. */
 const PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** `2026-11-26T10-45-12Z.webm`, or `…Z-2.webm` for a second broadcast within the same second. */
-const FILE_NAME = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ(?:-\d{1,4})?\.webm$/;
+/** `2026-11-26T10-45-12Z.webm`, or `…Z-2.webm` for a second broadcast within the same second (or `.mp3`, `.aac`). */
+const FILE_NAME = /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ(?:-\d{1,4})?\.(?:webm|mp3|aac)$/;
+
+/** What a recording of a mount is: the rendition recorded and the file extension. */
+export interface RecordingFormat {
+  output: Output;
+  ext: 'webm' | 'mp3' | 'aac';
+}
+
+/** WebM for an Opus broadcast; the source's own frames for an MP3/AAC one. */
+export function recordingFormat(mount: Mount): RecordingFormat {
+  const frames = frameFormatOf(mount.info.sourceType);
+  return frames ? { output: 'mpeg', ext: frames } : { output: 'webm', ext: 'webm' };
+}
 
 export interface RecordingInfo {
   mount: string;
@@ -89,7 +104,7 @@ export class Recorder {
   private readonly maxBytes: number;
   private readonly maxAgeMs: number;
   private readonly log: Logger;
-  private readonly active = new Map<string, Recording>();
+  private readonly active = new Map<string, { rec: Recording; output: Output }>();
   private readonly unsubscribe: () => void;
   private readonly timer: NodeJS.Timeout;
 
@@ -114,7 +129,7 @@ export class Recorder {
 
   /** Every recording on disk, newest first. */
   list(): RecordingInfo[] {
-    const live = new Set([...this.active.values()].map((r) => r.file));
+    const live = new Set([...this.active.values()].map((a) => a.rec.file));
     const out: RecordingInfo[] = [];
     for (const mount of safeReaddir(this.dir)) {
       if (!isValidMount(mount)) continue;
@@ -140,7 +155,7 @@ export class Recorder {
   remove(mount: string, name: string): 'removed' | 'missing' | 'live' {
     const file = this.file(mount, name);
     if (!file) return 'missing';
-    if (this.active.get(mount)?.file === file) return 'live';
+    if (this.active.get(mount)?.rec.file === file) return 'live';
     fs.rmSync(file, { force: true });
     this.log.info({ mount, name }, 'recording removed');
     return 'removed';
@@ -162,13 +177,14 @@ export class Recorder {
         .toISOString()
         .replace(/\.\d+Z$/, 'Z')
         .replaceAll(':', '-');
-      let name = `${stamp}.webm`;
-      for (let i = 2; fs.existsSync(path.join(dir, name)); i++) name = `${stamp}-${i}.webm`;
+      const { output, ext } = recordingFormat(mount);
+      let name = `${stamp}.${ext}`;
+      for (let i = 2; fs.existsSync(path.join(dir, name)); i++) name = `${stamp}-${i}.${ext}`;
       const file = path.join(dir, name);
       const fd = fs.openSync(file, 'wx', 0o600);
       const rec = new Recording(file, fd, this.log);
-      this.active.set(mountName, rec);
-      mount.addTap(rec);
+      this.active.set(mountName, { rec, output });
+      mount.addTap(rec, output);
       this.log.info({ mount: mountName, file }, 'recording started');
     } catch (err) {
       this.log.error({ err, mount: mountName }, 'cannot record this broadcast; it goes on unrecorded');
@@ -176,10 +192,10 @@ export class Recorder {
   }
 
   private stop(mountName: string): void {
-    const rec = this.active.get(mountName);
+    const { rec, output } = this.active.get(mountName) ?? {};
     if (!rec) return;
     this.active.delete(mountName);
-    this.hub.find(mountName)?.removeTap(rec);
+    this.hub.find(mountName)?.removeTap(rec, output);
     rec.close();
     this.log.info({ mount: mountName, file: rec.file, bytes: rec.bytes }, 'recording finished');
     this.prune();

@@ -33,6 +33,7 @@ const ALL_CODES: Record<ErrorCode, true> = {
   MOUNT_LIMIT: true,
   LISTEN_OFFLINE: true,
   LISTEN_FULL: true,
+  LISTEN_FORMAT_UNAVAILABLE: true,
   STATUS_FULL: true,
   STATUS_ADDRESS_LIMIT: true,
   INGEST_UNSUPPORTED_TYPE: true,

@@ -1,15 +1,16 @@
 /**
  * The packets output's batching: the Opus packets one source push completes go to every listener
  * as one buffer (one write per push, not per packet), a late joiner still starts at the newest packet,
- * and a new broadcast never hands out packets of the last one.
+ * and a new broadcast never hands out packets of the last one. MP3/AAC: whole frames, passed through.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Mount } from '../../../src/server/hub/mount.js';
 import type { MediaChunk, Sink } from '../../../src/server/hub/types.js';
-import { OggPipeline, sameLayout, WebmPipeline } from '../../../src/server/ingest/pipeline.js';
+import { MpegPipeline, OggPipeline, sameLayout, WebmPipeline } from '../../../src/server/ingest/pipeline.js';
 import { createLogger } from '../../../src/server/log.js';
 import { FLAG_BOS, FLAG_EOS, writePage } from '../../../src/server/ogg/page.js';
 import type { OpusHeader } from '../../../src/server/opus/opus-packet.js';
@@ -17,7 +18,7 @@ import { makeOpusHead, makeOpusTags, parseOpusHead } from '../../../src/server/o
 import { WebmOpusDemuxer } from '../../../src/server/webm/opus-demuxer.js';
 import { WebmSplitter } from '../../../src/server/webm/splitter.js';
 import { PACKETS } from '../../../src/shared/protocol.js';
-import { concatBytes } from '../../../tools/bytes.js';
+import { concatBytes, mulberry32, randomPieces } from '../../../tools/bytes.js';
 import { FIXTURE_DIR, loadFixture } from '../../helpers/clients.js';
 import { listPages, opusPacket } from '../../helpers/ogg.js';
 
@@ -339,5 +340,48 @@ describe('chained Ogg (a new logical stream per track)', () => {
     assert.ok(sameLayout(h(surroundHead(6)), h(surroundHead(6))));
     assert.ok(!sameLayout(h(STEREO), h(surroundHead(6))));
     assert.ok(!sameLayout(h(surroundHead(6)), h(surroundHead(4))));
+  });
+});
+
+describe('MpegPipeline', () => {
+  /** 2 s of 440 Hz as ffmpeg writes MP3 at its defaults (with its leading ID3v2 tag). */
+  const mp3 = ((): Uint8Array => {
+    const run = spawnSync(
+      'ffmpeg',
+      ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '2', '-f', 'mp3', '-'],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
+    assert.equal(run.status, 0, run.stderr.toString());
+    return new Uint8Array(run.stdout);
+  })();
+
+  it('goes LIVE on the first whole frame and publishes whole frames only, the info from their headers', () => {
+    const mount = newMount();
+    const pipeline = new MpegPipeline(mount, { format: 'mp3', info: { sourceType: 'audio/mpeg' } });
+    const early = new RecordingSink();
+    const rand = mulberry32(5);
+    const pieces = randomPieces(mp3, rand, 1, 2000);
+    let i = 0;
+    // Until a frame is whole (and confirmed) the mount stays OFFLINE.
+    while (mount.state === 'offline') pipeline.push(pieces[i++] as Uint8Array);
+    assert.ok(mount.attach(early, 'mpeg'));
+    assert.equal(mount.attach(new RecordingSink(), 'webm'), false, 'no Opus outputs');
+    for (; i < pieces.length; i++) pipeline.push(pieces[i] as Uint8Array);
+    // Every write starts on a frame sync (0xFFE), and the late joiner's first one too.
+    for (const w of early.writes) assert.ok(w[0] === 0xff && ((w[1] as number) & 0xe0) === 0xe0);
+    const late = new RecordingSink();
+    assert.ok(mount.attach(late, 'mpeg'));
+    assert.ok(late.writes.length === 1 && late.writes[0]?.[0] === 0xff, 'the newest push, from a frame');
+    assert.equal(mount.info.sourceType, 'audio/mpeg');
+    assert.deepEqual(mount.info.frames, { channels: 1, sampleRate: 44100, bitrateKbps: 64 });
+    assert.equal(mount.bytesIn, mp3.length);
+  });
+
+  it('throws MPEG_CORRUPT (which ends the broadcast) on bytes with no frame sync', () => {
+    const pipeline = new MpegPipeline(newMount(), { format: 'aac' });
+    assert.throws(
+      () => pipeline.push(new Uint8Array(200 * 1024)),
+      (err: Error & { code?: string }) => err.code === 'MPEG_CORRUPT',
+    );
   });
 });

@@ -122,12 +122,14 @@ export function startFfmpegSource(opts: {
 
 /**
  * Decodes `seconds` of audio from `url` with ffmpeg into mono 48 kHz samples (-1..1).
- * Rejects after `timeoutMs` or when ffmpeg fails.
+ * Rejects after `timeoutMs` or when ffmpeg fails. `inputArgs` go before `-i` (say `-icy 1`, or
+ * `-loglevel verbose` to see ffmpeg's own reports in `stderr`).
  */
 export function decodeWithFfmpeg(
   url: string,
   seconds: number,
   timeoutMs = 20_000,
+  inputArgs: readonly string[] = [],
 ): Promise<{ samples: Float32Array; stderr: string; code: number | null }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(
@@ -136,6 +138,7 @@ export function decodeWithFfmpeg(
         '-hide_banner',
         '-loglevel',
         'error',
+        ...inputArgs,
         '-i',
         url,
         '-t',

@@ -1,10 +1,11 @@
 /**
  * Hostile media against one real server with a live broadcast (ffmpeg) and two real listeners: random
- * bodies, truncated and oversized EBML, absurd vints, broken Ogg, sent as an Icecast source (PUT) and as a
+ * bodies, truncated and oversized EBML, absurd vints, broken Ogg, MP3/ADTS garbage and header floods, sent as an Icecast source (PUT) and as a
  * browser chunk. A source client has its 200 before its body, so for PUT what it sees is the connection
  * closed; the code is in the operator's log line. A browser chunk gets the exact status.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { OggOpusMuxer } from '../../src/server/ogg/muxer.js';
 import { FLAG_BOS, sealPage, writePage } from '../../src/server/ogg/page.js';
@@ -510,6 +511,68 @@ describe('hostile media', () => {
         await assertSourceEnded(mount, r, 'error', 'OGG_PAGE_TOO_LARGE');
       },
     );
+  });
+
+  describe('MP3 and ADTS abuse', () => {
+    /** 1 s of real MP3 frames (ffmpeg, no ID3 tag). */
+    const mp3 = ((): Bytes => {
+      const run = spawnSync('ffmpeg', [
+        ...['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', '1'],
+        ...['-id3v2_version', '0', '-write_xing', '0', '-f', 'mp3', '-'],
+      ]);
+      assert.equal(run.status, 0, run.stderr.toString());
+      return new Uint8Array(run.stdout);
+    })();
+    /** `header` repeated to `size` bytes. */
+    const repeat = (header: number[], size: number): Bytes =>
+      Uint8Array.from({ length: size }, (_, i) => header[i % header.length] as number);
+
+    for (const [type, seed] of [
+      ['audio/mpeg', 1],
+      ['audio/aac', 2],
+    ] as const) {
+      hostile(`ends a ${type} source of 256 KiB random bytes with MPEG_CORRUPT`, async () => {
+        const mount = nextMount();
+        const r = await put(mount, type, randomBytes(256 * 1024, mulberry32(seed)));
+        await assertSourceEnded(mount, r, 'error', 'MPEG_CORRUPT');
+      });
+    }
+
+    hostile('ends a flood of MP3 frame headers that never frame each other with MPEG_CORRUPT', async () => {
+      const mount = nextMount();
+      // MPEG-1 layer III, 128 kbit/s, 44.1 kHz: each claims 417 bytes, and the next header is never there.
+      const r = await put(mount, 'audio/mpeg', repeat([0xff, 0xfb, 0x90, 0x00], 256 * 1024));
+      await assertSourceEnded(mount, r, 'error', 'MPEG_CORRUPT');
+    });
+
+    hostile(
+      'ends ADTS headers each declaring the largest frame (8191 bytes) over garbage with MPEG_CORRUPT',
+      async () => {
+        const mount = nextMount();
+        // Sync, MPEG-4, no CRC; 44.1 kHz, stereo; frame length 8191.
+        const header = [0xff, 0xf1, 0x50, 0x83, 0xff, 0xfc, 0x00];
+        const r = await put(
+          mount,
+          'audio/aac',
+          repeat([...header, ...new Array<number>(50).fill(0x11)], 256 * 1024),
+        );
+        await assertSourceEnded(mount, r, 'error', 'MPEG_CORRUPT');
+      },
+    );
+
+    hostile('ends a live MP3 source that turns into garbage with MPEG_CORRUPT', async () => {
+      const mount = nextMount();
+      const garbage = randomBytes(200 * 1024, mulberry32(9)).map((b) => (b === 0xff ? 0 : b));
+      const r = await put(mount, 'audio/mpeg', concatBytes([mp3, garbage]));
+      await assertSourceEnded(mount, r, 'error', 'MPEG_CORRUPT');
+    });
+
+    hostile('takes an ID3 tag declaring 256 MB, cut short, as a source that just ends', async () => {
+      const mount = nextMount();
+      const id3 = bytes(0x49, 0x44, 0x33, 4, 0, 0, 0x7f, 0x7f, 0x7f, 0x7f);
+      const r = await put(mount, 'audio/mpeg', concatBytes([id3, randomBytes(64 * 1024, mulberry32(4))]));
+      await assertSourceEnded(mount, r, 'stopped');
+    });
   });
 
   it('leaves the listeners that stayed through every case with an unbroken 440 Hz tone', async () => {

@@ -25,7 +25,14 @@ export function App() {
   const live = status?.state === 'live';
   // A new broadcast (startedAt) or a "Try again" (retryToken) starts a fresh player.
   const sessionKey = `${status?.startedAt ?? ''}#${retryToken}`;
-  const player = usePlayer(audioRef, mount, live && autoplay.armed && !stopped, sessionKey, setInBand);
+  const player = usePlayer(
+    audioRef,
+    mount,
+    live && autoplay.armed && !stopped,
+    sessionKey,
+    setInBand,
+    status?.format,
+  );
   const view = describePage({
     mountValid: mount !== null,
     status,
@@ -86,7 +93,7 @@ export function App() {
         onStop={stop}
         onPlay={listen}
       />
-      <Details audioRef={audioRef} live={live} />
+      <Details audioRef={audioRef} live={live} format={status?.format} />
       {/* biome-ignore lint/a11y/useMediaCaption: live speech; no caption track exists for it */}
       <audio id="player" ref={audioRef} preload="none" />
     </main>

@@ -3,7 +3,9 @@
  * the delay), the target buffer the player has learnt, and the dropouts so far.
  */
 import type { RefObject } from 'preact';
+import type { StreamFormat } from '../shared/protocol.js';
 import { latencyText } from './format.js';
+import { framesLabel, isFrameFormat } from './frames-session.js';
 import { bufferAhead } from './live-edge.js';
 import { detectPlaybackPath } from './media-support.js';
 import { useNow } from './use-now.js';
@@ -11,10 +13,19 @@ import { useNow } from './use-now.js';
 /** The buffer figure refreshes this often. */
 const DETAILS_TICK_MS = 500;
 
-export function Details({ audioRef, live }: { audioRef: RefObject<HTMLAudioElement>; live: boolean }) {
+export function Details({
+  audioRef,
+  live,
+  format,
+}: {
+  audioRef: RefObject<HTMLAudioElement>;
+  live: boolean;
+  format?: StreamFormat | undefined;
+}) {
   useNow(DETAILS_TICK_MS, live);
   const audio = audioRef.current;
-  const path = detectPlaybackPath();
+  // An MP3/AAC mount plays on its own rung, whatever the browser's Opus rung is.
+  const path = isFrameFormat(format) ? { kind: 'frames', label: framesLabel(format) } : detectPlaybackPath();
   const parts = [path.label];
   const d = audio?.dataset;
   if (live && audio && d && path.kind === 'packets') {

@@ -1,9 +1,10 @@
 /** The listener's player: plays a mount live into one `<audio>` element until aborted, reconnecting with backoff. */
-import type { StatusMessage } from '../shared/protocol.js';
+import type { StatusMessage, StreamFormat } from '../shared/protocol.js';
 import { paths } from '../shared/protocol.js';
 import { Backoff } from '../web/backoff.js';
 import { sleep } from '../web/wait.js';
 import type { PauseReason } from './element.js';
+import { framesUrl, isFrameFormat, runFramesSession } from './frames-session.js';
 import { demotePacketsPlayer, detectPlaybackPath } from './media-support.js';
 import { runMseSession } from './mse-session.js';
 import { preferPlaybackAudioSession } from './native-hls.js';
@@ -37,6 +38,8 @@ export interface PlayerOptions {
   /** The one `<audio>` element; it is kept across sessions and left without a source when done. */
   audio: HTMLAudioElement;
   mount: string;
+  /** What the source sends (the status's `format`): MP3 or AAC take the frames rung, whatever the browser. */
+  format?: StreamFormat;
   /** Abort when the mount goes offline or the listener stops. */
   signal: AbortSignal;
   /** Not called after `signal` aborts. */
@@ -90,7 +93,9 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
             ? paths.listenOgg(mount)
             : paths.listenWebm(mount);
     try {
-      if (path.kind === 'packets') {
+      if (isFrameFormat(opts.format)) {
+        await runFramesSession({ audio, url: framesUrl(mount, opts.format), signal, hooks });
+      } else if (path.kind === 'packets') {
         // Safari 26 (WebCodecs): keep the Web Audio rung sounding with the screen locked.
         preferPlaybackAudioSession();
         await runPacketsSession({ audio, url, signal, hooks });

@@ -1,7 +1,7 @@
 /** usePlayer(): runs the player while `run` is true and reports its phase; each new `sessionKey` restarts it. */
 import type { RefObject } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { StatusMessage } from '../shared/protocol.js';
+import type { StatusMessage, StreamFormat } from '../shared/protocol.js';
 import type { PauseReason } from './element.js';
 import { type PlayerEvent, runPlayer } from './player.js';
 import type { PlayerError } from './player-error.js';
@@ -42,6 +42,8 @@ export function usePlayer(
   sessionKey: string,
   /** The status the stream carries, null when no stream carries it (see PlayerOptions.onStatus). */
   onStatus?: (status: StatusMessage | null) => void,
+  /** What the source sends (the status's `format`). */
+  format?: StreamFormat,
 ): PlayerView {
   const [view, setView] = useState<PlayerView>(IDLE);
   const onStatusRef = useRef(onStatus);
@@ -56,6 +58,7 @@ export function usePlayer(
     void runPlayer({
       audio,
       mount,
+      format,
       signal: ac.signal,
       onStatus: (status) => onStatusRef.current?.(status),
       onEvent: (event) => {
@@ -73,6 +76,6 @@ export function usePlayer(
       ac.abort();
       onStatusRef.current?.(null);
     };
-  }, [audioRef, mount, run, sessionKey]);
+  }, [audioRef, mount, run, sessionKey, format]);
   return view;
 }

@@ -58,6 +58,8 @@ export const paths = {
   /** The packets output (the `packets` player's stream): framed Opus packets ({@link PACKETS}), from the newest packet; `status`: with status frames. */
   listenPackets: (mount: string, options: { status?: boolean } = {}): string =>
     options.status ? `/${mount}.pkt?status=1` : `/${mount}.pkt`,
+  /** An MP3/AAC mount's frames, as its source sends them (its only output besides `/<mount>`). */
+  listenFrames: (mount: string, format: 'mp3' | 'aac'): string => `/${mount}.${format}`,
   /** Live Ogg/Opus stream for players without MediaSource that play Ogg progressively. */
   listenOgg: (mount: string): string => `/${mount}.ogg`,
   /**
@@ -170,6 +172,13 @@ export interface ChunkAck {
 
 export type StreamState = 'offline' | 'live';
 
+/**
+ * What a live mount's source sends: Opus (every output: `.webm`, `.ogg`, `.pkt`, `.m3u8`), or MP3 /
+ * AAC (ADTS) frames passed through as they come, served at `/<mount>` and `/<mount>.mp3` or `.aac` only.
+ */
+export type StreamFormat = 'opus' | 'mp3' | 'aac';
+const STREAM_FORMATS: ReadonlySet<string> = new Set<StreamFormat>(['opus', 'mp3', 'aac']);
+
 /** Pushed on the status socket on connect and whenever something in it changes. */
 export interface StatusMessage {
   type: 'status';
@@ -183,6 +192,8 @@ export interface StatusMessage {
   title: string | null;
   /** Bytes received from the broadcaster in the current broadcast. */
   bytesIn: number;
+  /** While live: what the source sends, so a player picks a way to play it. */
+  format?: StreamFormat;
 }
 
 /** Error answered instead of a status when the socket request was bad. */
@@ -216,7 +227,7 @@ export function parseServerMessage(text: string): ServerMessage | null {
       (v.title === null || typeof v.title === 'string') &&
       typeof v.bytesIn === 'number'
     ) {
-      return {
+      const message: StatusMessage = {
         type: 'status',
         mount: v.mount,
         state: v.state,
@@ -225,6 +236,9 @@ export function parseServerMessage(text: string): ServerMessage | null {
         title: v.title,
         bytesIn: v.bytesIn,
       };
+      if (typeof v.format === 'string' && STREAM_FORMATS.has(v.format))
+        message.format = v.format as StreamFormat;
+      return message;
     }
     return null;
   }

@@ -10,6 +10,7 @@
 import type { StatusMessage } from '../../shared/protocol.js';
 import type { Hub } from '../hub/hub.js';
 import type { MountSnapshot } from '../hub/types.js';
+import { frameFormatOf } from '../mpeg/frames.js';
 
 /** Listener-count changes within this window go out as one message (a small audience)... */
 export const COALESCE_MS = 200;
@@ -27,7 +28,7 @@ export function coalesceMs(watchers: number): number {
 }
 
 export function toStatusMessage(s: MountSnapshot): StatusMessage {
-  return {
+  const message: StatusMessage = {
     type: 'status',
     mount: s.mount,
     state: s.state,
@@ -36,6 +37,8 @@ export function toStatusMessage(s: MountSnapshot): StatusMessage {
     title: s.title,
     bytesIn: s.bytesIn,
   };
+  if (s.state === 'live') message.format = frameFormatOf(s.info.sourceType) ?? 'opus';
+  return message;
 }
 
 /** A message as UTF-8 JSON bytes, made once and written as they are to every watcher. */

@@ -74,6 +74,15 @@ describe('protocol', () => {
       assert.deepEqual(parsed, STATUS);
     });
 
+    it("keeps a live status's source format when it is one it knows, and drops any other", () => {
+      for (const format of ['opus', 'mp3', 'aac'] as const) {
+        assert.deepEqual(parseServerMessage(JSON.stringify({ ...STATUS, format })), { ...STATUS, format });
+      }
+      for (const format of ['flac', 1, null]) {
+        assert.deepEqual(parseServerMessage(JSON.stringify({ ...STATUS, format })), STATUS);
+      }
+    });
+
     it('accepts an error message', () => {
       const msg = { type: 'error', code: 'MOUNT_INVALID', message: 'No such mount.' };
       assert.deepEqual(parseServerMessage(JSON.stringify(msg)), msg);

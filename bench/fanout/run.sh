@@ -23,6 +23,10 @@
 # moved into the stream). N defaults to 2000 5000 9900: with two sockets per listener the container's
 # 20,000 file descriptors end just below 10,000. The status sockets' own figures (opened, refused,
 # messages per socket per second) are in status-sockets-*.jsonl beside the summary.
+# --mp3: an MP3 mount (128 kbps CBR from ffmpeg over icecast://, passed through) next to Icecast
+# relaying the same MP3 feed at its defaults (64 KiB burst); plain listeners (no Icy-MetaData). The
+# harness's own feeder is Opus only, so with-mp3-feeder.sh starts the MP3 feeder beside each server
+# and the harness's feeder is pointed at a closed port (it fails at once and is not used).
 # Extra options go to run-sweep.sh. Output: ${TMPDIR:-/tmp}/fanout/<timestamp>/summary.md
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -49,12 +53,14 @@ cmd="env ONAIR_STREAM_KEY=$key ONAIR_LOG_LEVEL=warn node ${NODE_FLAGS:-} $root/b
 source_url=http://source:$key@127.0.0.1:$port/live
 
 browser=0
+mp3=0
 has_ns=0
 out=${TMPDIR:-/tmp}/fanout/$(date +%Y%m%d-%H%M%S)
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --browser) browser=1 ;;
+    --mp3) mp3=1 ;;
     --out) out=$2; shift ;;
     --ns) has_ns=1; args+=("$1") ;;
     *) args+=("$1") ;;
@@ -65,6 +71,26 @@ mkdir -p "$out"
 args+=(--out "$out")
 
 targets=()
+if [ "$mp3" -eq 1 ]; then
+  # Icecast as the harness starts it (its template, 64 KiB burst; as nobody when run as root), fed MP3.
+  ice=$(mktemp -d /tmp/fanout-ice-mp3.XXXXXX)
+  chmod 777 "$ice"
+  trap 'rm -rf "$data" "$ice"' EXIT
+  sed -e "s#@PORT@#18000#; s#@PASS@#$key#g; s#@LOGDIR@#$ice#g; s#@BURST_ON_CONNECT@#1#; s#@BURST_SIZE@#65535#" \
+    "$(dirname "$harness")/icecast.xml.tmpl" >"$ice/icecast.xml"
+  chmod 644 "$ice/icecast.xml"
+  asuser=""
+  [ "$(id -u)" != 0 ] || asuser="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+  feed="bash $root/bench/fanout/with-mp3-feeder.sh"
+  unused=http://127.0.0.1:9/unused
+  [ -n "${NO_ICECAST:-}" ] || targets+=(--target "icecast-mp3|$feed icecast://source:$key@127.0.0.1:18000/live.mp3 $asuser /usr/bin/icecast2 -c $ice/icecast.xml|$unused|http://127.0.0.1:18000/live.mp3")
+  targets+=(--target "onair-mp3|$feed icecast://source:$key@127.0.0.1:$port/live $cmd|$unused|http://127.0.0.1:$port/live")
+  [ "$has_ns" -eq 1 ] || args=(--ns "1000 2000 5000 10000" "${args[@]}")
+  args=(--bitrate 128000 "${args[@]}")
+  # Not exec: the trap removes Icecast's folder afterwards.
+  bash "$harness" "${targets[@]}" "${args[@]}"
+  exit
+fi
 [ -n "${NO_ICECAST:-}" ] || targets+=(--target icecast)
 if [ "$browser" -eq 1 ]; then
   ws=ws://127.0.0.1:$port/ws?mount=live

@@ -33,6 +33,7 @@ export interface Config {
   /**
    * The Ogg output (for VLC, mpv, radio apps: players that buffer seconds) gathers pages this long
    * and writes them as one: a third of the writes, and of the fan-out's CPU. 0 writes each page.
+   * The MP3/AAC output (the same players) is written the same way.
    */
   oggFlushMs: number;
   /**
@@ -322,7 +323,7 @@ export const USAGE = `Usage: onair [options]
           --max-status-sockets (default ${DEFAULTS.maxStatusSockets}; more get 503 STATUS_FULL)
           --max-status-sockets-per-ip (default ${DEFAULTS.maxStatusSocketsPerAddress}; more get 429 STATUS_ADDRESS_LIMIT)
           --header-timeout-ms (request head or TLS handshake must arrive within, default ${DEFAULTS.headerTimeoutMs})
-          --ogg-flush-ms (how long the Ogg output gathers pages per write, default 250)
+          --ogg-flush-ms (how long the Ogg and MP3/AAC outputs gather data per write, default 250)
           --packet-coalesce-ms (default 100) --packet-coalesce-load (default 85): while the event
           loop is busy at that % and a mount has 500+ low-latency listeners, their packets are
           written in windows of up to that many ms (0 ms: never; load 0: always)

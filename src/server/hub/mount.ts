@@ -22,7 +22,7 @@ export interface MountOptions {
   name: string;
   /** Bytes kept per rendition for late joiners (from the newest sync point). */
   burstBytes: number;
-  /** How long the Ogg output gathers pages into one write (0: each page at once). */
+  /** How long the Ogg and MP3/AAC outputs gather their chunks into one write (0: each at once). */
   oggFlushMs?: number;
   onChange: (mount: Mount, kind: MountChange) => void;
   /** A listener was dropped for being too slow. */
@@ -70,7 +70,8 @@ export class Mount {
       webm: new Rendition('webm', burstBytes, hooks),
       ogg: new Rendition('ogg', burstBytes, hooks, options.oggFlushMs ?? 0),
       packets: new Rendition('packets', burstBytes, hooks, options.packetsFlushMs ?? 0),
-      mpeg: new Rendition('mpeg', burstBytes, hooks),
+      // MP3/AAC listeners are radio players and <audio> elements, which buffer seconds: written as Ogg's.
+      mpeg: new Rendition('mpeg', burstBytes, hooks, options.oggFlushMs ?? 0),
     };
     this.all = Object.values(this.renditions);
   }

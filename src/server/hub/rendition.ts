@@ -160,10 +160,11 @@ export class Rendition {
     } else {
       // The newest chunks may still be pending: the sink gets those with everyone at the flush. If
       // some pending ones predate the burst, the sink must not get them: flush now. Except on the
-      // packets output, where every frame is a start: a joiner there takes what is pending with
-      // everyone (at most one window older than the newest packet), so a storm of joins during a
-      // busy spell never turns into a flush per join.
-      if (this.pending.length > this.burst.length && this.container === 'packets') {
+      // packets and MP3/AAC outputs, where every chunk is a start (whole packets, whole frames): a
+      // joiner there takes what is pending with everyone (at most one window older than the newest
+      // chunk), so a storm of joins during a busy spell never turns into a flush per join.
+      const everyChunkStarts = this.container === 'packets' || this.container === 'mpeg';
+      if (this.pending.length > this.burst.length && everyChunkStarts) {
         this.sinks.add(sink);
         this.bytesOut += written;
         this.hooks.onListeners();

@@ -139,10 +139,11 @@ describe('Icecast source clients', () => {
   it('answers 415 naming the accepted types to an unsupported content type', async () => {
     const { text, socket } = await rawRequest(
       port,
-      `SOURCE /live HTTP/1.0\r\nContent-Type: audio/mpeg\r\nAuthorization: ${basic('source', t.streamKey)}\r\n\r\n`,
+      `SOURCE /live HTTP/1.0\r\nContent-Type: audio/flac\r\nAuthorization: ${basic('source', t.streamKey)}\r\n\r\n`,
     );
     assert.match(text, /^HTTP\/1\.0 415 /);
     assert.match(text, /audio\/webm/);
+    assert.match(text, /audio\/mpeg/);
     socket.destroy();
   });
 

@@ -232,9 +232,18 @@ describe('MP3 and AAC sources, passed through', { concurrency: true }, () => {
       assert.equal(s.bitrate, 64);
       assert.equal(s.audio_info, 'channels=1;samplerate=48000;bitrate=64');
 
+      // The ICY reader and the radio client were counted as listeners, as on any mount.
+      assert.ok(
+        status.messages.some((m) => m.listeners >= 2),
+        JSON.stringify(status.messages.map((m) => m.listeners)),
+      );
       assert.equal(await source.exited, 0, source.stderr());
       await status.waitFor((m) => m.state === 'offline' && states(status).length > 2, 10_000);
       assert.deepEqual(states(status), ['offline', 'live', 'offline'], 'one session for the run');
+      assert.ok(
+        status.messages.some((m) => m.format === 'mp3'),
+        'the status says the format',
+      );
     } finally {
       source.stop();
       status.close();

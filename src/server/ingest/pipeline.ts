@@ -304,8 +304,10 @@ export class MpegPipeline implements IngestPipeline {
   private frames: NonNullable<StreamInfo['frames']> | null = null;
   private bytesIn = 0;
   private frameBytes = 0;
-  /** Samples per channel sent, in units of the sample rate of each frame (seconds × rate summed). */
+  /** Seconds of audio in the frames taken (for the mean bit rate). */
   private seconds = 0;
+  /** A change of channels or rate was logged (once per broadcast: a source may flip every frame). */
+  private changeLogged = false;
 
   constructor(mount: Mount, options: { format: FrameFormat; info?: StreamInfo; log?: Logger }) {
     this.mount = mount;
@@ -340,7 +342,9 @@ export class MpegPipeline implements IngestPipeline {
         origin: 'local',
       });
     } else {
-      if (this.frames.channels !== last.channels || this.frames.sampleRate !== last.sampleRate) {
+      const changed = this.frames.channels !== last.channels || this.frames.sampleRate !== last.sampleRate;
+      if (changed && !this.changeLogged) {
+        this.changeLogged = true;
         this.log?.info(
           { mount: this.mount.name, channels: last.channels, sampleRate: last.sampleRate },
           'the source changed its channels or sample rate; passed through as it is',

@@ -1,9 +1,11 @@
 /**
  * HTTP listeners: `GET /<mount>.webm` (and `/<mount>`) streams the mount as audio/webm, init segment
- * first, then from the newest Cluster start. An MP3/AAC mount has one output, its source's frames
- * (`/<mount>`, `/<mount>.mp3` or `.aac`), with ICY titles for listeners that ask; what it has not
- * (the Opus outputs) is refused with 415 LISTEN_FORMAT_UNAVAILABLE, as are `.mp3`/`.aac` of an Opus mount. Each listener's queue is the socket's own write buffer;
+ * first, then from the newest Cluster start. Each listener's queue is the socket's own write buffer;
  * past `maxListenerBufferBytes` the listener is dropped so it never holds anyone else back.
+ *
+ * An MP3/AAC mount has one output, its source's frames (`/<mount>`, `/<mount>.mp3` or `.aac`), with
+ * ICY titles for listeners that ask; what it has not (the Opus outputs) is refused with 415
+ * LISTEN_FORMAT_UNAVAILABLE, as are `.mp3`/`.aac` of an Opus mount.
  */
 import type { Request, Response } from 'express';
 import { Router } from 'express';

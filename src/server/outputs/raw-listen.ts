@@ -1,5 +1,5 @@
 /**
- * The listener fast path for plain HTTP: a `GET /<mount>(.webm|.ogg)` read by the front door is
+ * The listener fast path for plain HTTP: a `GET /<mount>(.webm|.ogg|.mp3|…)` read by the front door is
  * answered on the raw socket (no HTTP/1.1 chunk framing, `Connection: close`), and the socket itself
  * is the sink. Per listener that leaves one socket and one small object; per chunk, one write of
  * the bytes every listener shares.

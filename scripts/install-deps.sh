@@ -91,7 +91,8 @@ if [ "$with_test" -eq 1 ]; then
   # package's own service is not needed (the test starts nginx in a temp prefix on a free port).
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
   # Icecast source clients (test/integration/source-clients.test.ts): libshout inside GStreamer's
-  # shout2send and ezstream, and Liquidsoap (chained Ogg at every track).
+  # shout2send and ezstream, and Liquidsoap (chained Ogg at every track). mpeg.test.ts also uses
+  # shout2send with lamemp3enc (plugins-good too), and ffmpeg's `-icy 1` as the ICY radio client.
   command -v gst-launch-1.0 >/dev/null 2>&1 || missing+=(gstreamer1.0-tools)
   compgen -G '/usr/lib/*/gstreamer-1.0/libgstshout2.so' >/dev/null || missing+=(gstreamer1.0-plugins-good)
   command -v ezstream >/dev/null 2>&1 || missing+=(ezstream)

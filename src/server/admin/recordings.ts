@@ -12,11 +12,14 @@ import { ApiError, sendError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Recorder } from '../recording/recorder.js';
 import { requireAdmin } from './auth.js';
+import type { AdminSessions } from './session.js';
 
 export interface AdminRecordingsOptions {
   recorder: Recorder | null;
   adminToken: string;
   authLimiter: AuthLimiter;
+  /** The dashboard's sessions (signed-in organisers), besides the admin token. */
+  sessions?: AdminSessions;
   log: Logger;
 }
 

@@ -6,6 +6,8 @@
  * - with `--redis`: the hash `onair:channels` (field = channel name, value = its JSON), and a message
  *   on `onair:channels` after each change (`put <name>`, `del <name>`, `kick <name>`) that makes every
  *   node re-read that channel at once; a node reloads the whole hash whenever its connection is (re)made.
+ *   Each node also keeps its copy in its own `channels.json`, so a node that starts while Redis is
+ *   away still knows its private channels and their keys (it fails closed, not open).
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,6 +22,8 @@ import { hashKey, isChannelRecord, newChannel, newJoinCode, newJoinSecret, newSt
 export const CHANNELS_FILE = 'channels.json';
 export const CHANNELS_KEY = 'onair:channels';
 export const CHANNELS_EVENTS = 'onair:channels';
+/** How long a clustered node waits for Redis at start before it goes on with its own copy. */
+export const STARTUP_LOAD_MS = 3_000;
 /** Channels one server keeps at most (each is a few hundred bytes in memory and on every request's path). */
 export const MAX_CHANNELS = 1_000;
 
@@ -59,10 +63,22 @@ export class ChannelStore {
 
   /** Loads the channels (the file; with Redis, the hash as soon as the connection is ready). */
   async start(): Promise<void> {
-    if (this.cmd) {
-      if (this.cmd.status === 'ready') await this.reloadFromRedis();
-      return;
+    await this.loadFile();
+    const cmd = this.cmd;
+    if (!cmd) return;
+    if (cmd.status !== 'ready') {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, STARTUP_LOAD_MS);
+        cmd.once('ready', () => resolve());
+      });
+      clearTimeout(timer);
     }
+    // The 'ready' handler reloads too; this makes sure the copy is in before the server serves.
+    if (cmd.status === 'ready') await this.reloadFromRedis();
+  }
+
+  private async loadFile(): Promise<void> {
     let text: string;
     try {
       text = await readFile(this.file(), 'utf8');
@@ -224,6 +240,7 @@ export class ChannelStore {
     }
     if (verb === 'del') {
       this.channels.delete(name);
+      this.keepCopy();
       return;
     }
     try {
@@ -231,9 +248,16 @@ export class ChannelStore {
       const r = raw ? parseRecord(raw) : undefined;
       if (r) this.channels.set(name, r);
       else this.channels.delete(name);
+      this.keepCopy();
     } catch (err) {
       this.log.warn({ err, channel: name }, 'channels: could not re-read a changed channel');
     }
+  }
+
+  /** Clustered: this node's copy of the channels, for a start while Redis is away. */
+  private keepCopy(): void {
+    if (this.closed) return;
+    this.persist().catch((err: unknown) => this.log.warn({ err }, 'channels: could not keep a local copy'));
   }
 
   private async reloadFromRedis(): Promise<void> {
@@ -244,6 +268,7 @@ export class ChannelStore {
         const r = parseRecord(raw);
         if (r) this.channels.set(r.name, r);
       }
+      this.keepCopy();
     } catch (err) {
       this.log.warn({ err }, 'channels: could not load from redis');
     }

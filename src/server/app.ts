@@ -72,6 +72,16 @@ export async function startServer(
   const secrets = await loadSecrets(config);
   const tls = await serverTls(config);
   const authLimiter = new AuthLimiter(authLimits(config));
+  // Channels (issue 16) load before anything starts: a channels.json that cannot be read stops the start.
+  const store = new ChannelStore({
+    dataDir: config.dataDir,
+    redisUrl: config.redisUrl,
+    log: scope(log, 'channels'),
+  });
+  await store.start().catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
 
   // ingest → hub → outputs; the cluster beside the hub, the recorder a tap on it.
   const hub = new Hub({
@@ -85,7 +95,14 @@ export async function startServer(
   // SessionLimits and ListenLimits are named as in Config: the config is passed as both.
   const sessions = new IngestSessions({ hub, limits: config, log: scope(log, 'ingest'), claims: cluster });
   cluster?.attach(sessions);
-  const recorder = config.record ? new Recorder(recorderOptions(config, hub, log)) : null;
+  const recorder = config.record
+    ? new Recorder({
+        ...recorderOptions(config, hub, log),
+        // A channel's own settings: recording on or off, and its retention.
+        records: (mount) => store.get(mount)?.record ?? true,
+        retentionDaysOf: (mount) => store.get(mount)?.retentionDays ?? 0,
+      })
+    : null;
   // Status goes out through one feed, on the status sockets and in the packet streams that ask.
   const feed = new StatusFeed(hub);
   const status = new StatusServer(statusOptions(config, feed, log));
@@ -102,12 +119,6 @@ export async function startServer(
   });
 
   // Channels: per-channel keys, private channels, the dashboard (issue 16).
-  const store = new ChannelStore({
-    dataDir: config.dataDir,
-    redisUrl: config.redisUrl,
-    log: scope(log, 'channels'),
-  });
-  await store.start();
   store.onKick((mount) => sessions.endMount(mount, 'stopped'));
   const channels = {
     store,

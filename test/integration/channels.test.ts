@@ -15,10 +15,16 @@ import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { mintJoinToken } from '../../src/server/channels/access.js';
 import type { ChannelRecord } from '../../src/server/channels/channel.js';
-import type { AdminChannel, AdminChannelList, ChannelCreated } from '../../src/shared/protocol.js';
+import type {
+  AdminChannel,
+  AdminChannelList,
+  ChannelCreated,
+  RecordingList,
+} from '../../src/shared/protocol.js';
 import { ADMIN_CSRF_HEADER, paths } from '../../src/shared/protocol.js';
 import type { TestServer } from '../../tools/server.js';
 import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
+import { waitUntil } from '../../tools/wait.js';
 import { endSession, loadFixture, postChunk, startSession } from '../helpers/clients.js';
 import { assertErrorResponse } from '../helpers/errors.js';
 
@@ -353,6 +359,23 @@ describe('channels', () => {
     assert.equal((await api(t, 'POST', paths.adminKick('class-7'))).status, 200);
     assert.equal(await endSession(t.baseUrl, 'class-7', sessionId), 401, 'the kicked session is gone');
     assert.equal(t.server.hub.snapshot('class-7').state, 'offline');
+  });
+
+  it('records a channel only while its recording is on', async () => {
+    const on = await createChannel(t, { name: 'rec-on' });
+    const off = await createChannel(t, { name: 'rec-off', record: false, retentionDays: 7 });
+    assert.equal(off.channel.retentionDays, 7);
+    const s1 = await goLive(t, 'rec-on', on.streamKey);
+    const s2 = await goLive(t, 'rec-off', off.streamKey);
+    const mounts = async (): Promise<string[]> =>
+      ((await (await api(t, 'GET', paths.adminRecordings)).json()) as RecordingList).recordings.map(
+        (r) => r.mount,
+      );
+    await waitUntil('rec-on is recorded', 3_000, async () => (await mounts()).includes('rec-on'));
+    assert.equal(t.server.hub.snapshot('rec-off').state, 'live');
+    assert.ok(!(await mounts()).includes('rec-off'));
+    await endSession(t.baseUrl, 'rec-on', s1);
+    await endSession(t.baseUrl, 'rec-off', s2);
   });
 
   it('refuses hostile names and settings', async () => {

@@ -15,6 +15,18 @@ const REQUEST_TIMEOUT_MS = 5_000;
 
 type Gate = 'checking' | 'open' | 'closed';
 
+/** The code field: large enough to type on a phone (listen.css has no input styles of its own). */
+const CODE_STYLE = {
+  display: 'block',
+  width: '100%',
+  boxSizing: 'border-box',
+  margin: '0.5rem 0 1rem',
+  padding: '0.6rem',
+  fontSize: '1.4rem',
+  letterSpacing: '0.15em',
+  textAlign: 'center',
+} as const;
+
 export function JoinGate({ children }: { children: ComponentChildren }) {
   const [mount] = useState(() => mountFromPath(location.pathname));
   const [gate, setGate] = useState<Gate>(mount ? 'checking' : 'open');
@@ -83,6 +95,7 @@ function JoinPrompt({ mount, onJoined }: { mount: string; onJoined: () => void }
           maxLength={MAX_JOIN_CODE_CHARS}
           value={code}
           onInput={(e) => setCode(e.currentTarget.value)}
+          style={CODE_STYLE}
         />
         <button id="join-submit" type="submit" class="tap" disabled={busy || code.trim() === ''}>
           Join

@@ -292,7 +292,12 @@ describe('channels', () => {
     );
     const cookie = cookieOf(joined);
     assert.equal(await rawGet(t, '/class-7.webm', cookie), 200);
-    assert.equal((await fetch(`${t.baseUrl}/class-7.m3u8`, { headers: { cookie } })).status !== 403, true);
+    const playlist = await fetch(`${t.baseUrl}/class-7.m3u8`, { headers: { cookie } });
+    assert.notEqual(playlist.status, 403);
+    // Never in a shared cache (nginx, a CDN) that would serve it without the cookie.
+    assert.equal(playlist.headers.get('cache-control'), 'private, no-store');
+    assert.equal(playlist.headers.get('vary'), 'Cookie');
+    await playlist.arrayBuffer();
     assert.equal(await statusUpgrade(t, 'class-7', cookie), 'open');
     assert.deepEqual(
       await (await fetch(`${t.baseUrl}${paths.join('class-7')}`, { headers: { cookie } })).json(),

@@ -32,12 +32,33 @@ export interface AccessRequest {
 }
 
 /**
- * The mount any listener path names: `/<mount>`, `/<mount>.<ext>` (.webm, .ogg, .pkt, .m3u8, …),
- * `/hls/<mount>/…`. Null for every other path. (Whether the mount exists is the caller's business.)
+ * The mount any listener path names: `/<mount>`, `/<mount>.webm|.ogg|.opus|.oga|.pkt|.m3u8`,
+ * `/hls/<mount>/…`. Null for every other path (a static file such as `/icon.svg` is never one, whatever
+ * the channels are called). Whether the mount exists is the caller's business.
  */
 export function listenerMountOf(path: string): string | null {
-  const m = /^\/hls\/([^/]{1,64})\//.exec(path) ?? /^\/([^/.]{1,64})(?:\.[a-z0-9]{1,8})?$/.exec(path);
+  const m =
+    /^\/hls\/([^/]{1,64})\//.exec(path) ??
+    /^\/([^/.]{1,64})(?:\.(?:webm|ogg|opus|oga|pkt|m3u8))?$/.exec(path);
   return m?.[1] ?? null;
+}
+
+/** What `privateCaching` needs of a response (express and node:http alike). */
+interface HeaderSetter {
+  setHeader(name: string, value: number | string | readonly string[]): unknown;
+}
+
+/**
+ * A private channel's answer must never sit in a shared cache (nginx, a CDN) that would hand it to
+ * listeners without the cookie: whatever `Cache-Control` the output sets (HLS says `public`), this
+ * response goes out `private, no-store`, with `Vary: Cookie`.
+ */
+export function privateCaching(res: HeaderSetter): void {
+  const set = res.setHeader.bind(res);
+  res.setHeader = (name, value) =>
+    set(name, name.toLowerCase() === 'cache-control' ? 'private, no-store' : value);
+  set('cache-control', 'private, no-store');
+  set('vary', 'Cookie');
 }
 
 function mac(record: ChannelRecord, generation: number, expiry: number): string {
@@ -108,10 +129,16 @@ export class ChannelAccess {
     );
   }
 
-  /** The same check for any listener path (null for paths that name no mount). */
-  checkPath(req: AccessRequest, path: string): ApiError | null {
+  /**
+   * The same check for any listener path (null for paths that name no mount); an allowed answer of
+   * a private channel is kept out of shared caches (`privateCaching`).
+   */
+  checkPath(req: AccessRequest, path: string, res: HeaderSetter): ApiError | null {
     const mount = listenerMountOf(path);
-    return mount === null ? null : this.check(req, mount);
+    if (mount === null) return null;
+    const refused = this.check(req, mount);
+    if (!refused && this.isPrivate(mount)) privateCaching(res);
+    return refused;
   }
 
   nowS(): number {

@@ -167,8 +167,9 @@ export class ChannelStore {
 
   /** Asks whichever node holds `name`'s broadcast to end it (this node at once; others through Redis). */
   async kick(name: string): Promise<void> {
+    // Here first, so a kick on the node that holds the broadcast works even while Redis is away.
+    for (const h of this.kickHandlers) h(name);
     if (this.cmd) await this.announce(`kick ${name}`);
-    else for (const h of this.kickHandlers) h(name);
   }
 
   /** `handler` is called with a mount whose broadcast an organiser kicked. */

@@ -87,7 +87,8 @@ export function appRouter(parts: RouterParts): express.Router {
   const router = express.Router();
   // Private channels: every listener path (streams, HLS) refused without the join cookie, in one place.
   router.use((req, res, next) => {
-    const refused = req.method === 'GET' || req.method === 'HEAD' ? access.checkPath(req, req.path) : null;
+    const refused =
+      req.method === 'GET' || req.method === 'HEAD' ? access.checkPath(req, req.path, res) : null;
     if (refused) {
       res.setHeader('access-control-allow-origin', '*');
       sendError(res, refused);

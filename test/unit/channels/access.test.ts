@@ -79,6 +79,8 @@ describe('listenerMountOf', () => {
       ['/hls/class/abc/s12.3.m4s', 'class'],
       ['/hls/class/abc/init.mp4', 'class'],
       ['/api/join/class', null],
+      ['/icon.svg', null],
+      ['/class.html', null],
       ['/listen/class', null],
       ['/', null],
     ] as const) {

@@ -28,7 +28,7 @@ function listTs(dir) {
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'public'), { recursive: true });
 
-const pages = ['broadcast', 'listen'];
+const pages = ['broadcast', 'listen', 'admin'];
 const browser = {
   entryPoints: {
     ...Object.fromEntries(pages.map((p) => [p, join(root, 'src', p, 'main.tsx')])),

@@ -4,8 +4,11 @@
  * Run: node scripts/build.mjs && node build/node/scripts/screenshots.js
  */
 import { join } from 'node:path';
+import type { ChannelCreated } from '../src/shared/protocol.js';
+import { paths } from '../src/shared/protocol.js';
 import { launchChromium } from '../tools/chromium.js';
-import { startTestServer } from '../tools/server.js';
+import { startFfmpegSource } from '../tools/ffmpeg.js';
+import { startTestServer, TEST_ADMIN_TOKEN } from '../tools/server.js';
 
 const out = join(process.cwd(), 'docs');
 const server = await startTestServer();
@@ -46,6 +49,39 @@ try {
   await listenerPhone.screenshot({ path: join(out, 'listen-phone-live.png') });
   await listenerLaptop.screenshot({ path: join(out, 'listen-laptop-live.png') });
   await host.click('#stop');
+
+  // Channels (issue 16): the organiser's dashboard and the join prompt, on a phone.
+  const create = async (body: Record<string, unknown>): Promise<ChannelCreated> => {
+    const res = await fetch(`${server.baseUrl}${paths.adminChannels}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return (await res.json()) as ChannelCreated;
+  };
+  const year9 = await create({ name: 'year-9', title: 'Year 9 French', visibility: 'private' });
+  await create({ name: 'open-day', title: 'Open day tour' });
+  const source = startFfmpegSource({
+    url: `icecast://source:${year9.streamKey}@127.0.0.1:${server.server.httpPort}/year-9`,
+    format: 'ogg',
+    seconds: 30,
+  });
+  try {
+    const organiser = await phone.newPage();
+    await organiser.goto(`${server.baseUrl}${paths.adminPage}`);
+    await organiser.fill('#admin-token', TEST_ADMIN_TOKEN);
+    await organiser.click('#sign-in button[type=submit]');
+    await organiser
+      .locator('[data-channel="year-9"] .badge', { hasText: 'LIVE' })
+      .waitFor({ timeout: 15_000 });
+    await organiser.screenshot({ path: join(out, 'admin-phone.png'), fullPage: true });
+    const stranger = await phone.newPage();
+    await stranger.goto(`${server.baseUrl}/listen/year-9`);
+    await stranger.locator('#join-code').waitFor();
+    await stranger.screenshot({ path: join(out, 'join-phone.png') });
+  } finally {
+    source.stop();
+  }
   console.log(`screenshots written to ${out}`);
 } finally {
   await browser.close();

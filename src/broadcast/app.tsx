@@ -23,6 +23,7 @@ import { chooseTransport } from './transport.js';
 import { useBroadcast } from './use-broadcast.js';
 import { useMicrophones } from './use-devices.js';
 import { useElapsed } from './use-elapsed.js';
+import { useJoinPath } from './use-join-path.js';
 import { useLevel } from './use-level.js';
 import { useMicPreview } from './use-mic-preview.js';
 import { useStoredKey } from './use-stored-key.js';
@@ -47,7 +48,6 @@ function useServerInfo(): ServerInfo | null {
 export function App() {
   const [mount, setMount] = useState(readMount);
   const info = useServerInfo();
-  const listenUrl = shareUrl(mount, info);
   const plannedTransport = useMemo(chooseTransport, []);
   const [key, setKey] = useStoredKey();
   const [title, setTitle] = useState('');
@@ -60,6 +60,9 @@ export function App() {
     yieldMic: mic.release,
   });
   const { phase, error, progress, liveMic, muted } = broadcast.state;
+  // A private channel's listeners need its join link: the QR code and share link carry it.
+  const joinPath = useJoinPath(mount, key, phase === 'live');
+  const listenUrl = joinPath ? `${new URL(shareUrl(mount, info)).origin}${joinPath}` : shareUrl(mount, info);
   const { status, connection } = useStatus(mount, broadcast.onStatus);
   const elapsedMs = useElapsed(broadcast.state.liveSince, broadcast.state.liveUntil);
   const level = useLevel(liveMic ?? mic.preview);

@@ -4,9 +4,16 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ListenerHistory } from './admin/history.js';
+import { AdminSessions } from './admin/session.js';
+import { streamKeys } from './auth/gate.js';
 import type { AuthLimiterOptions } from './auth/limiter.js';
 import { AuthLimiter } from './auth/limiter.js';
 import { loadSecrets } from './auth/secrets.js';
+import type { AccessRequest } from './channels/access.js';
+import { ChannelAccess } from './channels/access.js';
+import { keyMatches } from './channels/channel.js';
+import { ChannelStore } from './channels/store.js';
 import { Cluster } from './cluster/cluster.js';
 import type { Config } from './config.js';
 import { startListeners } from './http/listeners.js';
@@ -65,6 +72,16 @@ export async function startServer(
   const secrets = await loadSecrets(config);
   const tls = await serverTls(config);
   const authLimiter = new AuthLimiter(authLimits(config));
+  // Channels (issue 16) load before anything starts: a channels.json that cannot be read stops the start.
+  const store = new ChannelStore({
+    dataDir: config.dataDir,
+    redisUrl: config.redisUrl,
+    log: scope(log, 'channels'),
+  });
+  await store.start().catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
 
   // ingest → hub → outputs; the cluster beside the hub, the recorder a tap on it.
   const hub = new Hub({
@@ -78,7 +95,14 @@ export async function startServer(
   // SessionLimits and ListenLimits are named as in Config: the config is passed as both.
   const sessions = new IngestSessions({ hub, limits: config, log: scope(log, 'ingest'), claims: cluster });
   cluster?.attach(sessions);
-  const recorder = config.record ? new Recorder(recorderOptions(config, hub, log)) : null;
+  const recorder = config.record
+    ? new Recorder({
+        ...recorderOptions(config, hub, log),
+        // A channel's own settings: recording on or off, and its retention.
+        records: (mount) => store.get(mount)?.record ?? true,
+        retentionDaysOf: (mount) => store.get(mount)?.retentionDays ?? 0,
+      })
+    : null;
   // Status goes out through one feed, on the status sockets and in the packet streams that ask.
   const feed = new StatusFeed(hub);
   const status = new StatusServer(statusOptions(config, feed, log));
@@ -94,6 +118,17 @@ export async function startServer(
     log: scope(log, 'hls'),
   });
 
+  // Channels: per-channel keys, private channels, the dashboard (issue 16).
+  store.onKick((mount) => sessions.endMount(mount, 'stopped'));
+  const channels = {
+    store,
+    keys: streamKeys(secrets.streamKey, (mount) => store.get(mount)?.keyHash, keyMatches),
+    access: new ChannelAccess(store),
+    adminSessions: new AdminSessions(secrets.adminToken),
+    history: new ListenerHistory(hub),
+  };
+  const channelAccess = (req: AccessRequest, mount: string) => channels.access.check(req, mount);
+
   let closing: Promise<void> | null = null;
   const ports = { http: 0, https: null as number | null };
   const router = appRouter({
@@ -103,16 +138,21 @@ export async function startServer(
     publicDir: options.publicDir ?? DEFAULT_PUBLIC_DIR,
     ports: () => ports,
     closing: () => closing !== null,
+    channels,
   });
   const source = {
     sessions,
     authLimiter,
-    streamKey: secrets.streamKey,
+    keys: channels.keys,
     sourceTimeoutMs: config.sourceTimeoutMs,
   };
   const listeners = await startListeners({
     ...{ config, tls, router, status, log },
-    frontDoor: { source: { ...source, log: scope(log, 'source') }, hub, listen: config, packetStatus },
+    frontDoor: {
+      ...{ source: { ...source, log: scope(log, 'source') }, hub, listen: config, packetStatus },
+      access: channelAccess,
+    },
+    access: channelAccess,
   });
   ports.http = listeners.httpPort;
   ports.https = listeners.httpsPort;
@@ -125,9 +165,11 @@ export async function startServer(
     hub.close();
     hls.close();
     recorder?.close();
+    channels.history.close();
     // After the broadcasts ended: their end entries go out, then their claims are released.
     await cluster?.close({ release: true });
     await listeners.close();
+    await store.close();
   };
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return {

@@ -33,6 +33,7 @@ function banner(server: OnairServer, bindHost: string): string {
   lines.push(
     `  Admin token (user "admin"): ${server.adminToken}${server.adminTokenCreated ? '  (new; kept in the data directory)' : ''}`,
   );
+  lines.push(`  Organiser's dashboard: ${server.httpsUrl ?? server.httpUrl}${paths.adminPage}`);
   lines.push(`  Audio stream for players: ${server.httpUrl}${paths.listenWebm(DEFAULT_MOUNT)}`);
   if (server.tls?.selfSigned) {
     lines.push(`  HTTPS uses a self-signed certificate; browsers ask once to accept it.`);

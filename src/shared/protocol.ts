@@ -92,7 +92,114 @@ export const paths = {
   /** Admin (token): GET downloads one recording (audio/webm), DELETE removes a finished one. */
   adminRecording: (mount: string, name: string): string =>
     `/admin/api/recordings/${mount}/${encodeURIComponent(name)}`,
+  /**
+   * Joining a private channel: GET with `?t=<join token>` (the join link) sets the channel's join
+   * cookie and redirects to its listener page; POST {@link JoinRequest} (the code typed on the page) →
+   * 204 with the cookie; GET without `t` → {@link JoinState}.
+   */
+  join: (mount: string): string => `/api/join/${mount}`,
+  /** The organiser's dashboard (page). */
+  adminPage: '/admin',
+  /** POST {@link AdminSignIn} → 204 + session cookie; DELETE signs out; GET → 204 while signed in. */
+  adminSession: '/admin/api/session',
+  /** GET → {@link AdminChannelList}; POST {@link ChannelInput} → 201 {@link ChannelCreated}. */
+  adminChannels: '/admin/api/channels',
+  /** PATCH {@link ChannelInput} (name ignored), DELETE. */
+  adminChannel: (name: string): string => `/admin/api/channels/${name}`,
+  /** POST → {@link ChannelKey}: a new stream key; the old one stops working at once. */
+  adminRotateKey: (name: string): string => `/admin/api/channels/${name}/rotate-key`,
+  /** POST → {@link AdminChannel}: a new join secret and code; every join link and cookie given so far is revoked. */
+  adminRotateJoin: (name: string): string => `/admin/api/channels/${name}/rotate-join`,
+  /** POST {@link JoinLinkRequest} → {@link JoinLink}: a join link, expiring or not. */
+  adminJoinLink: (name: string): string => `/admin/api/channels/${name}/join-link`,
+  /** POST → 200: ends the channel's broadcast now (on whichever node holds it). */
+  adminKick: (name: string): string => `/admin/api/channels/${name}/kick`,
 } as const;
+
+/** Header a signed-in dashboard sends with every request that changes something (CSRF). */
+export const ADMIN_CSRF_HEADER = 'x-onair-csrf';
+
+export type ChannelVisibility = 'public' | 'private';
+
+/** Longest channel description. */
+export const MAX_DESCRIPTION_CHARS = 1_000;
+/** Longest join code typed on the listener page. */
+export const MAX_JOIN_CODE_CHARS = 32;
+
+/** What the dashboard or a script sends to create or change a channel (every field optional on PATCH). */
+export interface ChannelInput {
+  name?: string;
+  title?: string;
+  description?: string;
+  visibility?: ChannelVisibility;
+  record?: boolean;
+  /** Days a recording is kept (0: the server's --record-max-days). */
+  retentionDays?: number;
+  listenAgain?: boolean;
+}
+
+/** A channel as the admin API shows it: settings, join code and link, and its state now. */
+export interface AdminChannel {
+  name: string;
+  title: string;
+  description: string;
+  visibility: ChannelVisibility;
+  record: boolean;
+  retentionDays: number;
+  listenAgain: boolean;
+  createdAt: string;
+  /** Private channels: the short code listeners type, and a join link path that does not expire. */
+  joinCode: string | null;
+  joinPath: string | null;
+  live: boolean;
+  listeners: number;
+  /** The title the broadcast shows now. */
+  nowTitle: string | null;
+  startedAt: string | null;
+  /** Where the current source connects from, and how (`browser`, `icecast-put`, …), when this node has it. */
+  source: { address: string | null; transport: string } | null;
+}
+
+export interface AdminChannelList {
+  channels: AdminChannel[];
+  /** Listeners of every mount over the last hours, one sample a minute (oldest first). */
+  history: { at: string; listeners: Record<string, number> }[];
+}
+
+/** Answer of a channel's creation: the stream key, shown this once. */
+export interface ChannelCreated {
+  channel: AdminChannel;
+  streamKey: string;
+}
+
+export interface ChannelKey {
+  streamKey: string;
+}
+
+export interface JoinLinkRequest {
+  /** Hours the link works; absent or 0: until the join secret is rotated. */
+  expiresInHours?: number;
+}
+
+export interface JoinLink {
+  path: string;
+  expiresAt: string | null;
+}
+
+export interface AdminSignIn {
+  token: string;
+}
+
+/** Body of `POST /api/join/<mount>`. */
+export interface JoinRequest {
+  code: string;
+}
+
+/** Answer of `GET /api/join/<mount>`: is the channel private, and does this browser hold its cookie. */
+export interface JoinState {
+  private: boolean;
+  joined: boolean;
+}
 
 /** Answer of `GET /admin/api/recordings`: newest first. */
 export interface RecordingList {
@@ -136,6 +243,8 @@ export interface TitleUpdate {
 export interface KeyCheck {
   mount: string;
   live: boolean;
+  /** A private channel's join link (path), for the host page's QR code and share link. */
+  joinPath?: string;
 }
 
 /** Header naming the ingest session returned by the session POST. */
@@ -282,6 +391,10 @@ export type ErrorCode =
   | 'HLS_TOO_FAR'
   | 'HLS_HOLD_TIMEOUT'
   | 'HLS_BUSY'
+  | 'CHANNEL_PRIVATE'
+  | 'JOIN_REFUSED'
+  | 'CHANNEL_EXISTS'
+  | 'ADMIN_CSRF'
   | 'INTERNAL';
 
 export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -350,6 +463,14 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   HLS_HOLD_TIMEOUT: 503,
   // The server holds as many blocking HLS requests as it allows (hlsMaxHeldRequests).
   HLS_BUSY: 503,
+  // A private channel's audio, status or recordings without its join cookie (channels, issue 16).
+  CHANNEL_PRIVATE: 403,
+  // A join link or join code that is wrong, expired, for another channel, or revoked by a rotation.
+  JOIN_REFUSED: 403,
+  // A channel with that name exists already.
+  CHANNEL_EXISTS: 409,
+  // A signed-in dashboard request that changes something without the CSRF header, or from another site.
+  ADMIN_CSRF: 403,
   INTERNAL: 500,
 };
 

@@ -12,6 +12,7 @@ import { ApiError, sendError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Recorder } from '../recording/recorder.js';
 import { requireAdmin } from './auth.js';
+import type { AdminSessions } from './session.js';
 
 /** Content type of a recording, by its extension. */
 const RECORDING_TYPES: Readonly<Record<string, string>> = {
@@ -24,6 +25,8 @@ export interface AdminRecordingsOptions {
   recorder: Recorder | null;
   adminToken: string;
   authLimiter: AuthLimiter;
+  /** The dashboard's sessions (signed-in organisers), besides the admin token. */
+  sessions?: AdminSessions;
   log: Logger;
 }
 

@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import type { Credentials } from './credentials.js';
 import { parseAuthorization } from './credentials.js';
 import type { AuthLimiter } from './limiter.js';
+import { secretEquals } from './secrets.js';
 
 /** What one endpoint accepts, and how it refuses. */
 export interface AuthRule {
@@ -52,4 +53,30 @@ export function authorize(limiter: AuthLimiter, attempt: AuthAttempt, rule: Auth
   return new ApiError(rule.code, rule.message, {
     headers: rule.challenge ? { 'www-authenticate': rule.challenge } : undefined,
   });
+}
+
+/**
+ * Which stream keys open which mount: the operator's key (`ONAIR_STREAM_KEY`) opens every mount; a
+ * channel's own key opens only that channel. Mounts that are not channels take the operator's key
+ * alone, as before channels existed.
+ */
+export interface StreamKeys {
+  /** True when `key` may broadcast on (or set the title of) `mount`. Constant-time. */
+  opens(mount: string, key: string): boolean;
+}
+
+export function streamKeys(
+  operatorKey: string,
+  channelKeyHash: (mount: string) => string | undefined,
+  matches: (key: string, hash: string) => boolean,
+): StreamKeys {
+  return {
+    opens(mount, key) {
+      // Both compared every time, so the answer's timing does not tell which one matched.
+      const operator = secretEquals(key, operatorKey);
+      const hash = channelKeyHash(mount);
+      const channel = hash !== undefined && matches(key, hash);
+      return operator || channel;
+    },
+  };
 }

@@ -6,6 +6,8 @@
  */
 import type { Server } from 'node:http';
 import net from 'node:net';
+import type { ChannelAccessCheck } from '../channels/access.js';
+import { listenerMountOf } from '../channels/access.js';
 import type { Hub } from '../hub/hub.js';
 import { findHeadEnd, MAX_HEAD_BYTES, parseRequestHead } from '../ingest/http-head.js';
 import type { SourceOptions } from '../ingest/icecast-source.js';
@@ -13,7 +15,7 @@ import { answerTlsUpgradeProbe, isTlsUpgradeProbe, serveSource } from '../ingest
 import type { ListenLimits, ListenOptions } from '../outputs/listen.js';
 import type { PacketStatus } from '../outputs/packet-status.js';
 import { isRawListen, serveRawListener } from '../outputs/raw-listen.js';
-import { destroyOnError, rawHead } from './raw-reply.js';
+import { destroyOnError, rawHead, replyError } from './raw-reply.js';
 
 /** Methods the front door may keep; anything else goes to the HTTP server as soon as it is seen. */
 const OURS: ReadonlySet<string> = new Set(['SOURCE', 'PUT', 'GET', 'HEAD', 'OPTIONS']);
@@ -23,6 +25,8 @@ export interface FrontDoorOptions {
   hub: Hub;
   listen: ListenLimits;
   packetStatus: PacketStatus;
+  /** Private channels: the one access check, here for the plain-HTTP listeners served off the raw socket. */
+  access?: ChannelAccessCheck;
   /** A connection must send its whole request head within this time, or it is destroyed (slowloris). */
   headerTimeoutMs: number;
 }
@@ -81,8 +85,20 @@ export function frontDoor(httpServer: Server, options: FrontDoorOptions): net.Se
       }
       clearTimeout(timer);
       socket.off('data', onData);
-      if (isSource) serveSource(socket, head, buf.subarray(end), options.source);
-      else serveRawListener(socket, head, listenOptions);
+      if (isSource) {
+        serveSource(socket, head, buf.subarray(end), options.source);
+        return;
+      }
+      const refused = options.access?.(head, listenerMountOf(head.path) ?? '');
+      if (refused) {
+        replyError(socket, refused, {
+          version: '1.1',
+          headers: { 'access-control-allow-origin': '*' },
+          headOnly: head.method === 'HEAD',
+        });
+        return;
+      }
+      serveRawListener(socket, head, listenOptions);
     };
     socket.on('data', onData);
     // Not a closure: it would keep this function's scope (the head bytes, the timer) for the

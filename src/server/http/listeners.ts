@@ -10,6 +10,8 @@ import type net from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Express, Request, Response, Router } from 'express';
 import express from 'express';
+import { paths } from '../../shared/protocol.js';
+import type { ChannelAccessCheck } from '../channels/access.js';
 import type { Config } from '../config.js';
 import { ApiError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -34,6 +36,8 @@ export interface ListenerOptions {
   router: Router;
   status: StatusServer;
   frontDoor: Omit<FrontDoorOptions, 'headerTimeoutMs'>;
+  /** Private channels: the one access check, here for the status socket (`/ws?mount=`). */
+  access?: ChannelAccessCheck;
   log: Logger;
 }
 
@@ -70,6 +74,11 @@ export async function startListeners(options: ListenerOptions): Promise<Listener
   };
   const onUpgrade = (req: http.IncomingMessage, socket: Socket, head: Buffer): void => {
     socket.on('error', destroyOnError);
+    const refused = options.access?.(req, statusMountOf(req.url));
+    if (refused) {
+      rejectUpgrade(socket, refused);
+      return;
+    }
     if (!status.handleUpgrade(req, socket, head)) {
       rejectUpgrade(socket, new ApiError('NOT_FOUND', `No WebSocket at ${req.url?.slice(0, 100) ?? '/'}.`));
     }
@@ -139,4 +148,14 @@ function listen(server: net.Server, port: number, host: string): Promise<void> {
 
 function closeServer(server: net.Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** The mount a status-socket upgrade asks for (`/ws?mount=`), '' for any other URL. */
+function statusMountOf(url: string | undefined): string {
+  try {
+    const u = new URL(url ?? '/', 'http://x');
+    return u.pathname === paths.status ? (u.searchParams.get('mount') ?? '') : '';
+  } catch {
+    return '';
+  }
 }

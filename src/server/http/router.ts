@@ -6,9 +6,16 @@ import type { NextFunction, Request, Response } from 'express';
 import express from 'express';
 import type { ServerInfo } from '../../shared/protocol.js';
 import { DEFAULT_MOUNT } from '../../shared/protocol.js';
+import { adminChannelsRouter, joinPathOf } from '../admin/channels.js';
+import type { ListenerHistory } from '../admin/history.js';
 import { adminRecordingsRouter } from '../admin/recordings.js';
+import type { AdminSessions } from '../admin/session.js';
+import type { StreamKeys } from '../auth/gate.js';
 import type { AuthLimiter } from '../auth/limiter.js';
 import type { Secrets } from '../auth/secrets.js';
+import type { ChannelAccess } from '../channels/access.js';
+import { joinRouter } from '../channels/routes.js';
+import type { ChannelStore } from '../channels/store.js';
 import type { Cluster } from '../cluster/cluster.js';
 import type { Config } from '../config.js';
 import { ApiError, sendError } from '../errors.js';
@@ -48,6 +55,16 @@ export interface RouterParts {
   ports: () => { http: number; https: number | null };
   /** True once the server is closing (`/readyz`). */
   closing: () => boolean;
+  /** Channels (issue 16): their store, keys, the private-channel check, the dashboard's sessions. */
+  channels: ChannelParts;
+}
+
+export interface ChannelParts {
+  store: ChannelStore;
+  keys: StreamKeys;
+  access: ChannelAccess;
+  adminSessions: AdminSessions;
+  history: ListenerHistory;
 }
 
 export function appRouter(parts: RouterParts): express.Router {
@@ -66,13 +83,26 @@ export function appRouter(parts: RouterParts): express.Router {
     lanAddresses: reachableAddresses(config.host),
   });
   const admin = log.child({ scope: 'admin' });
+  const { store, keys, access, adminSessions } = parts.channels;
   const router = express.Router();
+  // Private channels: every listener path (streams, HLS) refused without the join cookie, in one place.
+  router.use((req, res, next) => {
+    const refused =
+      req.method === 'GET' || req.method === 'HEAD' ? access.checkPath(req, req.path, res) : null;
+    if (refused) {
+      res.setHeader('access-control-allow-origin', '*');
+      sendError(res, refused);
+      return;
+    }
+    next();
+  });
   router.use(
     ingestRouter({
       allowedOrigins: config.allowedOrigins,
       sessions,
       authLimiter,
-      streamKey: secrets.streamKey,
+      keys,
+      joinPath: (mount) => joinPathOf(store.get(mount)),
       maxChunkBytes: config.maxChunkBytes,
       log: log.child({ scope: 'ingest' }),
     }),
@@ -86,14 +116,29 @@ export function appRouter(parts: RouterParts): express.Router {
     }),
   );
   router.use(parts.hls.router());
+  router.use(joinRouter({ store, access, authLimiter, log: log.child({ scope: 'join' }) }));
   router.use(
     icecastStatusRouter({
       hub,
       authLimiter,
-      streamKey: secrets.streamKey,
+      keys,
+      unlisted: (mount) => access.isPrivate(mount),
       adminToken: secrets.adminToken,
       serverId: `onair ${parts.version}`,
       startedAt: new Date(),
+      log: admin,
+    }),
+  );
+  router.use(
+    adminChannelsRouter({
+      store,
+      sessions: adminSessions,
+      ingest: sessions,
+      hub,
+      history: parts.channels.history,
+      adminToken: secrets.adminToken,
+      authLimiter,
+      publicDir: parts.publicDir,
       log: admin,
     }),
   );
@@ -102,6 +147,7 @@ export function appRouter(parts: RouterParts): express.Router {
       recorder: parts.recorder,
       adminToken: secrets.adminToken,
       authLimiter,
+      sessions: adminSessions,
       log: admin,
     }),
   );

@@ -8,10 +8,9 @@
 import type net from 'node:net';
 import { isValidMount } from '../../shared/protocol.js';
 import { passwordOf } from '../auth/credentials.js';
-import type { AuthRule } from '../auth/gate.js';
+import type { AuthRule, StreamKeys } from '../auth/gate.js';
 import { authorize } from '../auth/gate.js';
 import type { AuthLimiter } from '../auth/limiter.js';
-import { secretEquals } from '../auth/secrets.js';
 import { ApiError, isApiError } from '../errors.js';
 import { replyError } from '../http/raw-reply.js';
 import type { SourceFormat, StreamInfo } from '../hub/types.js';
@@ -39,7 +38,8 @@ const ACCEPTED_TYPES = Object.keys(SOURCE_TYPES).join(', ');
 export interface SourceOptions {
   sessions: IngestSessions;
   authLimiter: AuthLimiter;
-  streamKey: string;
+  /** Which keys open which mount (the operator's everywhere, a channel's on its channel). */
+  keys: StreamKeys;
   /** A source that sends nothing for this long is dropped (Icecast's source-timeout). */
   sourceTimeoutMs: number;
   log: Logger;
@@ -56,11 +56,11 @@ function writeError(socket: net.Socket, err: ApiError): void {
 }
 
 /** Icecast's source login: Basic `source:<stream key>`. */
-function sourceRule(streamKey: string): AuthRule {
+function sourceRule(keys: StreamKeys, mount: string): AuthRule {
   return {
     accepts: (creds) => {
       const password = passwordOf(creds, 'source');
-      return password !== null && secretEquals(password, streamKey);
+      return password !== null && keys.opens(mount, password);
     },
     code: 'AUTH_BAD_KEY',
     message: 'Bad credentials: use user "source" and the stream key as password.',
@@ -113,7 +113,7 @@ export function serveSource(
   rest: Buffer,
   options: SourceOptions,
 ): void {
-  const { sessions, streamKey, log } = options;
+  const { sessions, keys, log } = options;
   const ip = socket.remoteAddress;
   socket.on('error', () => socket.destroy());
   const mount = mountFromSourcePath(head.path);
@@ -124,7 +124,7 @@ export function serveSource(
   const refused = authorize(
     options.authLimiter,
     { ip, authorization: head.headers.authorization, log, fields: { mount, method: head.method } },
-    sourceRule(streamKey),
+    sourceRule(keys, mount),
   );
   if (refused) {
     writeError(socket, refused);

@@ -14,10 +14,9 @@ import {
   WEBM_CONTENT_TYPE,
 } from '../../shared/protocol.js';
 import { streamKeyOf } from '../auth/credentials.js';
-import type { AuthRule } from '../auth/gate.js';
+import type { AuthRule, StreamKeys } from '../auth/gate.js';
 import { authorize } from '../auth/gate.js';
 import type { AuthLimiter } from '../auth/limiter.js';
-import { secretEquals } from '../auth/secrets.js';
 import { ApiError, isApiError, sendError } from '../errors.js';
 import { checkOrigin } from '../http/origin.js';
 import type { Logger } from '../log.js';
@@ -31,7 +30,10 @@ export interface IngestRouteOptions {
   allowedOrigins: readonly string[];
   sessions: IngestSessions;
   authLimiter: AuthLimiter;
-  streamKey: string;
+  /** Which keys open which mount (the operator's everywhere, a channel's on its channel). */
+  keys: StreamKeys;
+  /** A private channel's join link path, for the pre-flight answer (the host's QR code), or null. */
+  joinPath?: (mount: string) => string | null;
   maxChunkBytes: number;
   log: Logger;
 }
@@ -127,24 +129,24 @@ function headerNumber(req: Request, name: string): number | null {
 }
 
 export function ingestRouter(options: IngestRouteOptions): Router {
-  const { sessions, streamKey, maxChunkBytes, log } = options;
+  const { sessions, keys, maxChunkBytes, log } = options;
   const router = Router();
 
-  const keyRule: AuthRule = {
+  const keyRule = (mount: string): AuthRule => ({
     accepts: (creds) => {
       const key = streamKeyOf(creds);
-      return key !== null && secretEquals(key, streamKey);
+      return key !== null && keys.opens(mount, key);
     },
     code: 'AUTH_BAD_KEY',
-    message: 'The stream key is wrong.',
+    message: 'The stream key is wrong for this channel.',
     logMessage: 'ingest rejected: wrong stream key',
-  };
+  });
   /** Throws AUTH_RATE_LIMITED for an address with too many wrong keys, AUTH_BAD_KEY for a wrong key. */
   const checkKey = (req: Request, mount: string): void => {
     const refused = authorize(
       options.authLimiter,
       { ip: req.socket.remoteAddress, authorization: req.headers.authorization, log, fields: { mount } },
-      keyRule,
+      keyRule(mount),
     );
     if (refused) throw refused;
   };
@@ -185,6 +187,8 @@ export function ingestRouter(options: IngestRouteOptions): Router {
       const mount = mountParam(req);
       checkKey(req, mount);
       const body: KeyCheck = { mount, live: sessions.isLive(mount) };
+      const joinPath = options.joinPath?.(mount);
+      if (joinPath) body.joinPath = joinPath;
       res.status(200).set('cache-control', 'no-store').json(body);
     } catch (err) {
       fail(req, res, err, log);

@@ -38,6 +38,8 @@ export class IngestSession {
   bytesIn = 0;
   /** Called once when the session ends (for whatever reason). */
   onEnd: (() => void) | undefined;
+  /** Where the source connects from and how (`browser`, `icecast-put`, …), for the dashboard. */
+  source: { address: string | null; transport: string } = { address: null, transport: 'browser' };
   /** Ends the open streaming upload, if any. */
   streamAbort: (() => void) | undefined;
   private readonly pipeline: IngestPipeline;
@@ -259,6 +261,10 @@ export class IngestSessions {
       fail: (err) => this.end(session, 'error', err),
       info: options.info,
     });
+    session.source = {
+      address: typeof fields.ip === 'string' ? fields.ip : null,
+      transport: typeof fields.transport === 'string' ? fields.transport : 'browser',
+    };
     this.byMount.set(mountName, session);
     this.log.info({ mount: mountName, session: session.id.slice(0, 6), ...fields }, 'ingest session started');
     return session;
@@ -280,6 +286,12 @@ export class IngestSessions {
   /** Each broadcast on this server: its mount and when its last bytes came (ms). */
   lastData(): Array<[string, number]> {
     return [...this.byMount.values()].filter((s) => !s.ended).map((s) => [s.mount.name, s.lastDataAt]);
+  }
+
+  /** The live session of `mountName` on this node, if any. */
+  find(mountName: string): IngestSession | undefined {
+    const s = this.byMount.get(mountName);
+    return s && !s.ended ? s : undefined;
   }
 
   /** True while a broadcast holds `mountName`. */

@@ -8,7 +8,7 @@ import type { Request, Response } from 'express';
 import { Router } from 'express';
 import { isValidMount, MAX_ICECAST_TITLE_CHARS, paths } from '../../shared/protocol.js';
 import { passwordOf } from '../auth/credentials.js';
-import type { AuthRule } from '../auth/gate.js';
+import type { AuthRule, StreamKeys } from '../auth/gate.js';
 import { authorize } from '../auth/gate.js';
 import type { AuthLimiter } from '../auth/limiter.js';
 import { secretEquals } from '../auth/secrets.js';
@@ -20,7 +20,10 @@ import type { Logger } from '../log.js';
 export interface IcecastStatusOptions {
   hub: Hub;
   authLimiter: AuthLimiter;
-  streamKey: string;
+  /** Which keys open which mount (the operator's everywhere, a channel's on its channel). */
+  keys: StreamKeys;
+  /** True for a mount `/status-json.xsl` lists without its URLs (a private channel). */
+  unlisted?: (mount: string) => boolean;
   adminToken: string;
   serverId: string;
   startedAt: Date;
@@ -58,7 +61,8 @@ export function audioInfoFields(audioInfo: string, reserved: ReadonlySet<string>
   return out;
 }
 
-function sourceJson(s: MountSnapshot, origin: string): Record<string, unknown> {
+/** `unlisted`: a private channel, listed without its stream URLs (they would answer 403 anyway). */
+function sourceJson(s: MountSnapshot, origin: string, unlisted: boolean): Record<string, unknown> {
   const type = s.info.sourceType ?? 'audio/webm';
   // MP3/AAC: what the frame headers say, and the mean bit rate measured.
   const frames = s.info.frames;
@@ -88,6 +92,10 @@ function sourceJson(s: MountSnapshot, origin: string): Record<string, unknown> {
     title: s.title ?? '',
     dummy: null,
   };
+  if (unlisted) {
+    delete own.listenurl;
+    delete own.hls_url;
+  }
   if (!s.info.audioInfo) return own;
   const pairs = audioInfoFields(s.info.audioInfo, new Set(Object.keys(own).filter((k) => k !== 'bitrate')));
   // libshout sends `bitrate=128;…` in ice-audio-info when there is no ice-bitrate header.
@@ -95,11 +103,11 @@ function sourceJson(s: MountSnapshot, origin: string): Record<string, unknown> {
 }
 
 /** Icecast's metadata login: Basic `source` with the stream key, or `admin` with the admin token. */
-function metadataRule(streamKey: string, adminToken: string): AuthRule {
+function metadataRule(keys: StreamKeys, mount: string, adminToken: string): AuthRule {
   return {
     accepts: (creds) => {
       const source = passwordOf(creds, 'source');
-      if (source !== null) return secretEquals(source, streamKey);
+      if (source !== null) return keys.opens(mount, source);
       const admin = passwordOf(creds, 'admin');
       return admin !== null && secretEquals(admin, adminToken);
     },
@@ -112,7 +120,6 @@ function metadataRule(streamKey: string, adminToken: string): AuthRule {
 
 export function icecastStatusRouter(options: IcecastStatusOptions): Router {
   const { hub, log } = options;
-  const rule = metadataRule(options.streamKey, options.adminToken);
   const router = Router();
 
   router.get('/status-json.xsl', (req: Request, res: Response) => {
@@ -122,7 +129,7 @@ export function icecastStatusRouter(options: IcecastStatusOptions): Router {
       .all()
       .filter((s) => s.state === 'live')
       .sort((a, b) => a.mount.localeCompare(b.mount))
-      .map((s) => sourceJson(s, origin));
+      .map((s) => sourceJson(s, origin, options.unlisted?.(s.mount) ?? false));
     const icestats: Record<string, unknown> = {
       admin: 'icemaster@localhost',
       host: String(host).replace(/:\d+$/, ''),
@@ -141,16 +148,16 @@ export function icecastStatusRouter(options: IcecastStatusOptions): Router {
 
   router.get('/admin/metadata', (req: Request, res: Response) => {
     res.setHeader('cache-control', 'no-store');
+    const mountParam = String(req.query.mount ?? '').replace(/^\//, '');
     const refused = authorize(
       options.authLimiter,
       { ip: req.socket.remoteAddress, authorization: req.headers.authorization, log },
-      rule,
+      metadataRule(options.keys, mountParam, options.adminToken),
     );
     if (refused) {
       sendError(res, refused);
       return;
     }
-    const mountParam = String(req.query.mount ?? '').replace(/^\//, '');
     const mode = String(req.query.mode ?? '');
     if (mode !== 'updinfo') {
       sendError(res, new ApiError('BAD_REQUEST', `mode must be "updinfo", got "${mode.slice(0, 40)}".`));

@@ -52,6 +52,10 @@ export interface RecorderOptions {
   maxBytes: number;
   /** Finished recordings older than this many days are removed. 0: no age limit. */
   maxAgeDays: number;
+  /** Channels (issue 16): false for a mount whose channel has recording off. */
+  records?: (mount: string) => boolean;
+  /** Channels (issue 16): a mount's own retention in days (0: `maxAgeDays`). */
+  retentionDaysOf?: (mount: string) => number;
   log: Logger;
 }
 
@@ -103,6 +107,8 @@ export class Recorder {
   private readonly dir: string;
   private readonly maxBytes: number;
   private readonly maxAgeMs: number;
+  private readonly records: (mount: string) => boolean;
+  private readonly retentionDaysOf: (mount: string) => number;
   private readonly log: Logger;
   private readonly active = new Map<string, { rec: Recording; output: Output }>();
   private readonly unsubscribe: () => void;
@@ -113,13 +119,16 @@ export class Recorder {
     this.dir = options.dir;
     this.maxBytes = options.maxBytes;
     this.maxAgeMs = options.maxAgeDays * DAY_MS;
+    this.records = options.records ?? (() => true);
+    this.retentionDaysOf = options.retentionDaysOf ?? (() => 0);
     this.log = options.log;
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     this.unsubscribe = this.hub.onChange((snapshot, kind) => {
       if (kind !== 'state') return;
       if (snapshot.state === 'live') {
         // The node that takes the broadcast records it; nodes relaying it from Redis do not.
-        if (this.hub.find(snapshot.mount)?.origin === 'local') this.start(snapshot.mount);
+        const local = this.hub.find(snapshot.mount)?.origin === 'local';
+        if (local && this.records(snapshot.mount)) this.start(snapshot.mount);
       } else this.stop(snapshot.mount);
     });
     this.timer = setInterval(() => this.prune(), PRUNE_INTERVAL_MS);
@@ -208,7 +217,9 @@ export class Recorder {
     const now = Date.now();
     let total = all.reduce((n, r) => n + r.bytes, 0);
     for (const r of finished) {
-      const tooOld = this.maxAgeMs > 0 && now - Date.parse(r.startedAt) > this.maxAgeMs;
+      const own = this.retentionDaysOf(r.mount) * DAY_MS;
+      const maxAgeMs = own > 0 ? own : this.maxAgeMs;
+      const tooOld = maxAgeMs > 0 && now - Date.parse(r.startedAt) > maxAgeMs;
       const overBudget = this.maxBytes > 0 && total > this.maxBytes;
       if (!tooOld && !overBudget) continue;
       fs.rmSync(path.join(this.dir, r.mount, r.name), { force: true });

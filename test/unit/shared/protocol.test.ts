@@ -55,6 +55,10 @@ const ALL_CODES: Record<ErrorCode, true> = {
   HLS_TOO_FAR: true,
   HLS_HOLD_TIMEOUT: true,
   HLS_BUSY: true,
+  CHANNEL_PRIVATE: true,
+  JOIN_REFUSED: true,
+  CHANNEL_EXISTS: true,
+  ADMIN_CSRF: true,
   INTERNAL: true,
 };
 

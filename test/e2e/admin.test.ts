@@ -1,0 +1,87 @@
+/**
+ * An event in real Chromium: the organiser signs in on /admin and creates a private channel; a host
+ * goes live on it with its key (another channel's key is refused); a listener who opened the join
+ * link hears the tone; a listener without it sees the join-code prompt and no player; the organiser
+ * kicks the source and the listener goes OFFLINE.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { paths } from '../../src/shared/protocol.js';
+import { launchChromium } from '../../tools/chromium.js';
+import {
+  assertHears440,
+  goLiveIn,
+  STARTED,
+  waitForPlaying,
+  waitForStatus,
+} from '../../tools/listener-page.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
+
+describe('organiser dashboard and a private channel in Chromium', () => {
+  let server: TestServer;
+  let browser: Browser;
+  before(async () => {
+    server = await startTestServer();
+    browser = await launchChromium({ autoplay: true });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('signs in, creates a private channel, the host goes live with its key, only joined listeners hear it, kick ends it', async () => {
+    const base = server.baseUrl;
+    const organiser = await (await browser.newContext()).newPage();
+    await organiser.goto(`${base}${paths.adminPage}`);
+    await organiser.fill('#admin-token', TEST_ADMIN_TOKEN);
+    await organiser.click('#sign-in button[type=submit]');
+    await organiser.fill('#new-name', 'class-9');
+    await organiser.fill('#new-title', 'Class 9 French');
+    await organiser.selectOption('#new-visibility', 'private');
+    await organiser.click('#create-channel');
+    const hostKey = ((await organiser.locator('#secret-value').textContent({ timeout: 5_000 })) ?? '').trim();
+    const card = organiser.locator('[data-channel="class-9"]');
+    const joinLink = ((await card.locator('.join-link').textContent({ timeout: 5_000 })) ?? '').trim();
+    assert.match(joinLink, /\/api\/join\/class-9\?t=/);
+
+    // Another channel's key is refused; this channel's key goes live.
+    const other = await fetch(`${base}${paths.adminChannels}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'class-10' }),
+    });
+    const otherKey = ((await other.json()) as { streamKey: string }).streamKey;
+    const wrong = await fetch(`${base}${paths.ingestCheck('class-9')}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${otherKey}` },
+    });
+    assert.equal(wrong.status, 401);
+    const hostContext = await browser.newContext();
+    const host = await goLiveIn(hostContext, base, hostKey, '/broadcast?mount=class-9');
+    await card.locator('.badge', { hasText: 'LIVE' }).waitFor({ timeout: 10_000 });
+    // The host's share link and QR code carry the join link.
+    await host.locator('#listen-url', { hasText: '/api/join/class-9?t=' }).waitFor({ timeout: 10_000 });
+
+    const joined = await (await browser.newContext()).newPage();
+    await joined.goto(joinLink);
+    assert.equal(new URL(joined.url()).pathname, '/listen/class-9');
+    await waitForStatus(joined, STARTED);
+    await waitForPlaying(joined);
+    await assertHears440(joined, 2);
+
+    const stranger = await (await browser.newContext()).newPage();
+    await stranger.goto(`${base}/listen/class-9`);
+    await stranger.locator('#join-code').waitFor({ timeout: 5_000 });
+    assert.equal(await stranger.locator('#player').count(), 0, 'no player without joining');
+    for (const path of ['/class-9.webm', '/class-9.ogg', '/class-9.pkt', '/class-9.m3u8']) {
+      const status = await stranger.evaluate((p) => fetch(p).then((r) => r.status), path);
+      assert.equal(status, 403, path);
+    }
+
+    await card.locator('.kick').click();
+    await waitForStatus(joined, 'OFFLINE');
+    await hostContext.close();
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * Channels with `--redis`: two nodes on one real redis-server see a channel created on either at
+ * once (its key opens it on the other node, its join link works there), a rotation on one revokes
+ * on the other, and a kick on one ends the broadcast held by the other.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { AdminChannelList, ChannelCreated } from '../../src/shared/protocol.js';
+import { paths } from '../../src/shared/protocol.js';
+import type { TestRedis } from '../../tools/redis.js';
+import { startRedis } from '../../tools/redis.js';
+import type { TestServer } from '../../tools/server.js';
+import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
+import { waitUntil } from '../../tools/wait.js';
+import { loadFixture, postChunk, startSession } from '../helpers/clients.js';
+
+const BEARER = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+const { chunks: CHUNKS } = loadFixture();
+
+async function channelsOf(t: TestServer): Promise<AdminChannelList['channels']> {
+  const res = await fetch(`${t.baseUrl}${paths.adminChannels}`, { headers: BEARER });
+  return ((await res.json()) as AdminChannelList).channels;
+}
+
+describe('channels on two redis nodes', () => {
+  let redis: TestRedis;
+  let a: TestServer;
+  let b: TestServer;
+  before(async () => {
+    redis = await startRedis();
+    a = await startTestServer({ redisUrl: redis.url });
+    b = await startTestServer({ redisUrl: redis.url });
+  });
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    await redis?.stop();
+  });
+
+  it('shows a channel created on one node on the other at once; keys, rotation and kick work across', async () => {
+    // Node B's copy is loaded when its Redis connection is ready: wait for that before creating.
+    await waitUntil('node B connected', 5_000, () => b.server.cluster?.ready === true);
+    const res = await fetch(`${a.baseUrl}${paths.adminChannels}`, {
+      method: 'POST',
+      headers: { ...BEARER, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'hall', visibility: 'private', title: 'Hall' }),
+    });
+    assert.equal(res.status, 201);
+    const made = (await res.json()) as ChannelCreated;
+    await waitUntil('node B sees the channel', 2_000, async () =>
+      (await channelsOf(b)).some((c) => c.name === 'hall'),
+    );
+    assert.equal((await startSession(b.baseUrl, 'hall', 'wrong-key-0000000')).status, 401);
+    const onB = await startSession(b.baseUrl, 'hall', made.streamKey);
+    assert.equal(onB.status, 201, 'the key made on A opens the channel on B');
+    await postChunk(b.baseUrl, 'hall', onB.session?.sessionId ?? '', 0, CHUNKS[0] as Buffer);
+    const joined = await fetch(`${b.baseUrl}${made.channel.joinPath}`, { redirect: 'manual' });
+    assert.equal(joined.status, 303, 'the join link made on A works on B');
+
+    // A kick sent to A ends the broadcast B holds.
+    assert.equal(b.server.hub.snapshot('hall').state, 'live');
+    const kick = await fetch(`${a.baseUrl}${paths.adminKick('hall')}`, { method: 'POST', headers: BEARER });
+    assert.equal(kick.status, 200);
+    await waitUntil(
+      'B ends the kicked broadcast',
+      3_000,
+      () => b.server.hub.snapshot('hall').state === 'offline',
+    );
+
+    // A rotation on A revokes on B.
+    const rot = await fetch(`${a.baseUrl}${paths.adminRotateKey('hall')}`, {
+      method: 'POST',
+      headers: BEARER,
+    });
+    const { streamKey } = (await rot.json()) as { streamKey: string };
+    await waitUntil(
+      'B refuses the old key',
+      2_000,
+      async () => (await startSession(b.baseUrl, 'hall', made.streamKey)).status === 401,
+    );
+    const fresh = await startSession(b.baseUrl, 'hall', streamKey);
+    assert.equal(fresh.status, 201);
+  });
+});

@@ -32,14 +32,14 @@ export interface AccessRequest {
 }
 
 /**
- * The mount any listener path names: `/<mount>`, `/<mount>.webm|.ogg|.opus|.oga|.pkt|.m3u8`,
+ * The mount any listener path names: `/<mount>`, `/<mount>.webm|.ogg|.opus|.oga|.pkt|.m3u8|.mp3|.aac`,
  * `/hls/<mount>/…`. Null for every other path (a static file such as `/icon.svg` is never one, whatever
  * the channels are called). Whether the mount exists is the caller's business.
  */
 export function listenerMountOf(path: string): string | null {
   const m =
     /^\/hls\/([^/]{1,64})\//.exec(path) ??
-    /^\/([^/.]{1,64})(?:\.(?:webm|ogg|opus|oga|pkt|m3u8))?$/.exec(path);
+    /^\/([^/.]{1,64})(?:\.(?:webm|ogg|opus|oga|pkt|m3u8|mp3|aac))?$/.exec(path);
   return m?.[1] ?? null;
 }
 

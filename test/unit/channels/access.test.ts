@@ -76,6 +76,8 @@ describe('listenerMountOf', () => {
       ['/class.webm', 'class'],
       ['/class.pkt', 'class'],
       ['/class.m3u8', 'class'],
+      ['/class.mp3', 'class'],
+      ['/class.aac', 'class'],
       ['/hls/class/abc/s12.3.m4s', 'class'],
       ['/hls/class/abc/init.mp4', 'class'],
       ['/api/join/class', null],

@@ -183,6 +183,11 @@ export interface StatusMessage {
   title: string | null;
   /** Bytes received from the broadcaster in the current broadcast. */
   bytesIn: number;
+  /**
+   * How often the source delivers audio, ms (the median time between its pushes; absent until known):
+   * about 1000 for ffmpeg's default Ogg pages, 60–120 for a browser. Players keep at least this much.
+   */
+  sourceIntervalMs?: number;
 }
 
 /** Error answered instead of a status when the socket request was bad. */
@@ -224,6 +229,9 @@ export function parseServerMessage(text: string): ServerMessage | null {
         startedAt: v.startedAt,
         title: v.title,
         bytesIn: v.bytesIn,
+        ...(typeof v.sourceIntervalMs === 'number' && v.sourceIntervalMs > 0
+          ? { sourceIntervalMs: v.sourceIntervalMs }
+          : {}),
       };
     }
     return null;

@@ -4,6 +4,7 @@
  */
 
 import type { StreamState } from '../../shared/protocol.js';
+import { DeliveryInterval } from './delivery-interval.js';
 import { Rendition } from './rendition.js';
 import type {
   BeginFields,
@@ -48,6 +49,8 @@ export class Mount {
   remoteListeners = 0;
   /** One rendition per output container; WebM is the one the browser pages use. */
   readonly renditions: Readonly<Record<Output, Rendition>>;
+  /** How often the source delivers audio (measured on the packets output's pushes). */
+  private readonly delivery = new DeliveryInterval();
   private readonly onChange: (mount: Mount, kind: MountChange) => void;
   private readonly onMedia: (mount: Mount, event: MediaEvent) => void;
 
@@ -112,6 +115,8 @@ export class Mount {
     if (this.state !== 'live') return;
     this.renditions[container].publish(chunk);
     this.onMedia(this, { kind: 'chunk', container, chunk });
+    // One packets chunk per source push: its rhythm is the source's delivery interval.
+    if (container === 'packets' && this.delivery.push(performance.now())) this.onChange(this, 'listeners');
   }
 
   /**
@@ -149,6 +154,7 @@ export class Mount {
     this.origin = null;
     this.bytesIn = 0;
     this.remoteListeners = 0;
+    this.delivery.reset();
     this.renditions.webm.endAll(reason);
     this.renditions.ogg.endAll(reason);
     this.renditions.packets.endAll(reason);
@@ -185,6 +191,7 @@ export class Mount {
       title: this.title,
       info: this.info,
       bytesIn: this.bytesIn,
+      sourceIntervalMs: this.delivery.ms,
       bytesOut: this.bytesOut,
       slowDropped: this.slowDropped,
     };

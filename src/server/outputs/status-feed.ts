@@ -35,6 +35,7 @@ export function toStatusMessage(s: MountSnapshot): StatusMessage {
     startedAt: s.startedAt ? s.startedAt.toISOString() : null,
     title: s.title,
     bytesIn: s.bytesIn,
+    ...(s.sourceIntervalMs === null ? {} : { sourceIntervalMs: s.sourceIntervalMs }),
   };
 }
 

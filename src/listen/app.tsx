@@ -25,7 +25,14 @@ export function App() {
   const live = status?.state === 'live';
   // A new broadcast (startedAt) or a "Try again" (retryToken) starts a fresh player.
   const sessionKey = `${status?.startedAt ?? ''}#${retryToken}`;
-  const player = usePlayer(audioRef, mount, live && autoplay.armed && !stopped, sessionKey, setInBand);
+  const player = usePlayer(
+    audioRef,
+    mount,
+    live && autoplay.armed && !stopped,
+    sessionKey,
+    setInBand,
+    status?.sourceIntervalMs ?? null,
+  );
   const view = describePage({
     mountValid: mount !== null,
     status,

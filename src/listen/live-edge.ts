@@ -1,13 +1,13 @@
 /** Live-edge control: keeps playback a fraction of a second behind live, by rate changes rather than seeks. */
 
 /**
- * The margin the MSE buffer's trough aims at, at first (BufferTarget learns it from then on: the
- * trough is the buffer just before new bytes land). Chromium holds ≈ 0.24 s on its own; a trough of
- * 0.15 s with 60–120 ms chunks puts the mean near the old 0.2 s target (bench/latency).
+ * Buffer the MSE player keeps beyond the latency the arrivals' delays need (BufferTarget learns
+ * those): Chromium's renderer wants some audio ahead of the playhead to play on at all.
  */
-export const START_TARGET_S = 0.15;
-export const MIN_TARGET_S = 0.08;
-/** The margin never grows past this (a stall a phone can ride out). */
+export const MARGIN_S = 0.1;
+/** The delivery interval assumed until one is known (a browser broadcaster's chunks: 60–120 ms). */
+export const DEFAULT_INTERVAL_S = 0.1;
+/** The buffer never adds more than this over the least delayed arrival (a stall a phone can ride out). */
 export const MAX_TARGET_S = 1.5;
 /** An excess (trough above the margin) this large is skipped at once: a stall's backlog, not piled up. */
 export const SKIP_EXCESS_S = 0.5;
@@ -71,19 +71,16 @@ export function bufferAhead(media: HTMLMediaElement): number | null {
 }
 
 /**
- * Applies {@link decideLiveEdge} to `media`; returns the seconds of audio skipped or played off early
- * since the last call (so the caller's trough history can be lowered by as much). Also used while
- * paused, so a paused buffer stays bounded.
+ * Applies {@link decideLiveEdge} to `media` (the excess is measured against its playhead, so what a
+ * seek or a faster rate plays off shows in the next one by itself). Also used while paused, so a
+ * paused buffer stays bounded.
  */
-export function steerToLiveEdge(media: HTMLMediaElement, excessS: number | null, sinceS: number): number {
+export function steerToLiveEdge(media: HTMLMediaElement, excessS: number | null): void {
   const end = bufferedEnd(media);
-  if (end === null || media.seeking) return 0;
-  // What the last period's rate already played off.
-  const playedOff = media.paused ? 0 : (media.playbackRate - 1) * sinceS;
+  if (end === null || media.seeking) return;
   const d = decideLiveEdge(media.currentTime, end - media.currentTime, end, excessS);
   if (d.seekTo !== null) media.currentTime = d.seekTo;
   if (media.playbackRate !== d.playbackRate) media.playbackRate = d.playbackRate;
-  return playedOff + d.skippedS;
 }
 
 /** If the playhead sits before the buffered media (a late joiner's first Cluster), moves it to the start. */

@@ -42,10 +42,14 @@ export function usePlayer(
   sessionKey: string,
   /** The status the stream carries, null when no stream carries it (see PlayerOptions.onStatus). */
   onStatus?: (status: StatusMessage | null) => void,
+  /** The source's delivery interval from the latest status (ms), read by the running player. */
+  sourceIntervalMs: number | null = null,
 ): PlayerView {
   const [view, setView] = useState<PlayerView>(IDLE);
   const onStatusRef = useRef(onStatus);
   onStatusRef.current = onStatus;
+  const intervalRef = useRef(sourceIntervalMs);
+  intervalRef.current = sourceIntervalMs;
   useEffect(() => {
     const audio = audioRef.current;
     if (!run || mount === null || !audio) {
@@ -58,6 +62,7 @@ export function usePlayer(
       mount,
       signal: ac.signal,
       onStatus: (status) => onStatusRef.current?.(status),
+      sourceIntervalMs: () => intervalRef.current,
       onEvent: (event) => {
         // 'connecting' after a retry keeps an earlier 'paused' visible (the listener still has to tap),
         // and an earlier "Reconnecting…" (it is still reconnecting) until audio plays again.

@@ -23,6 +23,11 @@ export const CATCH_UP_EXCESS_S = 0.04;
  * edge cut it to about 280 ms but with audible dropouts (about 20 in 10 s).
  */
 export const CATCH_UP_RATE = 1.1;
+/**
+ * Playback rate while the latency is short of what the arrivals need by more than
+ * CATCH_UP_EXCESS_S: the buffer builds up gently instead of waiting for an underrun to do it.
+ */
+export const SLOW_DOWN_RATE = 0.95;
 /** A nudge moves a playhead that holds audio but does not play it this far (hls.js nudges by 0.1 s). */
 export const NUDGE_S = 0.05;
 /** Back buffer kept behind the playhead; older media is removed. */
@@ -55,6 +60,7 @@ export function decideLiveEdge(
     return { seekTo: currentS + excessS, playbackRate: 1, skippedS: excessS };
   }
   if (excessS > CATCH_UP_EXCESS_S) return { seekTo: null, playbackRate: CATCH_UP_RATE, skippedS: 0 };
+  if (excessS < -CATCH_UP_EXCESS_S) return { seekTo: null, playbackRate: SLOW_DOWN_RATE, skippedS: 0 };
   return { seekTo: null, playbackRate: 1, skippedS: 0 };
 }
 

@@ -31,6 +31,11 @@ export const LIVE_EDGE_INTERVAL_MS = 250;
 export const QUOTA_KEEP_BACK_S = 1;
 /** Longest wait for the queue to drain once the response has ended. */
 export const DRAIN_TIMEOUT_MS = 2_000;
+/**
+ * Longest play() waits, after the first append, for the buffer to reach the latency the arrivals
+ * need (BufferTarget.canStart): a bursty source's first page may be all there is for a second.
+ */
+export const MAX_START_WAIT_MS = 1_500;
 /** Longest the buffered tail may play after the broadcast ended, before teardown. */
 export const TAIL_MAX_MS = 3_000;
 
@@ -104,11 +109,11 @@ export function runMseSession(opts: MseSessionOptions): Promise<void> {
           appended += n;
           if (!started) {
             started = true;
+            firstAppendMs = performance.now();
             seekIntoBuffer(audio);
-            startPlayback(audio, hooks, fail);
             hooks.onStarted();
-            return;
           }
+          maybePlay();
           const now = performance.now();
           if (now - lastTrimMs < TRIM_INTERVAL_MS) return;
           lastTrimMs = now;
@@ -126,6 +131,19 @@ export function runMseSession(opts: MseSessionOptions): Promise<void> {
       defaultIntervalMs: DEFAULT_INTERVAL_S * 1000,
       maxMs: MAX_TARGET_S * 1000,
     });
+    let firstAppendMs = 0;
+    let playCalled = false;
+    // play() once the buffer holds what the arrivals need (or after MAX_START_WAIT_MS): starting
+    // short of it only means an underrun a moment later.
+    const maybePlay = (): void => {
+      const end = bufferedEnd(audio);
+      if (playCalled || !started || end === null) return;
+      const now = performance.now();
+      const ready = buffer.canStart(now, audio.currentTime * 1000, end * 1000);
+      if (!ready && now - firstAppendMs < MAX_START_WAIT_MS) return;
+      playCalled = true;
+      startPlayback(audio, hooks, fail);
+    };
     let playing = false;
     const onPlaying = (): void => {
       playing = true;
@@ -145,7 +163,8 @@ export function runMseSession(opts: MseSessionOptions): Promise<void> {
       intervalMs: LIVE_EDGE_INTERVAL_MS,
       tick: (now) => {
         buffer.setSourceInterval(opts.sourceIntervalMs?.() ?? null);
-        if (!started || !steering) return null;
+        maybePlay();
+        if (!started || !steering || !playCalled) return null;
         const written = (bufferedEnd(audio) ?? 0) * 1000;
         const excess = buffer.excessMs(now, audio.currentTime * 1000, written);
         steerToLiveEdge(audio, excess === null ? null : excess / 1000);

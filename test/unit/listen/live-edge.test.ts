@@ -11,6 +11,7 @@ import {
   JUMP_BEHIND_EDGE_S,
   MAX_AHEAD_S,
   SKIP_EXCESS_S,
+  SLOW_DOWN_RATE,
   seekIntoBuffer,
   steerToLiveEdge,
 } from '../../../src/listen/live-edge.js';
@@ -61,6 +62,12 @@ describe('decideLiveEdge', () => {
   it('plays a small excess off at the catch-up rate', () => {
     const d = decideLiveEdge(10, 0.5, 10.5, CATCH_UP_EXCESS_S + 0.01);
     assert.deepEqual(d, { seekTo: null, playbackRate: CATCH_UP_RATE, skippedS: 0 });
+  });
+
+  it('slows down a little when the latency is short of what the arrivals need', () => {
+    const d = decideLiveEdge(10, 0.2, 10.2, -CATCH_UP_EXCESS_S - 0.01);
+    assert.deepEqual(d, { seekTo: null, playbackRate: SLOW_DOWN_RATE, skippedS: 0 });
+    assert.equal(decideLiveEdge(10, 0.2, 10.2, -CATCH_UP_EXCESS_S / 2).playbackRate, 1);
   });
 
   it('skips a stall backlog larger than SKIP_EXCESS_S at once, by exactly the excess', () => {

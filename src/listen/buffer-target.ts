@@ -12,7 +12,8 @@
  * `latency − R_i`. It never runs dry as long as `latency ≥ R + margin` for every R to come, so:
  *
  * - `requiredMs` is a high quantile (QUANTILE) of the R of the arrivals within the window
- *   (WINDOW_MS, and at least WINDOW_INTERVALS delivery intervals), and never less than the R the
+ *   (WINDOW_MS, and at least WINDOW_INTERVALS delivery intervals), but only as high as two slots of
+ *   the window reached (SLOT_MS: a single outage is not kept), and never less than the R the
  *   next arrival will have if it comes one delivery interval after the last (the server's figure
  *   for the source, `setSourceInterval`, or the one observed; or now, when it is overdue). A late
  *   arrival after an underrun is a sample like any other: the target follows the jitter actually
@@ -43,6 +44,13 @@ export const WINDOW_MS = 20_000;
 export const WINDOW_INTERVALS = 4;
 /** The quantile of R the latency covers (NetEq aims at 0.95 and conceals the rest; we play only real audio). */
 export const QUANTILE = 0.99;
+/**
+ * Arrivals are grouped into slots this long; the latency covers a delay only if at least two slots
+ * of the window saw it. One outage (a page that lost its main thread for 3 s, a single network
+ * stall) is a single slot: it costs its silence once and is not kept as latency for the whole
+ * window, while repeated ones (a stall every 10 s, spikes, a 1 s-burst source) are covered.
+ */
+export const SLOT_MS = 1_000;
 /** No backlog is played off or dropped before the history spans this long. */
 export const MIN_HISTORY_MS = 3_000;
 const MAX_BURSTS = 1_024;
@@ -151,12 +159,23 @@ export class BufferTarget {
       const rs = this.#bursts.map((b) => b.rMs);
       const gaps = this.#gaps();
       this.#stats = {
-        q: quantile(rs, QUANTILE),
+        q: Math.min(quantile(rs, QUANTILE), this.#secondWorstSlot()),
         floor: Math.min(...rs),
         intervalMs: gaps.length === 0 ? null : quantile(gaps, 0.5),
       };
     }
     return this.#stats;
+  }
+
+  /** The second highest of the slots' highest R (the highest when there is one slot). */
+  #secondWorstSlot(): number {
+    const worst = new Map<number, number>();
+    for (const b of this.#bursts) {
+      const slot = Math.floor(b.atMs / SLOT_MS);
+      worst.set(slot, Math.max(worst.get(slot) ?? Number.NEGATIVE_INFINITY, b.rMs));
+    }
+    const sorted = [...worst.values()].sort((a, b) => b - a);
+    return (sorted.length > 1 ? sorted[1] : sorted[0]) as number;
   }
 
   #gaps(): number[] {

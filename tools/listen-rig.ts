@@ -35,6 +35,11 @@ export interface ListenRigOptions {
   proxy?: ProxyOptions;
   /** ffmpeg's default muxer settings: an Ogg page a second (see startFfmpegSource). Default false. */
   burst?: boolean;
+  /**
+   * Audio per Ogg page when not bursting, ms (ffmpeg's `-page_duration`): 100 by default, as the
+   * README's low-delay command; 20 (one Opus packet a page) for the lowest delay.
+   */
+  pageMs?: number;
   /** How long the source sends. */
   seconds: number;
   /** Marker dips in the tone every this many seconds (see startFfmpegSource), for glass-to-glass. */
@@ -53,6 +58,8 @@ export async function startListenRig(opts: ListenRigOptions): Promise<ListenRig>
     seconds: opts.seconds,
     muxer: opts.burst ? 'default' : 'steady',
     markerEveryS: opts.markerEveryS,
+    // A later -page_duration overrides the steady muxer's 100 ms.
+    extraArgs: !opts.burst && opts.pageMs ? ['-page_duration', String(opts.pageMs * 1000)] : [],
   });
   return {
     server,

@@ -1,7 +1,7 @@
 /**
  * Network-conditions bench (prints figures; not a test). Run after the build:
  *   node build/node/bench/netcond/run.js [--seconds 60] [--skip 5] [--rungs lowlat,mse,progressive]
- *     [--conditions loopback,burst,jitter,stall,spikes,cap256] [--out result.json]
+ *     [--conditions loopback,loopback100,burst,jitter,jitter100,stall,spikes,cap256] [--out result.json]
  *
  * For each condition, one real server, one real ffmpeg source sending a steady 440 Hz tone (Ogg/Opus,
  * Icecast PUT), and one Chromium with one listener page per rung (`?player=…`), all pages reaching
@@ -34,7 +34,10 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '60' },
     skip: { type: 'string', default: '5' },
     rungs: { type: 'string', default: 'lowlat,mse,progressive' },
-    conditions: { type: 'string', default: 'loopback,burst,jitter,stall,spikes,cap256' },
+    conditions: {
+      type: 'string',
+      default: 'loopback,loopback100,burst,jitter,jitter100,stall,spikes,cap256',
+    },
     out: { type: 'string' },
   },
 });
@@ -49,15 +52,28 @@ interface Condition {
   name: string;
   /** The source sends one Ogg page a second (ffmpeg's default muxer settings) instead of one per 100 ms. */
   burst?: boolean;
+  /**
+   * Audio per Ogg page otherwise, ms (default 100, as the README's low-delay command). 20 where
+   * glass-to-glass is the point (loopback, jitter); the stall, spike and cap conditions keep 100 ms
+   * pages, so "2 % of chunks" stays 12 spikes a minute and the rows compare with earlier runs.
+   */
+  pageMs?: number;
   proxy: ProxyConditions;
   /** Seconds of stall per minute the condition imposes (for the "≤ 110 % of the stalls" target). */
   stallMsPerMin?: number;
 }
 
 const CONDITIONS: Condition[] = [
-  { id: 'loopback', name: 'loopback', proxy: {} },
+  { id: 'loopback', name: 'loopback (20 ms pages)', pageMs: 20, proxy: {} },
+  { id: 'loopback100', name: 'loopback (100 ms pages)', proxy: {} },
   { id: 'burst', name: 'source bursting once a second', burst: true, proxy: {} },
-  { id: 'jitter', name: 'jitter 20–100 ms', proxy: { down: { jitterMs: [20, 100] } } },
+  {
+    id: 'jitter',
+    name: 'jitter 20–100 ms (20 ms pages)',
+    pageMs: 20,
+    proxy: { down: { jitterMs: [20, 100] } },
+  },
+  { id: 'jitter100', name: 'jitter 20–100 ms (100 ms pages)', proxy: { down: { jitterMs: [20, 100] } } },
   {
     id: 'stall',
     name: '400 ms stall every 10 s',
@@ -100,6 +116,7 @@ async function runCondition(cond: Condition): Promise<Row[]> {
   const rig = await startListenRig({
     proxy: { ...cond.proxy, seed: 12 },
     burst: cond.burst,
+    pageMs: cond.pageMs,
     seconds: SECONDS + 40,
     markerEveryS: MARKER_EVERY_S,
   });

@@ -32,6 +32,7 @@ export function App() {
     sessionKey,
     setInBand,
     status?.format,
+    status?.sourceIntervalMs ?? null,
   );
   const view = describePage({
     mountValid: mount !== null,

@@ -1,94 +1,100 @@
 /**
- * How much audio a live player should keep, learnt from how the audio arrives (the idea of WebRTC's
- * NetEq, kept small). Both rungs use it: the low-latency jitter buffer (in its AudioWorklet) and the
- * MSE live-edge control. Pure: no DOM, no clock of its own; times are passed in, in ms.
+ * How far behind the arriving audio a live player should play, learnt from how the audio arrives, as
+ * WebRTC's NetEq does it. Both rungs use it: the low-latency jitter buffer (in its AudioWorklet) and
+ * the MSE live-edge control. Pure: no DOM, no clock of its own; times are passed in, in ms.
  *
- * Audio arrives in bursts: a recorder chunk every 60–120 ms, an Ogg page or a WebM Cluster once a
- * second from ffmpeg with its default settings, a backlog after a network stall. Between bursts the
- * buffer only drains, so the level is a sawtooth and what matters is its trough: the level just
- * before a burst lands. The player aims that trough at `targetMs` (a safety margin), so the latency
- * follows the delivery interval by itself: a 1 s-burst source gets ≈ 1 s plus the margin, a 60 ms
- * one ≈ 60 ms plus the margin. Controlling the instantaneous level instead (as before) makes the
- * player eat the top of every burst and run dry before the next one.
+ * Each arrival of audio is one sample of its **relative delay** `R = arrivalMs − writtenMs`: when it
+ * came, minus where it starts in the player's media time (the audio written before it). A perfect
+ * network and a source sending every 20 ms give the same R every time; jitter spreads R, and a
+ * source that sends one 1 s page a second gives the same R every second (each page starts where the
+ * previous one ended, a second later). The player plays `latency = nowMs − readMs` behind (its
+ * playhead `readMs` in the same media time), so the buffer it holds just before arrival i is
+ * `latency − R_i`. It never runs dry as long as `latency ≥ R + margin` for every R to come, so:
  *
- * - The trough is the lowest pre-burst level over a window that spans several delivery intervals
- *   (at least MIN_WINDOW_MS), so one long interval is always in view.
- * - Jitter needs no estimate of its own: the trough is the level before the latest burst of the
- *   window, so the latency settles at interval + worst lateness + margin. (An estimate from the
- *   intervals between arrivals was tried: a 1 s page reaches the player in two or three pieces more
- *   than 15 ms apart, and the "jitter" came out at 950 ms.)
- * - The margin grows fast on repeated underruns (STEP_MS times the underruns of the last
- *   REPEAT_WINDOW_MS) and shrinks by SHRINK_MS after each CALM_MS without an underrun.
- * - `excessMs` (trough − margin) tells the player to speed up (a little above 0) or drop the backlog
- *   at once (far above 0, e.g. the audio held back by a stall): a late backlog is not piled up.
+ * - `requiredMs` is a high quantile (QUANTILE) of the R of the arrivals within the window
+ *   (WINDOW_MS, and at least WINDOW_INTERVALS delivery intervals), but only as high as two slots of
+ *   the window reached (SLOT_MS: a single outage is not kept), and never less than the R the
+ *   next arrival will have if it comes one delivery interval after the last (the server's figure
+ *   for the source, `setSourceInterval`, or the one observed; or now, when it is overdue). A late
+ *   arrival after an underrun is a sample like any other: the target follows the jitter actually
+ *   seen, not a count of underruns.
+ * - `excessMs = latency − required − margin`: the player speeds up a little above 0 and drops a
+ *   backlog far above it (the audio held back by a stall), without any bookkeeping of what it
+ *   dropped: skipping, rate changes and silences move `readMs`, and with it the latency.
+ * - Start (and restart after an underrun) once `latency ≥ required + margin`.
+ *
+ * The delay the buffer adds is capped (`maxMs` over the least delayed arrival in the window), so a
+ * single long outage does not leave the player far behind for the whole window.
  */
 
 export interface BufferTargetOptions {
-  /** The margin never goes below this, nor above `maxMs`; it starts at `startMs`. */
-  minMs: number;
-  startMs: number;
+  /** Buffer kept beyond the required latency: what the quantile does not see (timer jitter). */
+  marginMs: number;
+  /** The delivery interval assumed before any is known (no server figure, fewer than two bursts). */
+  defaultIntervalMs: number;
+  /** The buffer never adds more than this over the least delayed arrival of the window. */
   maxMs: number;
 }
 
 /** Arrivals closer than this belong to one burst (a decoder's outputs, one TCP read split in two). */
 export const BURST_GAP_MS = 15;
-/** The trough window spans at least this long… */
-export const MIN_WINDOW_MS = 3_000;
-/** …and at least this many delivery intervals. */
-export const WINDOW_INTERVALS = 3;
-/** History kept (arrivals older than this are forgotten; at most MAX_BURSTS of them). */
-export const HISTORY_MS = 10_000;
-const MAX_BURSTS = 512;
-/** Margin added per underrun, times the underruns within REPEAT_WINDOW_MS (20, 40, 60 ms…). */
-export const STEP_MS = 20;
-export const REPEAT_WINDOW_MS = 30_000;
-/** The margin shrinks by SHRINK_MS after each CALM_MS without an underrun. */
-export const SHRINK_MS = 5;
-export const CALM_MS = 10_000;
+/** R samples are taken over this long… */
+export const WINDOW_MS = 20_000;
+/** …and over at least this many delivery intervals. */
+export const WINDOW_INTERVALS = 4;
+/** The quantile of R the latency covers (NetEq aims at 0.95 and conceals the rest; we play only real audio). */
+export const QUANTILE = 0.99;
+/**
+ * Arrivals are grouped into slots this long; the latency covers a delay only if at least two slots
+ * of the window saw it. One outage (a page that lost its main thread for 3 s, a single network
+ * stall) is a single slot: it costs its silence once and is not kept as latency for the whole
+ * window, while repeated ones (a stall every 10 s, spikes, a 1 s-burst source) are covered.
+ */
+export const SLOT_MS = 1_000;
+/** No backlog is played off or dropped before the history spans this long. */
+export const MIN_HISTORY_MS = 3_000;
+const MAX_BURSTS = 1_024;
 
 interface Burst {
   atMs: number;
-  /** Buffer level just before the burst landed, ms. */
-  levelMs: number;
-  /** Time since the previous burst, ms (null for the first). */
-  gapMs: number | null;
+  /** Relative delay: arrival time − media position of its first audio, ms. */
+  rMs: number;
 }
 
 export class BufferTarget {
   #bursts: Burst[] = [];
   #lastArrivalMs: number | null = null;
-  #underrunsAt: number[] = [];
-  #marginMs: number;
-  #lastCalmCheckMs: number | null = null;
+  #sourceIntervalMs: number | null = null;
   #underruns = 0;
+  /** The quantile and the least R of the history and its median gap, computed once per change of it. */
+  #stats: { q: number; floor: number; intervalMs: number | null } | null = null;
 
-  constructor(private readonly opts: BufferTargetOptions) {
-    this.#marginMs = opts.startMs;
-  }
+  constructor(private readonly opts: BufferTargetOptions) {}
 
-  /** Audio arrived at `nowMs`, the buffer holding `levelMs` just before it. */
-  arrival(nowMs: number, levelMs: number): void {
+  /** Audio arrived at `nowMs`, its first sample at media position `writtenMs` (what was written before it). */
+  arrival(nowMs: number, writtenMs: number): void {
     const last = this.#lastArrivalMs;
     this.#lastArrivalMs = nowMs;
     if (last !== null && nowMs - last < BURST_GAP_MS) return;
-    const prev = this.#bursts[this.#bursts.length - 1];
-    this.#bursts.push({ atMs: nowMs, levelMs, gapMs: prev ? nowMs - prev.atMs : null });
+    this.#bursts.push({ atMs: nowMs, rMs: nowMs - writtenMs });
+    this.#stats = null;
+    const keepMs = Math.max(WINDOW_MS, WINDOW_INTERVALS * this.#longestGapMs());
     while (
       this.#bursts.length > MAX_BURSTS ||
-      (this.#bursts.length > 0 && nowMs - (this.#bursts[0] as Burst).atMs > HISTORY_MS)
+      (this.#bursts.length > 0 && nowMs - (this.#bursts[0] as Burst).atMs > keepMs)
     ) {
       this.#bursts.shift();
     }
-    this.#calm(nowMs);
   }
 
-  /** The buffer ran dry at `nowMs` (silence): the margin grows, the faster the more often it happens. */
-  underrun(nowMs: number): void {
+  /** The source's delivery interval as the server measures it (null: unknown). */
+  setSourceInterval(ms: number | null): void {
+    this.#sourceIntervalMs = ms !== null && ms > 0 ? ms : null;
+  }
+
+  /** The buffer ran dry (counted for the details line; the late arrival that follows is what teaches). */
+  underrun(): void {
     this.#underruns++;
-    this.#underrunsAt = this.#underrunsAt.filter((t) => nowMs - t < REPEAT_WINDOW_MS);
-    this.#underrunsAt.push(nowMs);
-    this.#marginMs = Math.min(this.opts.maxMs, this.#marginMs + STEP_MS * this.#underrunsAt.length);
-    this.#lastCalmCheckMs = nowMs;
   }
 
   /** Underruns so far. */
@@ -98,68 +104,94 @@ export class BufferTarget {
 
   /** The usual time between bursts: the median gap of the history, or null before two bursts. */
   intervalMs(): number | null {
-    const gaps = this.#gaps();
-    return gaps.length === 0 ? null : quantile(gaps, 0.5);
+    return this.#history()?.intervalMs ?? null;
   }
 
-  /** The margin the trough aims at, ms. */
-  targetMs(): number {
-    return Math.min(this.opts.maxMs, Math.max(this.#marginMs, this.opts.minMs));
-  }
-
-  /** The window the trough is taken over, ms. */
-  windowMs(): number {
-    const gaps = this.#gaps();
-    const longest = gaps.length === 0 ? 0 : Math.max(...gaps);
-    return Math.max(MIN_WINDOW_MS, WINDOW_INTERVALS * longest);
+  /** The delivery interval the next arrival is expected after: the server's, else the observed, else the default. */
+  expectedIntervalMs(): number {
+    return this.#sourceIntervalMs ?? this.intervalMs() ?? this.opts.defaultIntervalMs;
   }
 
   /**
-   * The lowest pre-burst level within the window ending at `nowMs`, or null while the history does not
-   * cover the window yet (then nothing should be dropped or sped up).
+   * The latency (now − playhead) the next arrivals need, at `nowMs` with `writtenMs` of media
+   * written so far; null before any arrival.
    */
-  troughMs(nowMs: number): number | null {
+  requiredMs(nowMs: number, writtenMs: number): number | null {
+    const last = this.#lastArrivalMs;
+    const stats = this.#history();
+    if (last === null || stats === null) return null;
+    // The next arrival: one interval after the last, or now if it is overdue.
+    const next = Math.max(nowMs, last + this.expectedIntervalMs()) - writtenMs;
+    return Math.min(Math.max(stats.q, next), stats.floor + this.opts.maxMs);
+  }
+
+  /** True when a player that holds audio can (re)start: its latency covers the required one plus the margin. */
+  canStart(nowMs: number, readMs: number, writtenMs: number): boolean {
+    const required = this.requiredMs(nowMs, writtenMs);
+    return required !== null && nowMs - readMs >= required + this.opts.marginMs;
+  }
+
+  /**
+   * Latency beyond the required one and the margin: > 0 is backlog to play off or drop. Null while the
+   * history is too short to tell (then nothing should be dropped or sped up).
+   */
+  excessMs(nowMs: number, readMs: number, writtenMs: number): number | null {
     const first = this.#bursts[0];
-    const windowMs = this.windowMs();
-    if (!first || nowMs - first.atMs < windowMs) return null;
-    let min = Number.POSITIVE_INFINITY;
-    for (let i = this.#bursts.length - 1; i >= 0; i--) {
-      const b = this.#bursts[i] as Burst;
-      if (nowMs - b.atMs > windowMs) break;
-      min = Math.min(min, b.levelMs);
-    }
-    return Number.isFinite(min) ? min : null;
-  }
-
-  /** Trough − target: > 0 is backlog to play off or drop; null while unknown. */
-  excessMs(nowMs: number): number | null {
-    const trough = this.troughMs(nowMs);
-    return trough === null ? null : trough - this.targetMs();
+    if (!first || nowMs - first.atMs < Math.max(MIN_HISTORY_MS, 2 * this.#longestGapMs())) return null;
+    const required = this.requiredMs(nowMs, writtenMs);
+    return required === null ? null : nowMs - readMs - required - this.opts.marginMs;
   }
 
   /**
-   * The backlog was dropped (or skipped): every level in the history is `ms` lower from now on, so the
-   * trough does not ask for the same drop twice.
+   * What the buffer aims to hold just after a burst lands, ms (for the details line): the margin, the
+   * spread of the delays it covers, and one delivery interval.
    */
-  dropped(ms: number): void {
-    for (const b of this.#bursts) b.levelMs -= ms;
+  targetMs(nowMs: number, writtenMs: number): number {
+    const required = this.requiredMs(nowMs, writtenMs);
+    const stats = this.#history();
+    const spread = required === null || stats === null ? 0 : Math.max(0, required - stats.floor);
+    return this.opts.marginMs + Math.min(spread, this.opts.maxMs) + this.expectedIntervalMs();
+  }
+
+  #history(): { q: number; floor: number; intervalMs: number | null } | null {
+    if (this.#bursts.length === 0) return null;
+    if (this.#stats === null) {
+      const rs = this.#bursts.map((b) => b.rMs);
+      const gaps = this.#gaps();
+      this.#stats = {
+        q: Math.min(quantile(rs, QUANTILE), this.#secondWorstSlot()),
+        floor: Math.min(...rs),
+        intervalMs: gaps.length === 0 ? null : quantile(gaps, 0.5),
+      };
+    }
+    return this.#stats;
+  }
+
+  /** The second highest of the slots' highest R (the highest when there is one slot). */
+  #secondWorstSlot(): number {
+    const worst = new Map<number, number>();
+    for (const b of this.#bursts) {
+      const slot = Math.floor(b.atMs / SLOT_MS);
+      worst.set(slot, Math.max(worst.get(slot) ?? Number.NEGATIVE_INFINITY, b.rMs));
+    }
+    const sorted = [...worst.values()].sort((a, b) => b - a);
+    return (sorted.length > 1 ? sorted[1] : sorted[0]) as number;
   }
 
   #gaps(): number[] {
     const out: number[] = [];
-    for (const b of this.#bursts) if (b.gapMs !== null) out.push(b.gapMs);
+    for (let i = 1; i < this.#bursts.length; i++) {
+      out.push((this.#bursts[i] as Burst).atMs - (this.#bursts[i - 1] as Burst).atMs);
+    }
     return out;
   }
 
-  #calm(nowMs: number): void {
-    if (this.#lastCalmCheckMs === null) {
-      this.#lastCalmCheckMs = nowMs;
-      return;
+  #longestGapMs(): number {
+    let longest = 0;
+    for (let i = 1; i < this.#bursts.length; i++) {
+      longest = Math.max(longest, (this.#bursts[i] as Burst).atMs - (this.#bursts[i - 1] as Burst).atMs);
     }
-    if (nowMs - this.#lastCalmCheckMs >= CALM_MS) {
-      this.#lastCalmCheckMs = nowMs;
-      this.#marginMs = Math.max(this.opts.minMs, this.#marginMs - SHRINK_MS);
-    }
+    return longest;
   }
 }
 

@@ -1,13 +1,14 @@
 /**
  * AudioWorklet: the packets player's jitter buffer. Decoded PCM comes in over the port in bursts
- * (one per recorder chunk, or one per second from a bursty source), so the buffer is a sawtooth and
- * what matters is its trough, the margin left just before the next burst. BufferTarget
- * (buffer-target.ts) learns the delivery pattern and gives the margin to aim the trough at (it grows
- * on repeated underruns, follows the arrival jitter, shrinks when calm) and, every CONTROL_S, the
- * excess: the read rate is set slightly above or below 1 from it (linear-interpolation resampling
- * within ±MAX_RATE_DEV), so clock drift and a small backlog play off without clicks; an excess past
- * JUMP_MS (the audio held back by a stall) is dropped at once. Playback (re)starts once the margin
- * plus START_EXTRA_MS are buffered. The ring never holds more than CAPACITY_S seconds.
+ * (one per Ogg page or recorder chunk, or one per second from a bursty source). BufferTarget
+ * (buffer-target.ts) learns from each arrival how late it came relative to where its audio starts
+ * (NetEq's relative delay) and gives the latency the buffer must keep to cover a high quantile of
+ * those delays plus a small margin, never less than one delivery interval of the source (the
+ * server's figure, sent over the port as `{type: 'interval'}`, covers a bursty source from the
+ * first second). Playback (re)starts once that latency is reached; every CONTROL_S, the excess over
+ * it sets the read rate slightly above 1 (linear-interpolation resampling within ±MAX_RATE_DEV), so
+ * clock drift and a small backlog play off without clicks, and an excess past JUMP_MS (the audio
+ * held back by a stall) is dropped at once. The ring never holds more than CAPACITY_S seconds.
  */
 import { BufferTarget } from './buffer-target.js';
 
@@ -20,21 +21,26 @@ declare class AudioWorkletProcessorLike {
 }
 declare const AudioWorkletProcessor: typeof AudioWorkletProcessorLike;
 
-/** Below this the 60 ms bursts of a recorder chunk leave too little margin (bench/latency: an underrun a minute). */
-const MIN_TARGET_MS = 30;
-const START_TARGET_MS = 40;
-const START_EXTRA_MS = 40;
+/** Buffer kept beyond the latency the observed delays need (the audio thread's and the decoder's own jitter). */
+const MARGIN_MS = 20;
+/** The delivery interval assumed until one is known (a browser broadcaster sends every 60 ms). */
+const DEFAULT_INTERVAL_MS = 60;
 /** How often the rate and the backlog are looked at. */
 const CONTROL_S = 0.25;
 /** Rate change per second of excess. */
 const GAIN = 0.5;
-/** A stall a phone can ride out; the margin never grows past this. */
+/** A stall a phone can ride out; the buffer never adds more than this over the least delayed audio. */
 const MAX_TARGET_MS = 1_500;
 /** An excess this large (a stall's backlog, a backgrounded tab) is dropped at once. */
 const JUMP_MS = 200;
 const MAX_RATE_DEV = 0.05;
 const CAPACITY_S = 4;
 const STATS_EVERY_S = 0.25;
+
+/** What the page sends the worklet: decoded audio, or the source's delivery interval (the server's figure). */
+export type JitterMessage =
+  | { type: 'pcm'; channels: Float32Array[] }
+  | { type: 'interval'; ms: number | null };
 
 export interface JitterStats {
   type: 'stats';
@@ -56,7 +62,11 @@ class JitterProcessor extends AudioWorkletProcessor {
   #cap = Math.round(CAPACITY_S * sampleRate);
   #write = 0;
   #read = 0;
-  #buffer = new BufferTarget({ minMs: MIN_TARGET_MS, startMs: START_TARGET_MS, maxMs: MAX_TARGET_MS });
+  #buffer = new BufferTarget({
+    marginMs: MARGIN_MS,
+    defaultIntervalMs: DEFAULT_INTERVAL_MS,
+    maxMs: MAX_TARGET_MS,
+  });
   #playing = false;
   #statsFrames = 0;
   #controlFrames = 0;
@@ -66,8 +76,9 @@ class JitterProcessor extends AudioWorkletProcessor {
 
   constructor() {
     super();
-    this.port.onmessage = (ev: MessageEvent<{ type: 'pcm'; channels: Float32Array[] }>) => {
+    this.port.onmessage = (ev: MessageEvent<JitterMessage>) => {
       if (ev.data?.type === 'pcm') this.#append(ev.data.channels);
+      else if (ev.data?.type === 'interval') this.#buffer.setSourceInterval(ev.data.ms);
     };
   }
 
@@ -79,10 +90,13 @@ class JitterProcessor extends AudioWorkletProcessor {
     return (ms / 1000) * sampleRate;
   }
 
+  #ms(frames: number): number {
+    return (frames / sampleRate) * 1000;
+  }
+
   #append(channels: Float32Array[]): void {
-    // The level just before this audio lands: a trough of the sawtooth (only meaningful while playing).
-    const level = this.#playing ? ((this.#write - this.#read) / sampleRate) * 1000 : Number.POSITIVE_INFINITY;
-    this.#buffer.arrival(this.#nowMs(), level);
+    // Where this audio starts in media time, and when it came: one sample of its relative delay.
+    this.#buffer.arrival(this.#nowMs(), this.#ms(this.#write));
     while (this.#ring.length < channels.length) this.#ring.push(new Float32Array(this.#cap));
     const n = channels[0]?.length ?? 0;
     for (let c = 0; c < channels.length; c++) {
@@ -92,22 +106,26 @@ class JitterProcessor extends AudioWorkletProcessor {
     }
     this.#write += n;
     // Never more than the ring: drop the oldest.
-    if (this.#write - this.#read > this.#cap - 128) this.#read = this.#write - (this.#cap - 128);
+    if (this.#write - this.#read > this.#cap - 128) {
+      this.#droppedMs += this.#ms(this.#write - (this.#cap - 128) - this.#read);
+      this.#read = this.#write - (this.#cap - 128);
+    }
   }
 
   /** Every CONTROL_S while playing: drop a stall's backlog, or steer the rate toward the target. */
   #control(): void {
-    // What the last period's rate already played off (or held back): the trough history follows it.
-    this.#buffer.dropped((this.#rate - 1) * CONTROL_S * 1000);
-    const excess = this.#buffer.excessMs(this.#nowMs());
+    const excess = this.#buffer.excessMs(this.#nowMs(), this.#ms(this.#read), this.#ms(this.#write));
     if (excess === null) {
       this.#rate = 1;
       return;
     }
     if (excess > JUMP_MS) {
-      this.#read += this.#frames(excess);
-      this.#droppedMs += excess;
-      this.#buffer.dropped(excess);
+      // Never past what is buffered: the margin stays.
+      const drop = Math.min(excess, this.#ms(this.#write - this.#read) - MARGIN_MS);
+      if (drop > 0) {
+        this.#read += this.#frames(drop);
+        this.#droppedMs += drop;
+      }
       this.#rate = 1;
       return;
     }
@@ -118,7 +136,11 @@ class JitterProcessor extends AudioWorkletProcessor {
     const out = outputs[0] ?? [];
     const frames = out[0]?.length ?? 128;
     const avail = this.#write - this.#read;
-    if (!this.#playing && avail >= this.#frames(this.#buffer.targetMs() + START_EXTRA_MS)) {
+    if (
+      !this.#playing &&
+      avail > 0 &&
+      this.#buffer.canStart(this.#nowMs(), this.#ms(this.#read), this.#ms(this.#write))
+    ) {
       this.#playing = true;
       this.#rate = 1;
     }
@@ -131,9 +153,9 @@ class JitterProcessor extends AudioWorkletProcessor {
       let i = 0;
       for (; i < frames; i++) {
         if (this.#write - this.#read < 2) {
-          // Underrun: silence until the margin is buffered again, and a bigger margin from now on.
+          // Underrun: silence until the required latency is reached again (the late audio raises it).
           this.#playing = false;
-          this.#buffer.underrun(this.#nowMs());
+          this.#buffer.underrun();
           for (const ch of out) ch.fill(0, i);
           break;
         }
@@ -162,7 +184,7 @@ class JitterProcessor extends AudioWorkletProcessor {
       const stats: JitterStats = {
         type: 'stats',
         bufferedMs: ((this.#write - this.#read) / sampleRate) * 1000,
-        targetMs: this.#buffer.targetMs(),
+        targetMs: this.#buffer.targetMs(this.#nowMs(), this.#ms(this.#write)),
         intervalMs: this.#buffer.intervalMs(),
         underruns: this.#buffer.underruns,
         droppedMs: this.#droppedMs,

@@ -1,13 +1,13 @@
 /** Live-edge control: keeps playback a fraction of a second behind live, by rate changes rather than seeks. */
 
 /**
- * The margin the MSE buffer's trough aims at, at first (BufferTarget learns it from then on: the
- * trough is the buffer just before new bytes land). Chromium holds ≈ 0.24 s on its own; a trough of
- * 0.15 s with 60–120 ms chunks puts the mean near the old 0.2 s target (bench/latency).
+ * Buffer the MSE player keeps beyond the latency the arrivals' delays need (BufferTarget learns
+ * those): Chromium's renderer wants some audio ahead of the playhead to play on at all.
  */
-export const START_TARGET_S = 0.15;
-export const MIN_TARGET_S = 0.08;
-/** The margin never grows past this (a stall a phone can ride out). */
+export const MARGIN_S = 0.1;
+/** The delivery interval assumed until one is known (a browser broadcaster's chunks: 60–120 ms). */
+export const DEFAULT_INTERVAL_S = 0.1;
+/** The buffer never adds more than this over the least delayed arrival (a stall a phone can ride out). */
 export const MAX_TARGET_S = 1.5;
 /** An excess (trough above the margin) this large is skipped at once: a stall's backlog, not piled up. */
 export const SKIP_EXCESS_S = 0.5;
@@ -23,6 +23,11 @@ export const CATCH_UP_EXCESS_S = 0.04;
  * edge cut it to about 280 ms but with audible dropouts (about 20 in 10 s).
  */
 export const CATCH_UP_RATE = 1.1;
+/**
+ * Playback rate while the latency is short of what the arrivals need by more than
+ * CATCH_UP_EXCESS_S: the buffer builds up gently instead of waiting for an underrun to do it.
+ */
+export const SLOW_DOWN_RATE = 0.95;
 /** A nudge moves a playhead that holds audio but does not play it this far (hls.js nudges by 0.1 s). */
 export const NUDGE_S = 0.05;
 /** Back buffer kept behind the playhead; older media is removed. */
@@ -55,6 +60,7 @@ export function decideLiveEdge(
     return { seekTo: currentS + excessS, playbackRate: 1, skippedS: excessS };
   }
   if (excessS > CATCH_UP_EXCESS_S) return { seekTo: null, playbackRate: CATCH_UP_RATE, skippedS: 0 };
+  if (excessS < -CATCH_UP_EXCESS_S) return { seekTo: null, playbackRate: SLOW_DOWN_RATE, skippedS: 0 };
   return { seekTo: null, playbackRate: 1, skippedS: 0 };
 }
 
@@ -71,19 +77,16 @@ export function bufferAhead(media: HTMLMediaElement): number | null {
 }
 
 /**
- * Applies {@link decideLiveEdge} to `media`; returns the seconds of audio skipped or played off early
- * since the last call (so the caller's trough history can be lowered by as much). Also used while
- * paused, so a paused buffer stays bounded.
+ * Applies {@link decideLiveEdge} to `media` (the excess is measured against its playhead, so what a
+ * seek or a faster rate plays off shows in the next one by itself). Also used while paused, so a
+ * paused buffer stays bounded.
  */
-export function steerToLiveEdge(media: HTMLMediaElement, excessS: number | null, sinceS: number): number {
+export function steerToLiveEdge(media: HTMLMediaElement, excessS: number | null): void {
   const end = bufferedEnd(media);
-  if (end === null || media.seeking) return 0;
-  // What the last period's rate already played off.
-  const playedOff = media.paused ? 0 : (media.playbackRate - 1) * sinceS;
+  if (end === null || media.seeking) return;
   const d = decideLiveEdge(media.currentTime, end - media.currentTime, end, excessS);
   if (d.seekTo !== null) media.currentTime = d.seekTo;
   if (media.playbackRate !== d.playbackRate) media.playbackRate = d.playbackRate;
-  return playedOff + d.skippedS;
 }
 
 /** If the playhead sits before the buffered media (a late joiner's first Cluster), moves it to the start. */

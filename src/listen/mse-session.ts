@@ -11,10 +11,10 @@ import {
   backBufferRange,
   bufferAhead,
   bufferedEnd,
+  DEFAULT_INTERVAL_S,
+  MARGIN_S,
   MAX_TARGET_S,
-  MIN_TARGET_S,
   NUDGE_S,
-  START_TARGET_S,
   seekIntoBuffer,
   steerToLiveEdge,
 } from './live-edge.js';
@@ -23,8 +23,6 @@ import {
 export const SOURCE_OPEN_TIMEOUT_MS = 5_000;
 /** No bytes for this long while live means the connection is dead (the watchdog acts sooner, at 4 s). */
 export const STALL_TIMEOUT_MS = 10_000;
-/** HTMLMediaElement.HAVE_FUTURE_DATA: the element can play on. */
-const HAVE_FUTURE_DATA = 3;
 /** Back-buffer trims run at most this often. */
 export const TRIM_INTERVAL_MS = 4_000;
 /** How often the live-edge control and the progress watchdog look at the element. */
@@ -33,6 +31,11 @@ export const LIVE_EDGE_INTERVAL_MS = 250;
 export const QUOTA_KEEP_BACK_S = 1;
 /** Longest wait for the queue to drain once the response has ended. */
 export const DRAIN_TIMEOUT_MS = 2_000;
+/**
+ * Longest play() waits, after the first append, for the buffer to reach the latency the arrivals
+ * need (BufferTarget.canStart): a bursty source's first page may be all there is for a second.
+ */
+export const MAX_START_WAIT_MS = 1_500;
 /** Longest the buffered tail may play after the broadcast ended, before teardown. */
 export const TAIL_MAX_MS = 3_000;
 
@@ -49,6 +52,8 @@ export interface MseSessionOptions {
   managed: boolean;
   signal: AbortSignal;
   hooks: SessionHooks;
+  /** The source's delivery interval from the status (ms; null: unknown): the floor of the live-edge target. */
+  sourceIntervalMs?(): number | null;
 }
 
 /**
@@ -104,11 +109,11 @@ export function runMseSession(opts: MseSessionOptions): Promise<void> {
           appended += n;
           if (!started) {
             started = true;
+            firstAppendMs = performance.now();
             seekIntoBuffer(audio);
-            startPlayback(audio, hooks, fail);
             hooks.onStarted();
-            return;
           }
+          maybePlay();
           const now = performance.now();
           if (now - lastTrimMs < TRIM_INTERVAL_MS) return;
           lastTrimMs = now;
@@ -119,37 +124,51 @@ export function runMseSession(opts: MseSessionOptions): Promise<void> {
       },
       signal,
     );
-    // The live-edge target learns the delivery pattern (buffer-target.ts): the trough of the buffer
-    // just before bytes land is aimed at a margin that grows on repeated rebuffers.
+    // The live-edge target learns the delivery pattern (buffer-target.ts): how late each arrival comes
+    // relative to where its audio starts (the buffered end), in media time against the playhead.
     const buffer = new BufferTarget({
-      minMs: MIN_TARGET_S * 1000,
-      startMs: START_TARGET_S * 1000,
+      marginMs: MARGIN_S * 1000,
+      defaultIntervalMs: DEFAULT_INTERVAL_S * 1000,
       maxMs: MAX_TARGET_S * 1000,
     });
+    let firstAppendMs = 0;
+    let playCalled = false;
+    // play() once the buffer holds what the arrivals need (or after MAX_START_WAIT_MS): starting
+    // short of it only means an underrun a moment later.
+    const maybePlay = (): void => {
+      const end = bufferedEnd(audio);
+      if (playCalled || !started || end === null) return;
+      const now = performance.now();
+      const ready = buffer.canStart(now, audio.currentTime * 1000, end * 1000);
+      if (!ready && now - firstAppendMs < MAX_START_WAIT_MS) return;
+      playCalled = true;
+      startPlayback(audio, hooks, fail);
+    };
     let playing = false;
     const onPlaying = (): void => {
       playing = true;
     };
     const onWaiting = (): void => {
-      if (playing) buffer.underrun(performance.now());
+      if (playing) buffer.underrun();
       playing = false;
     };
     audio.addEventListener('playing', onPlaying, { signal });
     audio.addEventListener('waiting', onWaiting, { signal });
     let bytes = 0;
     let lastBytesMs = performance.now();
-    let lastTickMs = performance.now();
     let steering = true;
     attempt.watch({
       audio,
       hooks,
       intervalMs: LIVE_EDGE_INTERVAL_MS,
       tick: (now) => {
-        if (!started || !steering) return null;
-        const played = steerToLiveEdge(audio, excessS(buffer, now), (now - lastTickMs) / 1000);
-        lastTickMs = now;
-        if (played !== 0) buffer.dropped(played * 1000);
-        showTarget(audio, buffer);
+        buffer.setSourceInterval(opts.sourceIntervalMs?.() ?? null);
+        maybePlay();
+        if (!started || !steering || !playCalled) return null;
+        const written = (bufferedEnd(audio) ?? 0) * 1000;
+        const excess = buffer.excessMs(now, audio.currentTime * 1000, written);
+        steerToLiveEdge(audio, excess === null ? null : excess / 1000);
+        showTarget(audio, buffer, now, written);
         return {
           mediaTimeS: audio.currentTime,
           paused: audio.paused,
@@ -173,10 +192,9 @@ export function runMseSession(opts: MseSessionOptions): Promise<void> {
       if (done) break;
       lastBytesMs = performance.now();
       bytes += value.byteLength;
-      // The buffer just before these bytes land: a trough of the sawtooth, while the element plays.
-      const ahead = bufferAhead(audio);
-      const flowing = playing && !audio.paused && audio.readyState >= HAVE_FUTURE_DATA;
-      buffer.arrival(lastBytesMs, flowing && ahead !== null ? ahead * 1000 : Number.POSITIVE_INFINITY);
+      // These bytes start where the buffered media ends (earlier bytes are appended by now, unless
+      // they came within the same burst): one sample of the arrivals' relative delay.
+      buffer.arrival(lastBytesMs, (bufferedEnd(audio) ?? 0) * 1000);
       queue.append(value);
     }
 
@@ -191,14 +209,9 @@ export function runMseSession(opts: MseSessionOptions): Promise<void> {
   });
 }
 
-function excessS(buffer: BufferTarget, nowMs: number): number | null {
-  const ms = buffer.excessMs(nowMs);
-  return ms === null ? null : ms / 1000;
-}
-
 /** The target and the rebuffers, for the details line and tests (`#player[data-target-ms]`). */
-function showTarget(audio: HTMLAudioElement, buffer: BufferTarget): void {
-  audio.dataset.targetMs = buffer.targetMs().toFixed(0);
+function showTarget(audio: HTMLAudioElement, buffer: BufferTarget, nowMs: number, writtenMs: number): void {
+  audio.dataset.targetMs = buffer.targetMs(nowMs, writtenMs).toFixed(0);
   audio.dataset.underruns = String(buffer.underruns);
 }
 

@@ -10,7 +10,7 @@ import { withTimeout } from '../web/wait.js';
 import { runAttempt } from './attempt.js';
 import { type ElementHooks, startPlayback, watchElement } from './element.js';
 import { openStream } from './fetch-stream.js';
-import type { JitterStats } from './jitter-worklet.js';
+import type { JitterMessage, JitterStats } from './jitter-worklet.js';
 import { PacketReader } from './packet-reader.js';
 import { PlayerError } from './player-error.js';
 
@@ -34,6 +34,8 @@ export interface PacketsSessionOptions {
   url: string;
   signal: AbortSignal;
   hooks: PacketsSessionHooks;
+  /** The source's delivery interval from the status (ms; null: unknown), passed on to the jitter buffer. */
+  sourceIntervalMs?(): number | null;
 }
 
 /** The latest jitter-buffer figures, for the details line and tests (`#player[data-buffer-ms]`). */
@@ -100,18 +102,31 @@ export function runPacketsSession(opts: PacketsSessionOptions): Promise<void> {
     let bytes = 0;
     let lastBytesMs = performance.now();
     let wasPlaying = false;
+    let node: AudioWorkletNode | null = null;
+    let sentIntervalMs: number | null = null;
+    /** Tells the jitter buffer the source's delivery interval when the status gives a new one. */
+    const passInterval = (): void => {
+      const ms = opts.sourceIntervalMs?.() ?? null;
+      if (!node || ms === sentIntervalMs) return;
+      sentIntervalMs = ms;
+      const message: JitterMessage = { type: 'interval', ms };
+      node.port.postMessage(message);
+    };
     // From the first byte on: no bytes for 4 s, or bytes that never become audio, end the attempt.
     attempt.watch({
       audio,
       hooks,
       intervalMs: WATCHDOG_INTERVAL_MS,
-      tick: () => ({
-        mediaTimeS: (latest?.playedMs ?? 0) / 1000,
-        paused: audio.paused,
-        aheadS: (latest?.bufferedMs ?? 0) / 1000,
-        lastBytesMs,
-        bytes,
-      }),
+      tick: () => {
+        passInterval();
+        return {
+          mediaTimeS: (latest?.playedMs ?? 0) / 1000,
+          paused: audio.paused,
+          aheadS: (latest?.bufferedMs ?? 0) / 1000,
+          lastBytesMs,
+          bytes,
+        };
+      },
       playing: (resumed) => {
         if (!resumed && (wasPlaying || !elementPlaying)) return;
         wasPlaying = true;
@@ -119,7 +134,6 @@ export function runPacketsSession(opts: PacketsSessionOptions): Promise<void> {
       },
       describeStall: (why) => `${why}; buffer ${latest?.bufferedMs.toFixed(0)} ms, ctx ${ctx.state}`,
     });
-    let node: AudioWorkletNode | null = null;
     let started = false;
     for (;;) {
       const { done, value } = await reader.read();
@@ -154,8 +168,9 @@ export function runPacketsSession(opts: PacketsSessionOptions): Promise<void> {
               chans.push(plane);
             }
             data.close();
+            const message: JitterMessage = { type: 'pcm', channels: chans };
             port.postMessage(
-              { type: 'pcm', channels: chans },
+              message,
               chans.map((p) => p.buffer),
             );
           },
@@ -163,6 +178,7 @@ export function runPacketsSession(opts: PacketsSessionOptions): Promise<void> {
             attempt.fail(new PlayerError('MEDIA', `Opus decoding failed: ${e.message}`, { cause: e })),
         });
         decoder.configure({ codec: 'opus', sampleRate: 48_000, numberOfChannels: channels });
+        passInterval();
         attempt.onEnd(watchElement(audio, elementHooks, attempt.fail));
         audio.addEventListener('playing', onPlaying);
         audio.srcObject = dest.stream;

@@ -50,6 +50,8 @@ export interface PlayerOptions {
    * `signal` aborts.
    */
   onStatus?(status: StatusMessage | null): void;
+  /** The source's delivery interval the status gave last (ms; null: unknown): the floor of the buffer. */
+  sourceIntervalMs?(): number | null;
 }
 
 /**
@@ -82,6 +84,7 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
       onPaused: (reason: PauseReason) => emit({ type: 'paused', reason }),
       onStalled: (reason: StallReason) => emit({ type: 'stalled', reason }),
     };
+    const sourceIntervalMs = opts.sourceIntervalMs ?? (() => null);
     let error: PlayerError | null = null;
     emit({ type: 'connecting' });
     const url =
@@ -98,7 +101,7 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
       } else if (path.kind === 'packets') {
         // Safari 26 (WebCodecs): keep the Web Audio rung sounding with the screen locked.
         preferPlaybackAudioSession();
-        await runPacketsSession({ audio, url, signal, hooks });
+        await runPacketsSession({ audio, url, signal, hooks, sourceIntervalMs });
       } else if (path.kind === 'mse') {
         await runMseSession({
           audio,
@@ -107,6 +110,7 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
           managed: path.managed,
           signal,
           hooks,
+          sourceIntervalMs,
         });
       } else {
         // The plain element, given the Ogg/WebM stream or (native HLS) the playlist.

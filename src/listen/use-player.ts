@@ -44,10 +44,14 @@ export function usePlayer(
   onStatus?: (status: StatusMessage | null) => void,
   /** What the source sends (the status's `format`). */
   format?: StreamFormat,
+  /** The source's delivery interval from the latest status (ms), read by the running player. */
+  sourceIntervalMs: number | null = null,
 ): PlayerView {
   const [view, setView] = useState<PlayerView>(IDLE);
   const onStatusRef = useRef(onStatus);
   onStatusRef.current = onStatus;
+  const intervalRef = useRef(sourceIntervalMs);
+  intervalRef.current = sourceIntervalMs;
   useEffect(() => {
     const audio = audioRef.current;
     if (!run || mount === null || !audio) {
@@ -61,6 +65,7 @@ export function usePlayer(
       format,
       signal: ac.signal,
       onStatus: (status) => onStatusRef.current?.(status),
+      sourceIntervalMs: () => intervalRef.current,
       onEvent: (event) => {
         // 'connecting' after a retry keeps an earlier 'paused' visible (the listener still has to tap),
         // and an earlier "Reconnecting…" (it is still reconnecting) until audio plays again.

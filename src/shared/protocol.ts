@@ -303,6 +303,11 @@ export interface StatusMessage {
   bytesIn: number;
   /** While live: what the source sends, so a player picks a way to play it. */
   format?: StreamFormat;
+  /**
+   * How often the source delivers audio, ms (the median time between its pushes; absent until known):
+   * about 1000 for ffmpeg's default Ogg pages, 60–120 for a browser. Players keep at least this much.
+   */
+  sourceIntervalMs?: number;
 }
 
 /** Error answered instead of a status when the socket request was bad. */
@@ -344,6 +349,9 @@ export function parseServerMessage(text: string): ServerMessage | null {
         startedAt: v.startedAt,
         title: v.title,
         bytesIn: v.bytesIn,
+        ...(typeof v.sourceIntervalMs === 'number' && v.sourceIntervalMs > 0
+          ? { sourceIntervalMs: v.sourceIntervalMs }
+          : {}),
       };
       if (typeof v.format === 'string' && STREAM_FORMATS.has(v.format))
         message.format = v.format as StreamFormat;

@@ -104,6 +104,7 @@ export class Hub {
         title: null,
         info: {},
         bytesIn: 0,
+        sourceIntervalMs: null,
         bytesOut: 0,
         slowDropped: 0,
       }

@@ -4,6 +4,7 @@
  */
 
 import type { StreamState } from '../../shared/protocol.js';
+import { DeliveryInterval } from './delivery-interval.js';
 import { Rendition } from './rendition.js';
 import type {
   BeginFields,
@@ -50,6 +51,8 @@ export class Mount {
   readonly renditions: Readonly<Record<Output, Rendition>>;
   /** The renditions, for sums over them. */
   private readonly all: readonly Rendition[];
+  /** How often the source delivers audio (measured on the packets output's pushes). */
+  private readonly delivery = new DeliveryInterval();
   private readonly onChange: (mount: Mount, kind: MountChange) => void;
   private readonly onMedia: (mount: Mount, event: MediaEvent) => void;
 
@@ -122,6 +125,8 @@ export class Mount {
     if (this.state !== 'live') return;
     this.renditions[container].publish(chunk);
     this.onMedia(this, { kind: 'chunk', container, chunk });
+    // One packets chunk per source push: its rhythm is the source's delivery interval.
+    if (container === 'packets' && this.delivery.push(performance.now())) this.onChange(this, 'listeners');
   }
 
   /**
@@ -159,6 +164,7 @@ export class Mount {
     this.origin = null;
     this.bytesIn = 0;
     this.remoteListeners = 0;
+    this.delivery.reset();
     for (const r of this.all) r.endAll(reason);
     this.onChange(this, 'state');
   }
@@ -193,6 +199,7 @@ export class Mount {
       title: this.title,
       info: this.info,
       bytesIn: this.bytesIn,
+      sourceIntervalMs: this.delivery.ms,
       bytesOut: this.bytesOut,
       slowDropped: this.slowDropped,
     };

@@ -102,6 +102,8 @@ export interface MountSnapshot {
   title: string | null;
   info: StreamInfo;
   bytesIn: number;
+  /** How often the source delivers audio, ms (null: not known yet, or OFFLINE). */
+  sourceIntervalMs: number | null;
   bytesOut: number;
   slowDropped: number;
 }

@@ -36,6 +36,7 @@ export function toStatusMessage(s: MountSnapshot): StatusMessage {
     startedAt: s.startedAt ? s.startedAt.toISOString() : null,
     title: s.title,
     bytesIn: s.bytesIn,
+    ...(s.sourceIntervalMs === null ? {} : { sourceIntervalMs: s.sourceIntervalMs }),
   };
   if (s.state === 'live') message.format = frameFormatOf(s.info.sourceType) ?? 'opus';
   return message;

@@ -87,6 +87,13 @@ describe('protocol', () => {
       }
     });
 
+    it("keeps the source's delivery interval when it is a positive number", () => {
+      const withInterval = { ...STATUS, sourceIntervalMs: 1_000 };
+      assert.deepEqual(parseServerMessage(JSON.stringify(withInterval)), withInterval);
+      assert.deepEqual(parseServerMessage(JSON.stringify({ ...STATUS, sourceIntervalMs: -5 })), STATUS);
+      assert.deepEqual(parseServerMessage(JSON.stringify({ ...STATUS, sourceIntervalMs: '1000' })), STATUS);
+    });
+
     it('accepts an error message', () => {
       const msg = { type: 'error', code: 'MOUNT_INVALID', message: 'No such mount.' };
       assert.deepEqual(parseServerMessage(JSON.stringify(msg)), msg);

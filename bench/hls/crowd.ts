@@ -333,7 +333,7 @@ try {
   for (const uri of inner) {
     const times = partTimes.get(uri) ?? [];
     perPartClients.push(times.length);
-    const first = Math.min(...times);
+    const first = times.reduce((m, x) => Math.min(m, x), Number.POSITIVE_INFINITY);
     for (const t of times) lateMs.push(t - first);
   }
   let originParts = 0;
@@ -354,7 +354,7 @@ try {
     originReloadsPerPart: originReloads / made,
     originOtherRequests: originOther,
     originRequestsPerPart: (originParts + originReloads + originOther) / made,
-    originMaxRequestsForOneUrl: Math.max(0, ...origin.values()),
+    originMaxRequestsForOneUrl: [...origin.values()].reduce((m, x) => Math.max(m, x), 0),
     onairCpuPct: onairCpu,
     nginxCpuPct: nginxCpu,
     loadProcessCpuPct: ((load.user + load.system) / 1000 / WINDOW_MS) * 100,
@@ -362,7 +362,7 @@ try {
       p50: quantile(lateMs, 0.5),
       p90: quantile(lateMs, 0.9),
       p99: quantile(lateMs, 0.99),
-      max: Math.max(0, ...lateMs),
+      max: lateMs.reduce((m, x) => Math.max(m, x), 0),
     },
     errors,
   };

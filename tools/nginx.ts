@@ -40,6 +40,8 @@ export function onairNginxLocations(upstream: string): string {
 
 export interface Nginx {
   url: string;
+  /** The master process (its workers are its children). */
+  pid: number | undefined;
   stderr(): string;
   close(): Promise<void>;
 }
@@ -106,6 +108,7 @@ http {
   }
   return {
     url,
+    pid: proc.pid,
     stderr: () => err,
     close: async () => {
       if (proc.exitCode === null) proc.kill('SIGTERM');

@@ -15,7 +15,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import type { CliServer } from '../../tools/cli.js';
 import { startCliServer } from '../../tools/cli.js';
 import { startFfmpegSource } from '../../tools/ffmpeg.js';
+import { cpuSeconds } from '../../tools/proc.js';
 import { startRedis } from '../../tools/redis.js';
 
 const { values } = parseArgs({
@@ -43,21 +44,9 @@ const SETTLE_MS = Number(values['settle-ms']);
 const KEY = 'cluster-bench-key-0123';
 const MOUNT = 'live';
 const LOAD = fileURLToPath(new URL('./load.js', import.meta.url));
-const TICKS_PER_S = 100;
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
-}
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return Number.NaN;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** A listener recording [time, cumulative bytes] at every read. */

@@ -57,7 +57,8 @@ function isRunning(ctx: AudioContext): boolean {
  * play() start by itself when the stream starts. Rejections are expected and ignored.
  */
 export function unlockAudio(audio: HTMLAudioElement): void {
-  if (!audio.getAttribute('src')) {
+  // A source is an src attribute or `<source>` children (ManagedMediaSource with its AirPlay source).
+  if (!audio.getAttribute('src') && !audio.querySelector('source')) {
     const clip = silentClipUrl();
     audio.src = clip;
     // Leave the element empty again once the clip is done, unless a stream took it over meanwhile.

@@ -31,7 +31,7 @@ export function Details({
   if (live && audio && d && path.kind === 'packets') {
     if (d.bufferMs !== undefined) parts.push(`${d.bufferMs} ms buffered`);
   } else if (live && audio) {
-    const ahead = audio.getAttribute('src') ? bufferAhead(audio) : null;
+    const ahead = audio.currentSrc ? bufferAhead(audio) : null;
     if (ahead !== null) parts.push(latencyText(ahead));
     if (audio.playbackRate !== 1) parts.push(`catching up ×${audio.playbackRate}`);
   }

@@ -18,6 +18,7 @@ import {
   seekIntoBuffer,
   steerToLiveEdge,
 } from './live-edge.js';
+import { attachWithAirPlayAlternative } from './native-hls.js';
 
 /** Longest wait for `sourceopen` after attaching the MediaSource. */
 export const SOURCE_OPEN_TIMEOUT_MS = 5_000;
@@ -48,8 +49,10 @@ export interface MseSessionOptions {
   audio: HTMLAudioElement;
   url: string;
   MediaSource: typeof MediaSource;
-  /** ManagedMediaSource only opens with remote playback disabled. */
+  /** ManagedMediaSource only opens with remote playback disabled, or with `airplayUrl`. */
   managed: boolean;
+  /** An AirPlay-playable alternative (the mount's HLS playlist) given beside the MediaSource. */
+  airplayUrl?: string;
   signal: AbortSignal;
   hooks: SessionHooks;
   /** The source's delivery interval from the status (ms; null: unknown): the floor of the live-edge target. */
@@ -86,8 +89,12 @@ export function runMseSession(opts: MseSessionOptions): Promise<void> {
 
     const readerPromise = openStream(url, signal);
     readerPromise.catch(() => {});
-    if (opts.managed) audio.disableRemotePlayback = true;
-    audio.src = objectUrl;
+    if (opts.airplayUrl) {
+      attempt.onEnd(attachWithAirPlayAlternative(audio, objectUrl, opts.airplayUrl));
+    } else {
+      if (opts.managed) audio.disableRemotePlayback = true;
+      audio.src = objectUrl;
+    }
     await waitForEvent(ms, 'sourceopen', SOURCE_OPEN_TIMEOUT_MS, signal);
     const sb = ms.addSourceBuffer(WEBM_OPUS_MSE_MIME);
     // 'segments' would place a late joiner at its Cluster's timecode, where playback never starts.

@@ -5,7 +5,7 @@ import { Backoff } from '../web/backoff.js';
 import { sleep } from '../web/wait.js';
 import type { PauseReason } from './element.js';
 import { framesUrl, isFrameFormat, runFramesSession } from './frames-session.js';
-import { demotePacketsPlayer, detectPlaybackPath } from './media-support.js';
+import { demotePlaybackPath, detectPlaybackPath } from './media-support.js';
 import { runMseSession } from './mse-session.js';
 import { preferPlaybackAudioSession } from './native-hls.js';
 import { runPacketsSession } from './packets-session.js';
@@ -108,6 +108,7 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
           url,
           MediaSource: path.MediaSource,
           managed: path.managed,
+          airplayUrl: path.airplayHls ? paths.hlsPlaylist(mount) : undefined,
           signal,
           hooks,
           sourceIntervalMs,
@@ -119,11 +120,9 @@ export async function runPlayer(opts: PlayerOptions): Promise<void> {
     } catch (err) {
       if (signal.aborted) return;
       error = err instanceof PlayerError ? err : new PlayerError('MEDIA', String(err), { cause: err });
-      // The packets player could not decode here: MSE from the next attempt on.
-      if (path.kind === 'packets' && error.code === 'MEDIA' && !started) {
-        demotePacketsPlayer();
-        path = detectPlaybackPath();
-      }
+      // The packets player could not decode here, or ManagedMediaSource did not play what it said it
+      // takes: the next rung from the next attempt on.
+      if (error.code === 'MEDIA' && !started && demotePlaybackPath(path)) path = detectPlaybackPath();
     }
     if (signal.aborted) return;
     if (carried) opts.onStatus?.(null);

@@ -70,7 +70,9 @@ describe('HLS output', () => {
     });
     try {
       await status.waitFor((m) => m.state === 'live', 10_000);
-      // The first plain request waits for the first part rather than answer an empty playlist.
+      // The first plain request waits until the playlist holds HOLD-BACK (three target durations) of
+      // segments: a player must start that far from the end, and a shorter playlist leaves it nowhere
+      // to start (Chromium's own HLS player then fails the element).
       const first = await get(url);
       assert.equal(first.status, 200);
       assert.equal(first.headers.get('content-type'), HLS.playlistContentType);
@@ -80,6 +82,9 @@ describe('HLS output', () => {
       assert.match(text, /^#EXTM3U\n/);
       assert.equal(hlsAttr(hlsTags(text, 'EXT-X-SERVER-CONTROL')[0] ?? '', 'CAN-BLOCK-RELOAD'), 'YES');
       assert.ok(hlsParts(text).length >= 1);
+      const holdBack = Number(hlsAttr(hlsTags(text, 'EXT-X-SERVER-CONTROL')[0] ?? '', 'HOLD-BACK'));
+      const listed = hlsTags(text, 'EXTINF').reduce((sum, v) => sum + Number.parseFloat(v), 0);
+      assert.ok(listed >= holdBack - 0.2, `${listed} s of segments listed, HOLD-BACK ${holdBack} s`);
 
       // Init segment and a part: immutable, audio/mp4, an ftyp and a moof.
       const map = hlsAttr(hlsTags(text, 'EXT-X-MAP')[0] ?? '', 'URI') ?? '';
@@ -116,10 +121,12 @@ describe('HLS output', () => {
       assert.ok(Math.abs(hz - 440) <= 6, `dominant ${hz} Hz`);
       assert.ok(rms > 0.05, `rms ${rms}`);
 
-      // The playlist advanced: more segments past the first answer's live edge.
-      const later = await playlist(url);
+      // The playlist advances: segments past the first answer's live edge.
       const firstEdge = hlsPosition(hint);
-      assert.ok(hlsPosition(hlsSegments(later).at(-1) ?? '').msn > firstEdge.msn, later);
+      const later = await playlistUntil(
+        url,
+        (x) => hlsPosition(hlsSegments(x).at(-1) ?? '').msn > firstEdge.msn,
+      );
       const edge = hlsPosition(hlsHint(later) ?? '');
 
       // A reload held when the broadcast ends is answered with the ended playlist.
@@ -144,8 +151,9 @@ describe('HLS output', () => {
     const { session } = await startSession(t.baseUrl, mount, t.streamKey);
     assert.ok(session);
     const { chunks } = loadFixture();
-    // A few chunks, then nothing: the mount stays LIVE (idle timeout 20 s) while no part comes.
-    for (let i = 0; i < 8; i++) {
+    // The fixture (3 s: HOLD-BACK's worth, so the plain playlist answers at once), then nothing: the
+    // mount stays LIVE (idle timeout 20 s) while no part comes.
+    for (let i = 0; i < chunks.length; i++) {
       const r = await postChunk(t.baseUrl, mount, session.sessionId, i, chunks[i] as Buffer);
       assert.equal(r.status, 200);
     }
@@ -211,7 +219,10 @@ describe('HLS output under its hold cap', () => {
     const { session } = await startSession(t.baseUrl, mount, t.streamKey);
     assert.ok(session);
     const { chunks } = loadFixture();
-    for (let i = 0; i < 8; i++) await postChunk(t.baseUrl, mount, session.sessionId, i, chunks[i] as Buffer);
+    // The whole fixture (3 s): the plain playlist is answered at once.
+    for (let i = 0; i < chunks.length; i++) {
+      await postChunk(t.baseUrl, mount, session.sessionId, i, chunks[i] as Buffer);
+    }
     try {
       const edge = hlsPosition(hlsHint(await playlist(url)) ?? '');
       const first = get(`${url}?_HLS_msn=${edge.msn}&_HLS_part=${edge.part}`);

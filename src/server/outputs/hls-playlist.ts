@@ -41,7 +41,7 @@ export function renderPlaylist(mount: string, stream: HlsStream): string {
     '#EXT-X-VERSION:6',
     `#EXT-X-TARGETDURATION:${stream.targetDuration}`,
     // PART-HOLD-BACK: three part targets (at least two, per the spec); HOLD-BACK: three target durations.
-    `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${secondsOf(3 * partMs)},HOLD-BACK=${3 * stream.targetDuration}`,
+    `#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=${secondsOf(3 * partMs)},HOLD-BACK=${stream.holdBackS}`,
     `#EXT-X-PART-INF:PART-TARGET=${secondsOf(partMs)}`,
     `#EXT-X-MEDIA-SEQUENCE:${stream.firstMsn}`,
     `#EXT-X-MAP:URI="${prefix}${INIT_NAME}"`,

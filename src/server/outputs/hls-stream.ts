@@ -80,6 +80,26 @@ export class HlsStream {
     this.targetDuration = Math.max(1, Math.round((options.timing.segmentMs + options.timing.partMs) / 1000));
   }
 
+  /** HOLD-BACK, in seconds: three target durations, the least RFC 8216bis §4.4.3.8 allows. */
+  get holdBackS(): number {
+    return 3 * this.targetDuration;
+  }
+
+  /**
+   * Whether a player can start here: the window holds HOLD-BACK's worth of complete segments (or all
+   * the window can hold), or the stream ended. A client must start at least HOLD-BACK from the end
+   * (RFC 8216bis §6.3.3); a shorter playlist leaves it no segment to start at. Chromium's own HLS
+   * player then fails the element (MEDIA_ERR_SRC_NOT_SUPPORTED, "Segment queue never had any data").
+   */
+  get startable(): boolean {
+    if (this.ended) return true;
+    const needed = Math.min(
+      this.timing.windowSegments,
+      Math.ceil((this.holdBackS * 1000) / this.timing.segmentMs),
+    );
+    return this.segments.filter((s) => s.bytes !== null).length >= needed;
+  }
+
   /** The MSN of the first segment in the window (EXT-X-MEDIA-SEQUENCE). */
   get firstMsn(): number {
     return this.segments[0]?.msn ?? this.nextMsn;

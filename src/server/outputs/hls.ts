@@ -72,13 +72,21 @@ export class HlsOutput {
   private readonly unsubscribe: (() => void)[];
   /** How long a request is held: three target durations (RFC 8216bis §6.2.5.2). */
   readonly holdMs: number;
+  /**
+   * How long a plain playlist request is held at a broadcast's start, waiting for HOLD-BACK's worth of
+   * segments (`HlsStream.startable`): HOLD-BACK, plus the usual hold for the source's first packets.
+   */
+  readonly startHoldMs: number;
 
   constructor(options: HlsOptions) {
     this.hub = options.hub;
     this.timing = options.timing;
     this.maxHeld = options.maxHeldRequests;
     this.log = options.log;
-    this.holdMs = 3 * 1000 * Math.max(1, Math.round((this.timing.segmentMs + this.timing.partMs) / 1000));
+    const targetDurationS = Math.max(1, Math.round((this.timing.segmentMs + this.timing.partMs) / 1000));
+    this.holdMs = 3 * 1000 * targetDurationS;
+    // HOLD-BACK is three target durations too (HlsStream.holdBackS).
+    this.startHoldMs = this.holdMs + 3 * 1000 * targetDurationS;
     this.unsubscribe = [
       this.hub.onMedia((mount, event) => {
         // Called inside the pipeline's publish: a failure here must never reach the broadcast.
@@ -195,7 +203,8 @@ export class HlsOutput {
 
   /**
    * Holds `res` until `check` says ready (then `answer`), gone or too far (`refuse`), or the hold
-   * times out (503 HLS_HOLD_TIMEOUT). Refuses at once when the server holds as many as it may.
+   * times out after `timeout.ms` (then `timeout.expire`, by default 503 HLS_HOLD_TIMEOUT). Refuses at
+   * once when the server holds as many as it may.
    */
   private hold(
     m: MountHls,
@@ -203,6 +212,7 @@ export class HlsOutput {
     check: () => BlockState,
     answer: () => void,
     refuse: (state: 'gone' | 'too-far') => void,
+    timeout: { ms: number; expire?: () => void } = { ms: this.holdMs },
   ): void {
     const first = check();
     if (first === 'ready') {
@@ -246,11 +256,9 @@ export class HlsOutput {
     };
     const timer = setTimeout(() => {
       finish();
-      sendError(
-        res,
-        new ApiError('HLS_HOLD_TIMEOUT', `Not there after ${this.holdMs} ms; reload the playlist.`),
-      );
-    }, this.holdMs);
+      if (timeout.expire) timeout.expire();
+      else sendError(res, holdTimeout(timeout.ms));
+    }, timeout.ms);
     m.waiters.add(waiter);
     this.releases.add(release);
     res.on('close', finish);
@@ -276,18 +284,20 @@ export class HlsOutput {
   private playlist(name: string, req: Request, res: Response): void {
     setCors(res);
     const mount = this.hub.find(name);
-    const live = mount?.state === 'live';
     // An MP3/AAC mount has no Opus to put in fMP4: say so rather than hold the request.
-    const unavailable = live && mount ? formatError(mount, '.m3u8') : null;
+    const unavailable = mount?.state === 'live' ? formatError(mount, '.m3u8') : null;
     if (unavailable) {
       sendError(res, unavailable);
       return;
     }
-    const m = this.mounts.get(name);
-    if (!m || (!m.stream && !live)) {
+    const isLive = (): boolean => this.hub.find(name)?.state === 'live';
+    const known = this.mounts.get(name);
+    if (!known?.stream && !isLive()) {
       sendError(res, new ApiError('LISTEN_OFFLINE', `Mount "${name}" is offline: nobody is broadcasting.`));
       return;
     }
+    // LIVE before the broadcast's first media: its stream is about to begin.
+    const m = known ?? this.state(name);
     const msnRaw = req.query._HLS_msn;
     const partRaw = req.query._HLS_part;
     if (msnRaw === undefined && partRaw !== undefined) {
@@ -305,22 +315,33 @@ export class HlsOutput {
     const check = (): BlockState => {
       const stream = m.stream;
       if (!stream) return 'wait';
-      // A plain request before the first part waits for it: a playlist without media helps no one.
-      if (msn === undefined) return stream.segments.length > 0 || stream.ended ? 'ready' : 'wait';
-      return stream.blockState(msn, part);
+      if (msn !== undefined) return stream.blockState(msn, part);
+      // A new broadcast is LIVE but its stream has not begun: the last one's ENDLIST would stop a
+      // player that is starting.
+      if (stream.ended && isLive()) return 'wait';
+      // A plain request (a player starting) waits for HOLD-BACK's worth of segments: a shorter
+      // playlist leaves it nowhere to start.
+      return stream.startable ? 'ready' : 'wait';
+    };
+    // A source that stalls at its start still gets its few parts played, once the hold is over.
+    const expire = (): void => {
+      const stream = m.stream;
+      if (stream && !stream.ended && stream.segments.length > 0) answer();
+      else sendError(res, holdTimeout(this.startHoldMs));
+    };
+    const answer = (): void => {
+      const stream = m.stream as HlsStream;
+      res.setHeader('content-type', HLS.playlistContentType);
+      // About a part for the plain playlist (whole seconds: 1); a blocking answer by its query.
+      const maxAge = blocking && !stream.ended ? stream.targetDuration * 3 : 1;
+      res.setHeader('cache-control', `public, max-age=${maxAge}`);
+      res.end(renderPlaylist(name, stream));
     };
     this.hold(
       m,
       res,
       check,
-      () => {
-        const stream = m.stream as HlsStream;
-        res.setHeader('content-type', HLS.playlistContentType);
-        // About a part for the plain playlist (whole seconds: 1); a blocking answer by its query.
-        const maxAge = blocking && !stream.ended ? stream.targetDuration * 3 : 1;
-        res.setHeader('cache-control', `public, max-age=${maxAge}`);
-        res.end(renderPlaylist(name, stream));
-      },
+      answer,
       () => {
         const edge = m.stream?.edge;
         sendError(
@@ -331,6 +352,7 @@ export class HlsOutput {
           ),
         );
       },
+      blocking ? { ms: this.holdMs } : { ms: this.startHoldMs, expire },
     );
   }
 
@@ -385,6 +407,10 @@ export class HlsOutput {
             ),
     );
   }
+}
+
+function holdTimeout(ms: number): ApiError {
+  return new ApiError('HLS_HOLD_TIMEOUT', `Not there after ${ms} ms; reload the playlist.`);
 }
 
 function setCors(res: Response): void {

@@ -120,6 +120,23 @@ describe('HlsStream', () => {
     s.end();
     assert.equal(s.partState(0, 2), 'gone');
   });
+
+  it('is startable once it holds HOLD-BACK (three target durations) of complete segments, or ended', () => {
+    const s = stream();
+    assert.equal(s.holdBackS, 3);
+    s.push(packets(2 * 50 + 20));
+    assert.equal(s.startable, false, 'two segments and parts: less than HOLD-BACK');
+    s.push(packets(30));
+    assert.equal(s.startable, true, 'three complete segments');
+    const short = stream();
+    short.push(packets(10));
+    short.end();
+    assert.equal(short.startable, true, 'an ended stream is whole');
+    // A window smaller than HOLD-BACK: a full window is the most a player can have.
+    const narrow = stream({ ...TIMING, windowSegments: 2 });
+    narrow.push(packets(2 * 50));
+    assert.equal(narrow.startable, true);
+  });
 });
 
 describe('renderPlaylist', () => {

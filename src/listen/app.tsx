@@ -94,7 +94,12 @@ export function App() {
         onStop={stop}
         onPlay={listen}
       />
-      <Details audioRef={audioRef} live={live} format={status?.format} />
+      <Details
+        audioRef={audioRef}
+        live={live}
+        format={status?.format}
+        sourceIntervalMs={status?.sourceIntervalMs}
+      />
       {/* biome-ignore lint/a11y/useMediaCaption: live speech; no caption track exists for it */}
       <audio id="player" ref={audioRef} preload="none" />
     </main>

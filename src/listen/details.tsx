@@ -3,7 +3,7 @@
  * the delay), the target buffer the player has learnt, and the dropouts so far.
  */
 import type { RefObject } from 'preact';
-import type { StreamFormat } from '../shared/protocol.js';
+import { BURSTY_SOURCE_MS, type StreamFormat } from '../shared/protocol.js';
 import { latencyText } from './format.js';
 import { framesLabel, isFrameFormat } from './frames-session.js';
 import { bufferAhead } from './live-edge.js';
@@ -17,10 +17,13 @@ export function Details({
   audioRef,
   live,
   format,
+  sourceIntervalMs,
 }: {
   audioRef: RefObject<HTMLAudioElement>;
   live: boolean;
   format?: StreamFormat | undefined;
+  /** The status's `sourceIntervalMs`: a source sending in bursts is named, since it sets the delay. */
+  sourceIntervalMs?: number | undefined;
 }) {
   useNow(DETAILS_TICK_MS, live);
   const audio = audioRef.current;
@@ -37,6 +40,9 @@ export function Details({
   }
   if (live && d?.targetMs !== undefined) parts.push(`target ${d.targetMs} ms`);
   if (live && d?.underruns !== undefined) parts.push(`${d.underruns} dropouts`);
+  if (live && sourceIntervalMs !== undefined && sourceIntervalMs >= BURSTY_SOURCE_MS) {
+    parts.push(`the source sends in ${(sourceIntervalMs / 1000).toFixed(1)} s bursts`);
+  }
   return (
     <p id="details" class="details">
       {parts.join(' · ')}

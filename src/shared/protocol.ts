@@ -310,6 +310,12 @@ export interface StatusMessage {
   sourceIntervalMs?: number;
 }
 
+/**
+ * A source delivering audio this far apart (ms) or more sends in bursts that hold every listener at least
+ * that far behind: the listener page and `/status-json.xsl` name it.
+ */
+export const BURSTY_SOURCE_MS = 500;
+
 /** Error answered instead of a status when the socket request was bad. */
 export interface StatusErrorMessage {
   type: 'error';

@@ -105,15 +105,18 @@ describe('Icecast source clients', () => {
     });
   }
 
-  it('takes a chunked PUT (ffmpeg -method PUT) into the same mount path', async () => {
+  it("takes a chunked PUT (ffmpeg -method PUT) into the same mount path, titled by the WebM's own tags", async () => {
     const status = await watchStatus(`${t.wsUrl}chunked`);
     const src = startFfmpegSource({
       url: `http://source:${t.streamKey}@127.0.0.1:${port}/chunked`,
       format: 'webm',
       seconds: 6,
+      extraArgs: ['-metadata', 'title=Morning lesson', '-metadata', 'artist=Room 4'],
     });
     try {
-      await status.waitFor((m) => m.state === 'live', 10_000);
+      const live = await status.waitFor((m) => m.state === 'live', 10_000);
+      // ffmpeg writes the title in Info and the artist in Tags, before the first Cluster.
+      assert.equal(live.title, 'Room 4 - Morning lesson');
       const { samples } = await decodeWithFfmpeg(`${t.baseUrl}/chunked`, 1.5);
       assert.ok(Math.abs(dominantHz(samples).hz - 440) <= 6);
     } finally {

@@ -132,7 +132,7 @@ describe('status socket', () => {
     assert.ok(elapsed >= 300 && elapsed < 3_000, `closed after ${elapsed} ms`);
   });
 
-  it("tells watchers the source's delivery interval: about a second for ffmpeg's default Ogg pages", async () => {
+  it("tells watchers and /status-json.xsl the source's delivery interval: about a second for ffmpeg's default Ogg pages", async () => {
     const status = await watchStatus(`${t.wsUrl}bursty`);
     const src = startFfmpegSource({
       url: `icecast://source:${t.streamKey}@127.0.0.1:${new URL(t.baseUrl).port}/bursty`,
@@ -151,6 +151,18 @@ describe('status socket', () => {
           known.sourceIntervalMs <= 1_200,
         `interval ${known.sourceIntervalMs} ms`,
       );
+      // The station's operator sees it too, with what to do about it.
+      type Source = { listenurl?: string; source_interval_ms?: number; source_note?: string };
+      const json = (await (await fetch(`${t.baseUrl}/status-json.xsl`)).json()) as {
+        icestats: { source?: Source | Source[] };
+      };
+      const sources = ([] as Source[]).concat(json.icestats.source ?? []);
+      const source = sources.find((x) => x.listenurl?.endsWith('/bursty')) ?? {};
+      assert.ok(
+        source.source_interval_ms !== undefined && source.source_interval_ms >= 800,
+        JSON.stringify(source),
+      );
+      assert.match(source.source_note ?? '', /bursts about 1\.\d s apart.*low-delay source settings/);
     } finally {
       src.stop();
       await src.exited;

@@ -19,7 +19,7 @@ import { OggOpusDemuxer } from '../ogg/demuxer.js';
 import { OggOpusMuxer } from '../ogg/muxer.js';
 import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
 import { packetsHeader, publishPackets } from '../packets/frames.js';
-import { WebmOpusDemuxer } from '../webm/opus-demuxer.js';
+import { WebmOpusDemuxer, webmTitleTags } from '../webm/opus-demuxer.js';
 import { WebmOpusMuxer } from '../webm/opus-muxer.js';
 import { WebmSplitter } from '../webm/splitter.js';
 
@@ -97,7 +97,9 @@ export class WebmPipeline implements IngestPipeline {
 
   /** Takes the mount LIVE with `init` (a relay gives the owner's title and start time). */
   begin(init: Uint8Array, title: string | null, startedAt?: Date): void {
-    this.mount.begin({ init, title, info: this.info, startedAt, origin: this.origin });
+    // A local source's own title (ffmpeg's `-metadata title=… -metadata artist=…`); a relay gives the owner's.
+    const own = title === null && this.origin === 'local' ? titleFrom(webmTitleTags(init)) : null;
+    this.mount.begin({ init, title: title ?? own, info: this.info, startedAt, origin: this.origin });
     this.derive(() => {
       const header = this.demuxer?.pushInit(init);
       if (!header) return;

@@ -6,7 +6,7 @@
  */
 import type { Request, Response } from 'express';
 import { Router } from 'express';
-import { isValidMount, MAX_ICECAST_TITLE_CHARS, paths } from '../../shared/protocol.js';
+import { BURSTY_SOURCE_MS, isValidMount, MAX_ICECAST_TITLE_CHARS, paths } from '../../shared/protocol.js';
 import { passwordOf } from '../auth/credentials.js';
 import type { AuthRule, StreamKeys } from '../auth/gate.js';
 import { authorize } from '../auth/gate.js';
@@ -61,6 +61,10 @@ export function audioInfoFields(audioInfo: string, reserved: ReadonlySet<string>
   return out;
 }
 
+function burstNote(ms: number): string {
+  return `The source sends its audio in bursts about ${(ms / 1000).toFixed(1)} s apart, so listeners are at least that far behind: set its muxer to send smaller pages (README: low-delay source settings).`;
+}
+
 /** `unlisted`: a private channel, listed without its stream URLs (they would answer 403 anyway). */
 function sourceJson(s: MountSnapshot, origin: string, unlisted: boolean): Record<string, unknown> {
   const type = s.info.sourceType ?? 'audio/webm';
@@ -90,6 +94,13 @@ function sourceJson(s: MountSnapshot, origin: string, unlisted: boolean): Record
     stream_start: s.startedAt ? rfc822(s.startedAt) : null,
     stream_start_iso8601: s.startedAt ? s.startedAt.toISOString().replace(/\.\d{3}Z$/, '+0000') : null,
     title: s.title ?? '',
+    // Not Icecast's: how often the source delivers audio (ms; absent until known). A source sending in
+    // bursts of a second or more holds every listener at least that far behind: see the README's
+    // low-delay source settings.
+    ...(s.sourceIntervalMs !== null ? { source_interval_ms: Math.round(s.sourceIntervalMs) } : {}),
+    ...(s.sourceIntervalMs !== null && s.sourceIntervalMs >= BURSTY_SOURCE_MS
+      ? { source_note: burstNote(s.sourceIntervalMs) }
+      : {}),
     dummy: null,
   };
   if (unlisted) {

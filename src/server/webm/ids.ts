@@ -25,8 +25,16 @@ export const ID_CUES = 0x1c53bb6b;
 export const ID_ATTACHMENTS = 0x1941a469;
 export const ID_CHAPTERS = 0x1043a770;
 export const ID_TAGS = 0x1254c367;
+export const ID_TAG = 0x7373;
+export const ID_TARGETS = 0x63c0;
+export const ID_TAG_TRACK_UID = 0x63c5;
+export const ID_SIMPLE_TAG = 0x67c8;
+export const ID_TAG_NAME = 0x45a3;
+export const ID_TAG_STRING = 0x4487;
 // Children of Info.
 export const ID_TIMECODE_SCALE = 0x2ad7b1;
+/** Info's Title: ffmpeg writes `-metadata title=…` here. */
+export const ID_TITLE = 0x7ba9;
 export const ID_MUXING_APP = 0x4d80;
 export const ID_WRITING_APP = 0x5741;
 // Children of Tracks and of a TrackEntry.

@@ -24,8 +24,16 @@ import {
   ID_SAMPLING_FREQUENCY,
   ID_SEGMENT,
   ID_SIMPLE_BLOCK,
+  ID_SIMPLE_TAG,
+  ID_TAG,
+  ID_TAG_NAME,
+  ID_TAG_STRING,
+  ID_TAG_TRACK_UID,
+  ID_TAGS,
+  ID_TARGETS,
   ID_TIMECODE,
   ID_TIMECODE_SCALE,
+  ID_TITLE,
   ID_TRACK_ENTRY,
   ID_TRACK_NUMBER,
   ID_TRACK_TYPE,
@@ -145,6 +153,58 @@ function readString(buf: Uint8Array, c: Child): string {
   let end = c.end;
   while (end > c.start && buf[end - 1] === 0) end--;
   return new TextDecoder().decode(buf.subarray(c.start, end));
+}
+
+/** Longest tag value kept (bytes); longer ones are left out, never cut. */
+const MAX_TAG_BYTES = 1024;
+/** Most tags read from one init segment. */
+const MAX_TAGS = 64;
+
+/**
+ * The stream's own titles in an init segment, as Vorbis-comment style `NAME=value` strings: Info's
+ * Title as `TITLE=…` (where ffmpeg puts `-metadata title=…`), then each SimpleTag of a Tag that targets
+ * the whole Segment (no TagTrackUID), e.g. `ARTIST=…`. Tags written after the first Cluster are not
+ * read (a live source has no way to send them before its end). Never throws: a malformed init may yield
+ * fewer or no tags (the demuxer reports the fault itself).
+ */
+export function webmTitleTags(init: Uint8Array): string[] {
+  const out: string[] = [];
+  const add = (name: string, buf: Uint8Array, c: Child): void => {
+    if (out.length >= MAX_TAGS || c.end - c.start > MAX_TAG_BYTES || name === '') return;
+    out.push(`${name.toUpperCase()}=${readString(buf, c)}`);
+  };
+  try {
+    for (const top of childrenOf(init, 0, init.length, 0, true)) {
+      if (top.id !== ID_SEGMENT) continue;
+      for (const c of childrenOf(init, top.start, top.end, 0)) {
+        if (c.id === ID_INFO) {
+          for (const i of childrenOf(init, c.start, c.end, 0)) if (i.id === ID_TITLE) add('TITLE', init, i);
+        } else if (c.id === ID_TAGS) {
+          for (const tag of childrenOf(init, c.start, c.end, 0)) {
+            if (tag.id !== ID_TAG) continue;
+            const children = childrenOf(init, tag.start, tag.end, 0);
+            const targets = children.find((x) => x.id === ID_TARGETS);
+            if (
+              targets &&
+              childrenOf(init, targets.start, targets.end, 0).some((t) => t.id === ID_TAG_TRACK_UID)
+            ) {
+              continue;
+            }
+            for (const simple of children) {
+              if (simple.id !== ID_SIMPLE_TAG) continue;
+              const parts = childrenOf(init, simple.start, simple.end, 0);
+              const name = parts.find((x) => x.id === ID_TAG_NAME);
+              const value = parts.find((x) => x.id === ID_TAG_STRING);
+              if (name && value && name.end - name.start <= 64) add(readString(init, name), init, value);
+            }
+          }
+        }
+      }
+    }
+  } catch {
+    // A malformed init: the tags read so far stand; the demuxer reports the fault.
+  }
+  return out;
 }
 
 function parseTrackEntry(buf: Uint8Array, entry: Child): { type: number; track: AudioTrack } {

@@ -1,8 +1,9 @@
 /**
- * Private channels: before the listener page starts its player and status socket, it asks the server
- * whether this channel is private and whether this browser has joined it (`GET /api/join/<mount>`).
- * If not, it shows a join-code prompt instead of the player; a right code sets the channel's cookie
- * (HttpOnly, so the page never sees it) and the player starts.
+ * Private channels: while the listener page starts, it asks the server whether this channel is
+ * private and whether this browser has joined it (`GET /api/join/<mount>`). If not, the join-code
+ * prompt replaces the player (whose stream and status socket the server refuses with 403 meanwhile);
+ * a right code sets the channel's cookie (HttpOnly, so the page never sees it) and the player starts.
+ * The page does not wait for the answer: a public channel's listener starts at once.
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -13,7 +14,7 @@ import { mountFromPath } from './mount.js';
 /** The join check and the code POST give up after this long (the page then shows the player). */
 const REQUEST_TIMEOUT_MS = 5_000;
 
-type Gate = 'checking' | 'open' | 'closed';
+type Gate = 'open' | 'closed';
 
 /** The code field: large enough to type on a phone (listen.css has no input styles of its own). */
 const CODE_STYLE = {
@@ -29,18 +30,19 @@ const CODE_STYLE = {
 
 export function JoinGate({ children }: { children: ComponentChildren }) {
   const [mount] = useState(() => mountFromPath(location.pathname));
-  const [gate, setGate] = useState<Gate>(mount ? 'checking' : 'open');
+  const [gate, setGate] = useState<Gate>('open');
   useEffect(() => {
     if (!mount) return;
     fetch(paths.join(mount), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
       .then((res) => (res.ok ? (res.json() as Promise<JoinState>) : null))
       .then(
-        (s) => setGate(s?.private && !s.joined ? 'closed' : 'open'),
-        // No answer: the player finds out for itself (a 403 is then its error).
-        () => setGate('open'),
+        (s) => {
+          if (s?.private && !s.joined) setGate('closed');
+        },
+        // No answer: the player goes on and finds out for itself (a 403 is then its error).
+        () => {},
       );
   }, [mount]);
-  if (gate === 'checking') return null;
   if (gate === 'closed' && mount) return <JoinPrompt mount={mount} onJoined={() => setGate('open')} />;
   return <>{children}</>;
 }

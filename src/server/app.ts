@@ -124,7 +124,7 @@ export async function startServer(
     sessions.close();
     hub.close();
     hls.close();
-    recorder?.close();
+    await recorder?.close();
     // After the broadcasts ended: their end entries go out, then their claims are released.
     await cluster?.close({ release: true });
     await listeners.close();

@@ -25,8 +25,14 @@ export const ID_CUES = 0x1c53bb6b;
 export const ID_ATTACHMENTS = 0x1941a469;
 export const ID_CHAPTERS = 0x1043a770;
 export const ID_TAGS = 0x1254c367;
+// Children of SeekHead and of a Seek.
+export const ID_SEEK = 0x4dbb;
+export const ID_SEEK_ID = 0x53ab;
+export const ID_SEEK_POSITION = 0x53ac;
 // Children of Info.
 export const ID_TIMECODE_SCALE = 0x2ad7b1;
+export const ID_DURATION = 0x4489;
+export const ID_TITLE = 0x7ba9;
 export const ID_MUXING_APP = 0x4d80;
 export const ID_WRITING_APP = 0x5741;
 // Children of Tracks and of a TrackEntry.
@@ -53,6 +59,12 @@ export const ID_BLOCK_GROUP = 0xa0;
 export const ID_ENCRYPTED_BLOCK = 0xaf;
 // Children of BlockGroup.
 export const ID_BLOCK = 0xa1;
+// Children of Cues, of a CuePoint and of its CueTrackPositions.
+export const ID_CUE_POINT = 0xbb;
+export const ID_CUE_TIME = 0xb3;
+export const ID_CUE_TRACK_POSITIONS = 0xb7;
+export const ID_CUE_TRACK = 0xf7;
+export const ID_CUE_CLUSTER_POSITION = 0xf1;
 // Global: allowed inside any master element.
 export const ID_VOID = 0xec;
 export const ID_CRC32 = 0xbf;

@@ -23,6 +23,7 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'readyz',
   'status-json.xsl',
   'favicon.ico',
+  'listen-again',
 ]);
 
 export function isValidMount(name: string): boolean {
@@ -90,7 +91,32 @@ export const paths = {
   /** Admin (token): GET downloads one recording (audio/webm), DELETE removes a finished one. */
   adminRecording: (mount: string, name: string): string =>
     `/admin/api/recordings/${mount}/${encodeURIComponent(name)}`,
+  /** Listen-again page of a mount: its past broadcasts with a player. */
+  listenAgainPage: (mount: string): string => `/listen-again/${mount}`,
+  /** GET → {@link ListenAgainList}; 404 when the mount does not offer listen-again. */
+  listenAgainList: (mount: string): string => `/api/listen-again/${mount}`,
+  /** GET one finalised recording (audio/webm, seekable; range requests answered with 206). */
+  listenAgainFile: (mount: string, name: string): string =>
+    `/listen-again/${mount}/${encodeURIComponent(name)}`,
 } as const;
+
+/** Answer of `GET /api/listen-again/<mount>`: the mount's finalised recordings, newest first. */
+export interface ListenAgainList {
+  mount: string;
+  recordings: {
+    name: string;
+    /** When the broadcast started (ISO 8601). */
+    startedAt: string;
+    durationMs: number;
+    /** The title it had when it began (null: none set). */
+    title: string | null;
+    /** Every title it had, from when (ms after its start); the first is `title`. */
+    titles: { atMs: number; title: string | null }[];
+    bytes: number;
+    /** Where to fetch it: {@link paths.listenAgainFile}. */
+    url: string;
+  }[];
+}
 
 /** Answer of `GET /admin/api/recordings`: newest first. */
 export interface RecordingList {
@@ -101,6 +127,10 @@ export interface RecordingList {
     startedAt: string;
     /** Still being written (the broadcast is live). */
     live: boolean;
+    /** Finalised: seekable, with duration and cues (listen-again serves only these). */
+    finalised: boolean;
+    /** Length once finalised (ms), else null. */
+    durationMs: number | null;
   }[];
 }
 

@@ -7,6 +7,7 @@ import express from 'express';
 import type { ServerInfo } from '../../shared/protocol.js';
 import { DEFAULT_MOUNT } from '../../shared/protocol.js';
 import { adminRecordingsRouter } from '../admin/recordings.js';
+import { listenAgainRouter } from '../again/routes.js';
 import type { AuthLimiter } from '../auth/limiter.js';
 import type { Secrets } from '../auth/secrets.js';
 import type { Cluster } from '../cluster/cluster.js';
@@ -117,6 +118,16 @@ export function appRouter(parts: RouterParts): express.Router {
       adminToken: secrets.adminToken,
       authLimiter,
       log: admin,
+    }),
+  );
+  router.use(
+    listenAgainRouter({
+      recorder: parts.recorder,
+      // Channel settings (issue 16) decide per mount at merge; mounts without them follow the flag.
+      offers: () => config.listenAgain,
+      // mayHear: the private-channel gate goes here at merge; default: everyone may hear.
+      publicDir: parts.publicDir,
+      log: log.child({ scope: 'listen-again' }),
     }),
   );
   router.use(pagesRouter({ publicDir: parts.publicDir, info }));

@@ -297,6 +297,7 @@ export type ErrorCode =
   | 'HLS_TOO_FAR'
   | 'HLS_HOLD_TIMEOUT'
   | 'HLS_BUSY'
+  | 'RANGE_NOT_SATISFIABLE'
   | 'INTERNAL';
 
 export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -362,6 +363,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   HLS_HOLD_TIMEOUT: 503,
   // The server holds as many blocking HLS requests as it allows (hlsMaxHeldRequests).
   HLS_BUSY: 503,
+  // A Range request for bytes past the end of a recording (listen-again); `Content-Range` gives its size.
+  RANGE_NOT_SATISFIABLE: 416,
   INTERNAL: 500,
 };
 

@@ -79,6 +79,23 @@ export async function endSession(baseUrl: string, mount: string, sessionId: stri
   return res.status;
 }
 
+/** Sets the stream title through the ingest session (204). */
+export async function setTitle(
+  baseUrl: string,
+  mount: string,
+  sessionId: string,
+  title: string,
+): Promise<void> {
+  const res = await fetch(`${baseUrl}${paths.ingestTitle(mount)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [SESSION_HEADER]: sessionId },
+    body: JSON.stringify({ title }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  await res.arrayBuffer();
+  if (res.status !== 204) throw new Error(`POST title: ${res.status}`);
+}
+
 /** A listener on `url`: collects the body until the server ends it or `stop()` is called. */
 export interface Listener {
   status: Promise<number>;

@@ -2,7 +2,7 @@
  * Listen-again: a mount's finalised recordings, for anyone who may hear the mount.
  * `GET /listen-again/<mount>` is the page, `GET /api/listen-again/<mount>` its list
  * ({@link ListenAgainList}), `GET /listen-again/<mount>/<name>` one recording, with range requests
- * (206, 416, `Accept-Ranges`, ETag and Last-Modified: `send`'s, through `res.sendFile`).
+ * (206, 416, `Accept-Ranges`, Last-Modified and If-Range: `send`'s, through `res.sendFile`; the app sends no ETags).
  * Only mounts that offer listen-again, and only finalised (seekable) recordings; names are checked
  * against the mount pattern and the recorder's file-name pattern before any path is made of them.
  */
@@ -107,9 +107,17 @@ export function listenAgainRouter(options: ListenAgainOptions): Router {
     res.setHeader('cache-control', FILE_CACHE_CONTROL);
     res.sendFile(file, { dotfiles: 'deny', cacheControl: false, acceptRanges: true }, (err) => {
       if (!err) return;
-      // 416 and 304 are answered by send itself; what reaches here is a file gone, or a listener gone.
-      if (!res.headersSent) sendError(res, new ApiError('NOT_FOUND', 'The recording is gone.'));
-      else log.debug({ err, mount, name }, 'listen-again download broke off');
+      // 304 is answered by send itself; a 416 comes here with its Content-Range set.
+      if ((err as { status?: unknown }).status === 416) {
+        sendError(
+          res,
+          new ApiError('RANGE_NOT_SATISFIABLE', 'The range asked for is past the end of the recording.'),
+        );
+      } else if (!res.headersSent) {
+        sendError(res, new ApiError('NOT_FOUND', 'The recording is gone.'));
+      } else {
+        log.debug({ err, mount, name }, 'listen-again download broke off');
+      }
     });
   });
 

@@ -31,7 +31,7 @@ import {
   ID_TRACKS,
 } from '../../../src/server/webm/ids.js';
 import { concatBytes, mulberry32 } from '../../../tools/bytes.js';
-import { loadFixture } from '../../helpers/clients.js';
+import { FIXTURE_DIR, loadFixture } from '../../helpers/clients.js';
 import {
   clusterOf,
   decodeWebm,
@@ -42,7 +42,6 @@ import {
 } from '../../helpers/opus-webm.js';
 import { packetTimes } from '../../helpers/recording.js';
 
-const FIXTURE_DIR = new URL('../../../../../test/fixtures/', import.meta.url).pathname;
 const CHROMIUM = loadFixture().bytes;
 
 interface Element {

@@ -54,6 +54,7 @@ const ALL_CODES: Record<ErrorCode, true> = {
   HLS_TOO_FAR: true,
   HLS_HOLD_TIMEOUT: true,
   HLS_BUSY: true,
+  RANGE_NOT_SATISFIABLE: true,
   INTERNAL: true,
 };
 

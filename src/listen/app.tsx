@@ -25,7 +25,7 @@ export function App() {
   const [retryToken, setRetryToken] = useState(0);
 
   const live = status?.state === 'live';
-  const pastBroadcasts = useListenAgain(mount, status?.state === 'offline');
+  const pastBroadcasts = useListenAgain(mount, status?.state === 'offline', live);
   // A new broadcast (startedAt) or a "Try again" (retryToken) starts a fresh player.
   const sessionKey = `${status?.startedAt ?? ''}#${retryToken}`;
   const player = usePlayer(audioRef, mount, live && autoplay.armed && !stopped, sessionKey, setInBand);

@@ -108,9 +108,9 @@ export interface ListenAgainList {
     /** When the broadcast started (ISO 8601). */
     startedAt: string;
     durationMs: number;
-    /** The title it had when it began (null: none set). */
+    /** The first title it had (null: none was set). */
     title: string | null;
-    /** Every title it had, from when (ms after its start); the first is `title`. */
+    /** Every title it had, from when (ms after its start). */
     titles: { atMs: number; title: string | null }[];
     bytes: number;
     /** Where to fetch it: {@link paths.listenAgainFile}. */

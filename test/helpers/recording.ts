@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import type { RecordingList } from '../../src/shared/protocol.js';
 import { paths } from '../../src/shared/protocol.js';
 import { TEST_ADMIN_TOKEN, type TestServer } from '../../tools/server.js';
-import { endSession, loadFixture, postChunk, setTitle, startSession } from './clients.js';
 
 /** Packet times (s) of the recording's audio track, from ffprobe. */
 export function packetTimes(file: string): { pts: number; dur: number }[] {
@@ -61,18 +60,4 @@ export function assertEveryPacketOnce(packets: { pts: number; dur: number }[]): 
   }
   const last = packets[packets.length - 1] as { pts: number; dur: number };
   return last.pts + last.dur - (packets[0]?.pts ?? 0);
-}
-
-/**
- * Broadcasts the recorded Chromium fixture (6 s) to `mount` over the per-chunk transport, with
- * `title` set first when given, and ends the broadcast.
- */
-export async function broadcastFixture(server: TestServer, mount: string, title?: string): Promise<void> {
-  const { session } = await startSession(server.baseUrl, mount, server.streamKey);
-  assert.ok(session);
-  if (title !== undefined) await setTitle(server.baseUrl, mount, session.sessionId, title);
-  for (const [i, c] of loadFixture().chunks.entries()) {
-    assert.equal((await postChunk(server.baseUrl, mount, session.sessionId, i, c)).status, 200);
-  }
-  assert.equal(await endSession(server.baseUrl, mount, session.sessionId), 200);
 }

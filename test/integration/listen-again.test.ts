@@ -8,9 +8,8 @@ import { paths } from '../../src/shared/protocol.js';
 import type { TestServer } from '../../tools/server.js';
 import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
 import { waitUntil } from '../../tools/wait.js';
-import { loadFixture, postChunk, startSession } from '../helpers/clients.js';
+import { broadcastFixture, loadFixture, postChunk, startSession } from '../helpers/clients.js';
 import { assertErrorResponse } from '../helpers/errors.js';
-import { broadcastFixture } from '../helpers/recording.js';
 
 async function list(t: TestServer, mount: string): Promise<ListenAgainList['recordings']> {
   const res = await fetch(`${t.baseUrl}${paths.listenAgainList(mount)}`, {

@@ -11,10 +11,9 @@ import { decodeFileWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools
 import type { TestServer } from '../../tools/server.js';
 import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
 import { waitUntil } from '../../tools/wait.js';
-import { loadFixture, watchStatus } from '../helpers/clients.js';
+import { broadcastFixture, loadFixture, watchStatus } from '../helpers/clients.js';
 import { assertErrorResponse } from '../helpers/errors.js';
 import { demuxPieces } from '../helpers/opus-webm.js';
-import { broadcastFixture } from '../helpers/recording.js';
 
 const { bytes: FIXTURE } = loadFixture();
 const ADMIN = { authorization: `Basic ${Buffer.from(`admin:${TEST_ADMIN_TOKEN}`).toString('base64')}` };

@@ -79,7 +79,7 @@ export function listenAgainRouter(options: ListenAgainOptions): Router {
             name: r.name,
             startedAt: r.startedAt,
             durationMs: Math.round(r.durationMs ?? 0),
-            title: titles[0]?.title ?? null,
+            title: titles.find((x) => x.title !== null)?.title ?? null,
             titles,
             bytes: r.bytes,
             url: paths.listenAgainFile(mount, r.name),

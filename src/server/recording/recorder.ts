@@ -288,7 +288,7 @@ export class Recorder {
       const started = Date.now();
       try {
         this.abort.signal.throwIfAborted();
-        const title = readSidecar(file)?.titles[0]?.title ?? null;
+        const title = readSidecar(file)?.titles.find((t) => t.title !== null)?.title ?? null;
         const result = await finaliseRecording(file, tmp, { title, signal: this.abort.signal });
         fs.renameSync(tmp, file);
         syncDir(path.dirname(file));

@@ -71,8 +71,8 @@ export function listenAgainRouter(options: ListenAgainOptions): Router {
     const body: ListenAgainList = {
       mount,
       recordings: recorder
-        .list()
-        .filter((r) => r.mount === mount && r.finalised && (r.durationMs ?? 0) > 0)
+        .list(mount)
+        .filter((r) => r.finalised && (r.durationMs ?? 0) > 0)
         .map((r) => {
           const titles = recorder.sidecar(mount, r.name)?.titles ?? [];
           return {

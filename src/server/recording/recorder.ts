@@ -151,11 +151,11 @@ export class Recorder {
     this.recover();
   }
 
-  /** Every recording on disk, newest first. */
-  list(): RecordingInfo[] {
+  /** Every recording on disk (of `only`, when given), newest first. */
+  list(only?: string): RecordingInfo[] {
     const live = new Set([...this.active.values()].map((r) => r.file));
     const out: RecordingInfo[] = [];
-    for (const mount of safeReaddir(this.dir)) {
+    for (const mount of only === undefined ? safeReaddir(this.dir) : [only]) {
       if (!isValidMount(mount)) continue;
       for (const name of safeReaddir(path.join(this.dir, mount))) {
         if (!FILE_NAME.test(name)) continue;
@@ -304,6 +304,8 @@ export class Recorder {
       } finally {
         this.pending.delete(file);
       }
+      // The finalised file is a little larger: the byte budget is checked again.
+      if (!this.closed) this.prune();
     });
   }
 

@@ -152,16 +152,19 @@ class BufferedWriter {
     }
   }
 
-  /** Copies `src[start, end)`; throws when the file is shorter than that. */
-  async copy(src: FileHandle, start: number, end: number): Promise<void> {
+  /**
+   * Copies `src[start, end)` through its window (the second pass has just read those bytes, so they
+   * are usually there already); throws when the file is shorter than that.
+   */
+  async copy(src: FileWindow, start: number, end: number): Promise<void> {
     let pos = start;
     while (pos < end) {
       if (this.fill === this.buf.length) await this.flush();
-      const n = Math.min(end - pos, this.buf.length - this.fill);
-      const { bytesRead } = await src.read(this.buf, this.fill, n, pos);
-      if (bytesRead === 0) throw new Error(`source ended at byte ${pos}, before ${end}`);
-      this.fill += bytesRead;
-      pos += bytesRead;
+      const chunk = await src.bytes(pos, Math.min(end - pos, this.buf.length - this.fill));
+      if (chunk.length === 0) throw new Error(`source ended at byte ${pos}, before ${end}`);
+      this.buf.set(chunk, this.fill);
+      this.fill += chunk.length;
+      pos += chunk.length;
     }
   }
 
@@ -238,6 +241,7 @@ async function readHead(win: FileWindow): Promise<Head> {
     throw corrupt('not a WebM recording: no EBML header');
   }
   const ebmlEnd = ebmlHeader.headerLength + ebmlHeader.size;
+  if (ebmlEnd > MAX_HEAD_ELEMENT_BYTES) throw corrupt('the EBML header is too large');
   const ebml = (await win.bytes(0, ebmlEnd)).slice();
   if (ebml.length < ebmlEnd) throw corrupt('the recording ends inside its EBML header');
   const seg = await win.header(ebmlEnd, win.size);
@@ -538,8 +542,8 @@ export async function finaliseRecording(
         writeSize(clusterHeader, body, 8);
         await out.write(clusterHeader);
         await out.write(clusterTimecodeElement(c, first));
-        await out.copy(input, c.dataStart, c.tcStart);
-        await out.copy(input, c.tcEnd, c.completeEnd);
+        await out.copy(win, c.dataStart, c.tcStart);
+        await out.copy(win, c.tcEnd, c.completeEnd);
         written += CLUSTER_HEADER_BYTES + body;
       });
       if (written !== mediaBytes) {

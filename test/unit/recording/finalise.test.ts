@@ -290,6 +290,8 @@ describe('finaliseRecording', () => {
       ['empty', new Uint8Array(0)],
       ['text', new TextEncoder().encode('not a recording at all')],
       ['init-only', CHROMIUM.subarray(0, 146)],
+      // An EBML header that claims 1 GiB: refused before anything that large is read.
+      ['huge-header', Uint8Array.of(0x1a, 0x45, 0xdf, 0xa3, 0x08, 0x40, 0, 0, 0, 0, 0, 0)],
     ] as const) {
       const src = join(dir, `${name}.webm`);
       writeFileSync(src, bytes);

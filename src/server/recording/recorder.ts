@@ -281,7 +281,8 @@ export class Recorder {
 
   /** Queues the finalisation of `file`: a seekable copy is written, fsynced and renamed over it. */
   private finalise(file: string): void {
-    if (this.closed || this.pending.has(file)) return;
+    // Only WebM recordings are finalised (an MP3 or AAC recording is served as it was written).
+    if (this.closed || this.pending.has(file) || !file.endsWith('.webm')) return;
     this.pending.add(file);
     const tmp = `${file}${FINALISING_SUFFIX}`;
     this.chain = this.chain.then(async () => {

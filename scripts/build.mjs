@@ -28,7 +28,7 @@ function listTs(dir) {
 rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'public'), { recursive: true });
 
-const pages = ['broadcast', 'listen', 'admin'];
+const pages = ['broadcast', 'listen', 'admin', 'again'];
 const browser = {
   entryPoints: {
     ...Object.fromEntries(pages.map((p) => [p, join(root, 'src', p, 'main.tsx')])),
@@ -67,7 +67,7 @@ const node = {
       listTs(join(root, d)),
     ),
     // The pages' own modules (not the .tsx widgets), for their unit tests: none touches the DOM on import.
-    ...['listen', 'broadcast', 'web'].flatMap((d) =>
+    ...['listen', 'broadcast', 'web', 'again'].flatMap((d) =>
       listTs(join(root, 'src', d)).filter((f) => f.endsWith('.ts') && !f.endsWith('jitter-worklet.ts')),
     ),
   ],

@@ -1,6 +1,7 @@
 /** App: wires the status socket, autoplay and the player to the page. */
 import { useMemo, useRef, useState } from 'preact/hooks';
 import type { StatusMessage } from '../shared/protocol.js';
+import { paths } from '../shared/protocol.js';
 import { useStatus } from '../web/use-status.js';
 import { unlockAudio } from './autoplay.js';
 import { Controls } from './controls.js';
@@ -8,6 +9,7 @@ import { Details } from './details.js';
 import { mountFromPath } from './mount.js';
 import { NowPlaying } from './now-playing.js';
 import { useAutoplay } from './use-autoplay.js';
+import { useListenAgain } from './use-listen-again.js';
 import { useMediaSession } from './use-media-session.js';
 import { usePlayer } from './use-player.js';
 import { describePage } from './view-model.js';
@@ -23,6 +25,7 @@ export function App() {
   const [retryToken, setRetryToken] = useState(0);
 
   const live = status?.state === 'live';
+  const pastBroadcasts = useListenAgain(mount, status?.state === 'offline', live);
   // A new broadcast (startedAt) or a "Try again" (retryToken) starts a fresh player.
   const sessionKey = `${status?.startedAt ?? ''}#${retryToken}`;
   const player = usePlayer(
@@ -87,6 +90,13 @@ export function App() {
         </button>
       )}
       {live && status && <NowPlaying status={status} />}
+      {mount && pastBroadcasts > 0 && (
+        <p class="note">
+          <a id="again" href={paths.listenAgainPage(mount)} target="_top">
+            Listen again: {pastBroadcasts === 1 ? '1 past broadcast' : `${pastBroadcasts} past broadcasts`}
+          </a>
+        </p>
+      )}
       <Controls
         audioRef={audioRef}
         toggle={view.toggle}

@@ -4,10 +4,14 @@ import { DEFAULT_MOUNT, isValidMount } from '../shared/protocol.js';
 /** The mount named by `pathname`, DEFAULT_MOUNT when none is named, or null when the name is not valid. */
 export function mountFromPath(pathname: string): string | null {
   const m = /^\/(?:listen|embed)\/([^/]+)\/?$/.exec(pathname);
-  if (!m?.[1]) return DEFAULT_MOUNT;
+  return m?.[1] ? decodeMount(m[1]) : DEFAULT_MOUNT;
+}
+
+/** The mount a path segment names (percent-decoded), or null when it is not a valid mount name. */
+export function decodeMount(segment: string): string | null {
   let name: string;
   try {
-    name = decodeURIComponent(m[1]);
+    name = decodeURIComponent(segment);
   } catch {
     return null;
   }

@@ -164,7 +164,7 @@ export async function startServer(
     sessions.close();
     hub.close();
     hls.close();
-    recorder?.close();
+    await recorder?.close();
     channels.history.close();
     // After the broadcasts ended: their end entries go out, then their claims are released.
     await cluster?.close({ release: true });

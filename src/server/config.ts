@@ -91,6 +91,11 @@ export interface Config {
   hlsWindowSegments: number;
   /** Blocking HLS requests (playlist reloads, hinted parts) held at once; more get 503 HLS_BUSY. */
   hlsMaxHeldRequests: number;
+  /**
+   * Listen-again for mounts without channel settings: their finalised recordings listed and served to
+   * anyone at /listen-again/<mount>. Off by default: recordings were for the operator only before.
+   */
+  listenAgain: boolean;
 }
 
 export const DEFAULTS: Readonly<Config> = Object.freeze({
@@ -134,6 +139,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   hlsSegmentMs: 1000,
   hlsWindowSegments: 6,
   hlsMaxHeldRequests: 10_000,
+  listenAgain: false,
 });
 
 export class ConfigError extends Error {
@@ -293,6 +299,7 @@ const SETTINGS: readonly Setting[] = [
     help: '',
   },
   { key: 'hlsMaxHeldRequests', flag: 'hls-max-held', env: 'ONAIR_HLS_MAX_HELD', kind: 'int', help: '' },
+  { key: 'listenAgain', flag: 'listen-again', env: 'ONAIR_LISTEN_AGAIN', kind: 'bool', help: '' },
 ];
 
 const LEVELS: ReadonlySet<string> = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
@@ -332,7 +339,9 @@ export const USAGE = `Usage: onair [options]
           held at once, default ${DEFAULTS.hlsMaxHeldRequests}; more get 503 HLS_BUSY)
   Recording: --record on|off (default on: DIR/recordings/<mount>/<start>.webm)
           --record-max-bytes (default 8 GiB) --record-max-days (default 30); 0 = no limit
-          (env ONAIR_<NAME_IN_CAPS>).`;
+          (env ONAIR_<NAME_IN_CAPS>).
+  Listen-again: --listen-again on|off (default off): finished broadcasts, finalised to seekable
+          files, listed and played at /listen-again/<mount> (env ONAIR_LISTEN_AGAIN).`;
 
 function parseValue(s: Setting, raw: string): Config[keyof Config] {
   const name = `--${s.flag} / ${s.env}`;

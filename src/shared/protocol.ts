@@ -23,6 +23,7 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set([
   'readyz',
   'status-json.xsl',
   'favicon.ico',
+  'listen-again',
 ]);
 
 export function isValidMount(name: string): boolean {
@@ -114,6 +115,13 @@ export const paths = {
   adminJoinLink: (name: string): string => `/admin/api/channels/${name}/join-link`,
   /** POST → 200: ends the channel's broadcast now (on whichever node holds it). */
   adminKick: (name: string): string => `/admin/api/channels/${name}/kick`,
+  /** Listen-again page of a mount: its past broadcasts with a player. */
+  listenAgainPage: (mount: string): string => `/listen-again/${mount}`,
+  /** GET → {@link ListenAgainList}; 404 when the mount does not offer listen-again. */
+  listenAgainList: (mount: string): string => `/api/listen-again/${mount}`,
+  /** GET one finalised recording (audio/webm, seekable; range requests answered with 206). */
+  listenAgainFile: (mount: string, name: string): string =>
+    `/listen-again/${mount}/${encodeURIComponent(name)}`,
 } as const;
 
 /** Header a signed-in dashboard sends with every request that changes something (CSRF). */
@@ -201,6 +209,24 @@ export interface JoinState {
   joined: boolean;
 }
 
+/** Answer of `GET /api/listen-again/<mount>`: the mount's finalised recordings, newest first. */
+export interface ListenAgainList {
+  mount: string;
+  recordings: {
+    name: string;
+    /** When the broadcast started (ISO 8601). */
+    startedAt: string;
+    durationMs: number;
+    /** The first title it had (null: none was set). */
+    title: string | null;
+    /** Every title it had, from when (ms after its start). */
+    titles: { atMs: number; title: string | null }[];
+    bytes: number;
+    /** Where to fetch it: {@link paths.listenAgainFile}. */
+    url: string;
+  }[];
+}
+
 /** Answer of `GET /admin/api/recordings`: newest first. */
 export interface RecordingList {
   recordings: {
@@ -210,6 +236,10 @@ export interface RecordingList {
     startedAt: string;
     /** Still being written (the broadcast is live). */
     live: boolean;
+    /** Finalised: seekable, with duration and cues (listen-again serves only these). */
+    finalised: boolean;
+    /** Length once finalised (ms), else null. */
+    durationMs: number | null;
   }[];
 }
 
@@ -409,6 +439,7 @@ export type ErrorCode =
   | 'JOIN_REFUSED'
   | 'CHANNEL_EXISTS'
   | 'ADMIN_CSRF'
+  | 'RANGE_NOT_SATISFIABLE'
   | 'INTERNAL';
 
 export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -485,6 +516,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   CHANNEL_EXISTS: 409,
   // A signed-in dashboard request that changes something without the CSRF header, or from another site.
   ADMIN_CSRF: 403,
+  // A Range request for bytes past the end of a recording (listen-again); `Content-Range` gives its size.
+  RANGE_NOT_SATISFIABLE: 416,
   INTERNAL: 500,
 };
 

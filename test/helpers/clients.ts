@@ -1,4 +1,5 @@
 /** Real HTTP and WebSocket clients for integration tests: broadcaster calls, listeners, status watchers. */
+import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
@@ -77,6 +78,23 @@ export async function endSession(baseUrl: string, mount: string, sessionId: stri
   });
   await res.arrayBuffer();
   return res.status;
+}
+
+/** Sets the stream title through the ingest session (204). */
+export async function setTitle(
+  baseUrl: string,
+  mount: string,
+  sessionId: string,
+  title: string,
+): Promise<void> {
+  const res = await fetch(`${baseUrl}${paths.ingestTitle(mount)}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [SESSION_HEADER]: sessionId },
+    body: JSON.stringify({ title }),
+    signal: AbortSignal.timeout(5_000),
+  });
+  await res.arrayBuffer();
+  if (res.status !== 204) throw new Error(`POST title: ${res.status}`);
 }
 
 /** A listener on `url`: collects the body until the server ends it or `stop()` is called. */
@@ -206,3 +224,21 @@ export async function watchStatus(wsUrl: string): Promise<StatusWatcher> {
 
 /** EBML ID of a Cluster. */
 export const CLUSTER_ID = Buffer.from([0x1f, 0x43, 0xb6, 0x75]);
+
+/**
+ * Broadcasts the recorded Chromium fixture (6 s) to `mount` over the per-chunk transport, with
+ * `title` set first when given, and ends the broadcast.
+ */
+export async function broadcastFixture(
+  server: { baseUrl: string; streamKey: string },
+  mount: string,
+  title?: string,
+): Promise<void> {
+  const { session } = await startSession(server.baseUrl, mount, server.streamKey);
+  assert.ok(session);
+  if (title !== undefined) await setTitle(server.baseUrl, mount, session.sessionId, title);
+  for (const [i, c] of loadFixture().chunks.entries()) {
+    assert.equal((await postChunk(server.baseUrl, mount, session.sessionId, i, c)).status, 200);
+  }
+  assert.equal(await endSession(server.baseUrl, mount, session.sessionId), 200);
+}

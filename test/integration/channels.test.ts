@@ -244,7 +244,7 @@ describe('channels', () => {
   });
 
   it('refuses every way to a private channel without the join cookie; join link and code let in', async () => {
-    const made = await createChannel(t, { name: 'class-7', visibility: 'private' });
+    const made = await createChannel(t, { name: 'class-7', visibility: 'private', listenAgain: true });
     const ch: AdminChannel = made.channel;
     assert.ok(ch.joinCode && ch.joinPath);
     const sessionId = await goLive(t, 'class-7', made.streamKey);
@@ -269,6 +269,11 @@ describe('channels', () => {
       assert.equal(await rawGet(t, path), 403, path);
     }
     assert.equal(await statusUpgrade(t, 'class-7'), 403);
+    // Its past broadcasts too (listen-again is on for this channel).
+    await assertErrorResponse(
+      await fetch(`${t.baseUrl}${paths.listenAgainList('class-7')}`),
+      'CHANNEL_PRIVATE',
+    );
     const stats = (await (await fetch(`${t.baseUrl}/status-json.xsl`)).json()) as {
       icestats: { source?: Record<string, unknown> | Array<Record<string, unknown>> };
     };
@@ -292,6 +297,9 @@ describe('channels', () => {
     );
     const cookie = cookieOf(joined);
     assert.equal(await rawGet(t, '/class-7.webm', cookie), 200);
+    const again = await fetch(`${t.baseUrl}${paths.listenAgainList('class-7')}`, { headers: { cookie } });
+    assert.equal(again.status, 200);
+    await again.arrayBuffer();
     // A malformed reload is answered at once (a first playlist is held until HOLD-BACK's worth of
     // segments exist, longer than this one-chunk broadcast lasts); past the gate, it goes out private.
     const playlist = await fetch(`${t.baseUrl}/class-7.m3u8?_HLS_part=0`, { headers: { cookie } });

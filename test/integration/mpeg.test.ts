@@ -158,7 +158,8 @@ function run(cmd: string, args: string[]): Client {
 /** The one recording of `mount`: its name, decoded, has the tone. */
 function recordingHasTone(t: TestServer, mount: string, ext: string): void {
   const dir = join(t.dataDir, 'recordings', mount);
-  const files = readdirSync(dir);
+  // Beside it, its sidecar of titles (`<start>.json`).
+  const files = readdirSync(dir).filter((f) => !f.endsWith('.json'));
   assert.equal(files.length, 1, `one recording: ${files}`);
   assert.ok(files[0]?.endsWith(`.${ext}`), `${files[0]} is .${ext}`);
   const { samples } = decodeFileWithFfmpeg(join(dir, files[0] as string), { check: true });

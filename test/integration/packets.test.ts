@@ -5,7 +5,7 @@ import http2 from 'node:http2';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { StatusMessage } from '../../src/shared/protocol.js';
-import { PACKETS, parseServerMessage, paths, SESSION_HEADER } from '../../src/shared/protocol.js';
+import { PACKETS, parseServerMessage, paths } from '../../src/shared/protocol.js';
 import type { TestServer } from '../../tools/server.js';
 import { startTestServer } from '../../tools/server.js';
 import {
@@ -14,6 +14,7 @@ import {
   listen,
   loadFixture,
   postChunk,
+  setTitle,
   startSession,
   watchStatus,
 } from '../helpers/clients.js';
@@ -56,15 +57,6 @@ function parse(b: Buffer): Parsed {
   }
   out.rest = b.length - at;
   return out;
-}
-
-async function setTitle(baseUrl: string, mount: string, sessionId: string, title: string): Promise<void> {
-  const res = await fetch(`${baseUrl}${paths.ingestTitle(mount)}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', [SESSION_HEADER]: sessionId },
-    body: JSON.stringify({ title }),
-  });
-  assert.equal(res.status, 204);
 }
 
 /** A `.pkt?status=1` stream over HTTPS/HTTP2 (the express path): its bytes, until the stream ends. */

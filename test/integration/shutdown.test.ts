@@ -57,7 +57,9 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       });
       try {
         const dir = join(dataDir, 'recordings', 'bye');
-        await waitUntil('recording', 10_000, () => existsSync(dir) && readdirSync(dir).length === 1);
+        // The recording and its sidecar (titles).
+        const webmFiles = (): string[] => readdirSync(dir).filter((f) => f.endsWith('.webm'));
+        await waitUntil('recording', 10_000, () => existsSync(dir) && webmFiles().length === 1);
         const recordingFrom = src.encodedSeconds();
         const webm = listenUntilEnd(`http://127.0.0.1:${cli.port}/bye.webm`);
         const ogg = listenUntilEnd(`http://127.0.0.1:${cli.port}/bye.ogg`);
@@ -91,7 +93,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         const closed = await wsClosed;
         assert.equal(closed.code, 1001);
         assert.match(closed.reason, /shutting down/);
-        const [file] = readdirSync(dir);
+        const [file] = webmFiles();
         assert.ok(file);
         // The process is gone, so its log is the only record of what the recorder did: it finished the
         // recording, and every byte it wrote is in the file.

@@ -232,7 +232,8 @@ output.icecast(%opus, host="127.0.0.1", port=${t.server.httpPort}, password="${t
       status.close();
     }
     // One broadcast, one recording file.
-    assert.equal(readdirSync(join(t.dataDir, 'recordings', 'liq')).length, 1);
+    const files = readdirSync(join(t.dataDir, 'recordings', 'liq'));
+    assert.equal(files.filter((f) => f.endsWith('.webm')).length, 1, files.join(' '));
     assert.ok(!t.logs.some((l) => l.code === 'OGG_CORRUPT'), 'no corrupt-stream error');
   });
 });

@@ -10,6 +10,7 @@ import { adminChannelsRouter, joinPathOf } from '../admin/channels.js';
 import type { ListenerHistory } from '../admin/history.js';
 import { adminRecordingsRouter } from '../admin/recordings.js';
 import type { AdminSessions } from '../admin/session.js';
+import { listenAgainRouter } from '../again/routes.js';
 import type { StreamKeys } from '../auth/gate.js';
 import type { AuthLimiter } from '../auth/limiter.js';
 import type { Secrets } from '../auth/secrets.js';
@@ -163,6 +164,17 @@ export function appRouter(parts: RouterParts): express.Router {
       adminToken: secrets.adminToken,
       authLimiter,
       log: admin,
+    }),
+  );
+  router.use(
+    listenAgainRouter({
+      recorder: parts.recorder,
+      // A channel's own switch; mounts that are not channels follow --listen-again.
+      offers: (mount) => store.get(mount)?.listenAgain ?? config.listenAgain,
+      // A private channel's recordings need its join cookie, like its live audio.
+      mayHear: (req, mount) => access.check(req, mount),
+      publicDir: parts.publicDir,
+      log: log.child({ scope: 'listen-again' }),
     }),
   );
   router.use(pagesRouter({ publicDir: parts.publicDir, info }));

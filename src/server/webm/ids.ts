@@ -31,8 +31,13 @@ export const ID_TAG_TRACK_UID = 0x63c5;
 export const ID_SIMPLE_TAG = 0x67c8;
 export const ID_TAG_NAME = 0x45a3;
 export const ID_TAG_STRING = 0x4487;
+// Children of SeekHead and of a Seek.
+export const ID_SEEK = 0x4dbb;
+export const ID_SEEK_ID = 0x53ab;
+export const ID_SEEK_POSITION = 0x53ac;
 // Children of Info.
 export const ID_TIMECODE_SCALE = 0x2ad7b1;
+export const ID_DURATION = 0x4489;
 /** Info's Title: ffmpeg writes `-metadata title=…` here. */
 export const ID_TITLE = 0x7ba9;
 export const ID_MUXING_APP = 0x4d80;
@@ -61,6 +66,12 @@ export const ID_BLOCK_GROUP = 0xa0;
 export const ID_ENCRYPTED_BLOCK = 0xaf;
 // Children of BlockGroup.
 export const ID_BLOCK = 0xa1;
+// Children of Cues, of a CuePoint and of its CueTrackPositions.
+export const ID_CUE_POINT = 0xbb;
+export const ID_CUE_TIME = 0xb3;
+export const ID_CUE_TRACK_POSITIONS = 0xb7;
+export const ID_CUE_TRACK = 0xf7;
+export const ID_CUE_CLUSTER_POSITION = 0xf1;
 // Global: allowed inside any master element.
 export const ID_VOID = 0xec;
 export const ID_CRC32 = 0xbf;

@@ -4,6 +4,16 @@
  */
 import type { OpusHeader, OpusPacket } from '../opus/opus-packet.js';
 import {
+  element,
+  float32Element,
+  idBytes,
+  sizeWidth,
+  stringElement,
+  UNKNOWN_SIZE_BYTES,
+  uintElement,
+  uintLength,
+} from './ebml-writer.js';
+import {
   CLUSTER_ID_BYTES,
   ID_AUDIO,
   ID_CHANNELS,
@@ -55,68 +65,8 @@ export interface WebmMediaChunk {
   syncPoint: boolean;
 }
 
-/** The 8-byte "unknown" size: the element ends where the next one of its parent's level starts. */
-const UNKNOWN_SIZE_BYTES = [0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff] as const;
 /** Cluster ID, unknown size, Timecode ID and size byte: the Timecode's value follows. */
 const CLUSTER_HEAD_LENGTH = 4 + 8 + 2;
-
-function idBytes(id: number): number[] {
-  const out: number[] = [];
-  for (let v = id; v > 0; v = Math.floor(v / 256)) out.unshift(v % 256);
-  return out;
-}
-
-/** Bytes of a size vint for `size`: the shortest width whose data bits are not all ones. */
-function sizeWidth(size: number): number {
-  let width = 1;
-  while (size >= 2 ** (7 * width) - 1) width++;
-  return width;
-}
-
-function writeSize(out: number[], size: number): void {
-  const width = sizeWidth(size);
-  const bytes: number[] = [];
-  let rest = size;
-  for (let i = 0; i < width; i++) {
-    bytes.unshift(rest % 256);
-    rest = Math.floor(rest / 256);
-  }
-  bytes[0] = (bytes[0] as number) | (0x80 >> (width - 1));
-  out.push(...bytes);
-}
-
-/** Bytes of an unsigned integer, big-endian and shortest (at least 1). */
-function uintLength(value: number): number {
-  let length = 1;
-  while (value >= 2 ** (8 * length)) length++;
-  return length;
-}
-
-function element(id: number, body: readonly number[] | Uint8Array): number[] {
-  const out = idBytes(id);
-  writeSize(out, body.length);
-  for (const b of body) out.push(b);
-  return out;
-}
-
-function uintElement(id: number, value: number): number[] {
-  const body: number[] = [];
-  for (let i = uintLength(value) - 1; i >= 0; i--) body.push(Math.floor(value / 2 ** (8 * i)) % 256);
-  return element(id, body);
-}
-
-function stringElement(id: number, value: string): number[] {
-  return element(
-    id,
-    Array.from(value, (c) => c.charCodeAt(0) & 0xff),
-  );
-}
-
-function float32Element(id: number, value: number): number[] {
-  const body = new Uint8Array(4);
-  new DataView(body.buffer).setFloat32(0, value);
-  return element(id, body);
-}
 
 /** The Cluster timecode (ms) of a packet: its pts at 48 kHz, rounded; 0 for a negative or non-finite pts. */
 function ptsToMs(pts: number): number {

@@ -59,6 +59,7 @@ const ALL_CODES: Record<ErrorCode, true> = {
   JOIN_REFUSED: true,
   CHANNEL_EXISTS: true,
   ADMIN_CSRF: true,
+  RANGE_NOT_SATISFIABLE: true,
   INTERNAL: true,
 };
 

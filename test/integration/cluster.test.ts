@@ -3,7 +3,8 @@
  * SIGKILLed), node B runs in this process. ffmpeg broadcasts a 440 Hz tone to A; listeners on B
  * decode it, B's status counts A's listeners too, B refuses a second broadcaster for the mount
  * (409), and when A dies, B ends the mount within the broadcast's grace period and the claim
- * expires so B can take the mount.
+ * expires so B can take the mount. An MP3 source on A is served by B too: the frames, the format,
+ * ICY titles.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CLAIM_TTL_MS } from '../../src/server/cluster/claims.js';
+import { ICY_METAINT } from '../../src/server/outputs/icy.js';
 import type { CliServer } from '../../tools/cli.js';
 import { startCliServer } from '../../tools/cli.js';
 import { decodeWithFfmpeg, dominantHz, startFfmpegSource } from '../../tools/ffmpeg.js';
@@ -42,6 +44,27 @@ function rawPut(port: number, mount: string): Promise<string> {
     );
   });
 }
+/** `GET path` with `Icy-MetaData: 1` on a raw socket: the response head and the first metadata block's text. */
+function firstIcyBlock(port: number, path: string, metaint: number): Promise<{ head: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no ICY block from ${path} in 5 s`)));
+    socket.on('error', reject);
+    let buf = Buffer.alloc(0);
+    socket.on('data', (b: Buffer) => {
+      buf = Buffer.concat([buf, b]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const at = end + 4 + metaint;
+      if (buf.length <= at || buf.length < at + 1 + (buf[at] as number) * 16) return;
+      const text = buf.toString('utf8', at + 1, at + 1 + (buf[at] as number) * 16).replace(/\0+$/, '');
+      socket.destroy();
+      resolve({ head: buf.toString('latin1', 0, end), text });
+    });
+    socket.write(`GET ${path} HTTP/1.0\r\nHost: x\r\nIcy-MetaData: 1\r\n\r\n`);
+  });
+}
+
 /** The Icecast source's grace period on node A (--source-timeout-ms). */
 const GRACE_MS = 3_000;
 
@@ -62,6 +85,75 @@ describe('two nodes on redis', () => {
     await b?.close();
     await redis?.stop();
     await rm(aDir, { recursive: true, force: true });
+  });
+
+  it('relays an MP3 mount: B serves its frames, says mp3, carries the title to ICY listeners', async () => {
+    const mount = 'tunes';
+    const statusB = await watchStatus(`${b.wsUrl}${mount}`);
+    const src = startFfmpegSource({
+      url: `icecast://source:${KEY}@127.0.0.1:${a.port}/${mount}`,
+      format: 'mp3',
+      seconds: 30,
+    });
+    try {
+      const live = await statusB.waitFor((m) => m.state === 'live', 10_000);
+      assert.equal(live.format, 'mp3');
+      const auth = `Basic ${Buffer.from(`source:${KEY}`).toString('base64')}`;
+      const title = 'Relayed MP3 – title';
+      const set = await fetch(
+        `http://127.0.0.1:${a.port}/admin/metadata?mount=/${mount}&mode=updinfo&song=${encodeURIComponent(title)}`,
+        { headers: { authorization: auth }, signal: AbortSignal.timeout(5_000) },
+      );
+      assert.equal(set.status, 200);
+      await statusB.waitFor((m) => m.title === title, 3_000);
+
+      const [decoded, icy, plain] = await Promise.all([
+        decodeWithFfmpeg(`${b.baseUrl}/${mount}.mp3`, 2),
+        firstIcyBlock(b.server.httpPort, `/${mount}.mp3`, ICY_METAINT),
+        listen(`${b.baseUrl}/${mount}`),
+      ]);
+      assert.equal(decoded.code, 0, decoded.stderr);
+      const { hz, rms } = dominantHz(decoded.samples);
+      assert.ok(Math.abs(hz - 440) <= 6, `mp3 on B: dominant ${hz} Hz`);
+      assert.ok(rms > 0.02, `mp3 on B: rms ${rms}`);
+      assert.match(icy.head, new RegExp(`^icy-metaint: ?${ICY_METAINT}\r?$`, 'im'));
+      assert.equal(icy.text, `StreamTitle='${title}';`);
+      // The mount's own URL on B serves the source's format, whole frames from the first byte.
+      assert.equal(await plain.status, 200);
+      assert.equal((await plain.headers)['content-type'], 'audio/mpeg');
+      const head = await plain.waitForBytes(4, 5_000);
+      plain.stop();
+      assert.ok(
+        head[0] === 0xff && ((head[1] as number) & 0xe0) === 0xe0,
+        `frame sync: ${head.toString('hex')}`,
+      );
+      // B's Icecast status: the source's type and what its frames say, as on A.
+      const [onA, onB] = await Promise.all(
+        [`http://127.0.0.1:${a.port}`, b.baseUrl].map(async (base) => {
+          const res = await fetch(`${base}/status-json.xsl`, { signal: AbortSignal.timeout(5_000) });
+          const { icestats } = (await res.json()) as { icestats: { source?: unknown } };
+          const all = ([] as Array<Record<string, unknown>>).concat(
+            (icestats.source ?? []) as Record<string, unknown>,
+          );
+          const s = all.find((x) => String(x.listenurl).endsWith(`/${mount}`));
+          return { type: s?.server_type, samplerate: s?.samplerate, channels: s?.channels };
+        }),
+      );
+      assert.deepEqual(onB, { type: 'audio/mpeg', samplerate: 48_000, channels: 1 });
+      assert.deepEqual(onB, onA);
+    } finally {
+      src.stop();
+    }
+    try {
+      // The source's end reaches B as an end entry: B's mount goes OFFLINE, its relay is gone.
+      await statusB.waitFor(
+        (m) => m.state === 'offline' && statusB.messages.indexOf(m) > 0,
+        GRACE_MS + 3_000,
+      );
+      assert.equal(b.server.cluster?.stats().relays.has(mount), false);
+    } finally {
+      statusB.close();
+    }
   });
 
   it('relays A’s broadcast to B’s listeners, counts both nodes, refuses a second broadcaster, ends when A dies', async () => {

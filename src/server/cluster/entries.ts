@@ -6,6 +6,9 @@
  *   k=begin  bid t init title? info grace started   the WebM init segment, title, stream info
  *   k=init   bid t c b                              another rendition's init (Ogg header pages)
  *   k=chunk  bid t c s b n                          a chunk of rendition c, sync point s=1|0, bytesIn n
+ *
+ * An MP3/AAC broadcast (info's sourceType names the frame format) has an empty init and chunks of
+ * rendition c=mpeg only: whole frames, each chunk a sync point. Its info carries the frames info.
  *   k=title  bid t title?                           the title changed (absent: none)
  *   k=end    bid t                                  the broadcast ended
  *
@@ -13,6 +16,9 @@
  * entry id per rendition, so a node that joins late starts there without reading history.
  */
 import type { Container, MediaChunk, StreamInfo } from '../hub/types.js';
+
+/** The renditions carried through Redis: the packets output is made again on each relaying node. */
+export type Relayed = Container | 'mpeg';
 
 export type Entry =
   | {
@@ -25,12 +31,12 @@ export type Entry =
       graceMs: number;
       startedAt: number;
     }
-  | { kind: 'init'; bid: string; t: number; container: Container; bytes: Buffer }
+  | { kind: 'init'; bid: string; t: number; container: Relayed; bytes: Buffer }
   | {
       kind: 'chunk';
       bid: string;
       t: number;
-      container: Container;
+      container: Relayed;
       chunk: MediaChunk;
       bytesIn: number;
     }
@@ -133,7 +139,7 @@ export interface Meta {
   /** Entry id of the begin entry. */
   beginId: string;
   /** Entry id of the newest sync point per rendition, when there is one. */
-  sync: Partial<Record<Container, string>>;
+  sync: Partial<Record<Relayed, string>>;
 }
 
 /** Meta from HGETALL (Buffers); null when there is no broadcast or the hash is incomplete. */
@@ -144,11 +150,11 @@ export function decodeMeta(hash: Readonly<Record<string, Buffer>>): Meta | null 
   const beginId = f.get('beginid')?.toString('latin1');
   const begin = decodeBegin(f);
   if (!bid || !node || !beginId || !begin) return null;
-  const sync: Partial<Record<Container, string>> = {};
-  const webm = f.get('sync:webm')?.toString('latin1');
-  const ogg = f.get('sync:ogg')?.toString('latin1');
-  if (webm) sync.webm = webm;
-  if (ogg) sync.ogg = ogg;
+  const sync: Partial<Record<Relayed, string>> = {};
+  for (const c of RELAYED) {
+    const id = f.get(`sync:${c}`)?.toString('latin1');
+    if (id) sync[c] = id;
+  }
   return { bid, node, beginId, ...begin, oggInit: f.get('init:ogg') ?? null, sync };
 }
 
@@ -185,6 +191,16 @@ function pickInfo(v: Record<string, unknown>): StreamInfo {
     if (typeof x === 'string') out[k] = x;
   }
   if (v.public === 0 || v.public === 1) out.public = v.public;
+  const fr = v.frames as Record<string, unknown> | null | undefined;
+  if (fr && typeof fr === 'object') {
+    const { channels, sampleRate, bitrateKbps } = fr;
+    if ([channels, sampleRate, bitrateKbps].every((x) => typeof x === 'number' && Number.isFinite(x)))
+      out.frames = {
+        channels: channels as number,
+        sampleRate: sampleRate as number,
+        bitrateKbps: bitrateKbps as number,
+      };
+  }
   return out;
 }
 
@@ -196,9 +212,11 @@ function toMap(flat: readonly Buffer[]): Map<string, Buffer> {
   return m;
 }
 
-function containerOf(b: Buffer | undefined): Container | null {
+const RELAYED: readonly Relayed[] = ['webm', 'ogg', 'mpeg'];
+
+function containerOf(b: Buffer | undefined): Relayed | null {
   const s = b?.toString('latin1');
-  return s === 'webm' || s === 'ogg' ? s : null;
+  return RELAYED.find((c) => c === s) ?? null;
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {

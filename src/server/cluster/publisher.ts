@@ -4,15 +4,17 @@
  * the mount's capped Redis Stream, in order, on one connection. Redis never holds the broadcast
  * back: past MAX_PENDING_BYTES in flight, or while Redis is away, chunks are dropped (counted) and
  * the rendition resumes at its next sync point, so other nodes' listeners get whole Clusters.
+ * An MP3/AAC broadcast is published the same way: its begin (empty init, info with sourceType and
+ * frames info), then its `mpeg` chunks (whole frames, each a sync point).
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Hub } from '../hub/hub.js';
 import type { Mount } from '../hub/mount.js';
-import type { Container, MediaEvent, MountSnapshot } from '../hub/types.js';
+import type { MediaEvent, MountSnapshot } from '../hub/types.js';
 import type { Logger } from '../log.js';
 import { META_TTL_MS } from './claims.js';
-import type { Entry, Field } from './entries.js';
+import type { Entry, Field, Relayed } from './entries.js';
 import { beginFields, encodeEntry } from './entries.js';
 import type { PublishMode, Scripts } from './scripts.js';
 
@@ -24,13 +26,15 @@ export const STREAM_MAX_LEN = 2_000;
 interface Published {
   bid: string;
   mount: Mount;
+  /** The rendition the source's own bytes go to (its begin's): WebM, or `mpeg` for MP3/AAC. */
+  output: 'webm' | 'mpeg';
   init: Uint8Array;
   oggInit: Uint8Array | null;
   graceMs: number;
   /** The begin entry is in Redis (false until it is, and again after a failed write). */
   announced: boolean;
   /** Drop this rendition's chunks until its next sync point (after a gap). */
-  resync: Record<Container, boolean>;
+  resync: Record<Relayed, boolean>;
 }
 
 export interface PublisherStats {
@@ -85,18 +89,17 @@ export class Publisher {
     // The packets output is derived again from the WebM on each relaying node (see relay.ts):
     // one Redis entry per Opus packet would multiply the stream's entries for nothing.
     if (event.container === 'packets') return;
-    // MP3/AAC mounts are served by the node their source is on; they are not relayed (yet).
-    if (event.container === 'mpeg') return;
     const container = event.container;
-    if (event.kind === 'init' && event.container === 'webm') {
+    if (event.kind === 'init' && (container === 'webm' || container === 'mpeg')) {
       const p: Published = {
         bid: randomBytes(9).toString('base64url'),
         mount,
+        output: container,
         init: event.bytes,
         oggInit: null,
         graceMs: this.graceOf(mount.name),
         announced: false,
-        resync: { webm: false, ogg: false },
+        resync: { webm: false, ogg: false, mpeg: false },
       };
       this.mounts.set(mount.name, p);
       this.begin(p);
@@ -121,8 +124,8 @@ export class Publisher {
       return;
     }
     const { chunk } = event;
-    // After a failed write, start again at a Cluster start, with a fresh begin entry if that failed.
-    if (!p.announced && container === 'webm' && chunk.syncPoint) this.begin(p);
+    // After a failed write, start again at a Cluster start (an MP3/AAC frame), with a fresh begin entry.
+    if (!p.announced && container === p.output && chunk.syncPoint) this.begin(p);
     if (!p.announced || (p.resync[container] && !chunk.syncPoint)) {
       this.stats.dropped++;
       return;
@@ -172,7 +175,7 @@ export class Publisher {
     const meta: Field[] = ['bid', p.bid, ...fields];
     if (p.oggInit) meta.push('init:ogg', bufferOf(p.oggInit));
     p.announced = true;
-    p.resync = { webm: false, ogg: p.oggInit === null };
+    p.resync = { webm: false, ogg: p.oggInit === null, mpeg: false };
     const entry: Entry = {
       kind: 'begin',
       bid: p.bid,
@@ -216,7 +219,7 @@ export class Publisher {
     const wasAnnounced = p.announced;
     // Resume cleanly: a new begin entry at the next Cluster start, then whole chunks again.
     p.announced = false;
-    p.resync = { webm: true, ogg: true };
+    p.resync = { webm: true, ogg: true, mpeg: true };
     if (wasAnnounced) {
       this.log.warn(
         { mount: p.mount.name, entry: entry.kind, err },

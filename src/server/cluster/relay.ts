@@ -1,7 +1,8 @@
 /**
  * A node's copy of a mount broadcast elsewhere: reads the mount's Redis Stream once (one blocking
  * connection per relayed mount, however many local listeners) and feeds a local Mount through the
- * ingest pipeline a local WebM source uses (origin `relay`), so every output works unchanged.
+ * ingest pipeline a local WebM source uses (origin `relay`), so every output works unchanged; an
+ * MP3/AAC broadcast (its info's sourceType says so) goes through the MP3/AAC source's pipeline.
  * It starts from the newest sync point (the meta hash says where), so local late joiners get the
  * init segment and the newest Cluster. It ends the local mount on the broadcast's end entry, when
  * the owner's claim is gone, or after the broadcast's grace period without a chunk (the owner died).
@@ -9,8 +10,9 @@
 import type { Redis } from 'ioredis';
 import type { Hub } from '../hub/hub.js';
 import type { Mount } from '../hub/mount.js';
-import { WebmPipeline } from '../ingest/pipeline.js';
+import { MpegPipeline, WebmPipeline } from '../ingest/pipeline.js';
 import type { Logger } from '../log.js';
+import { frameFormatOf } from '../mpeg/frames.js';
 import type { Entry, Meta } from './entries.js';
 import { compareIds, decodeEntry, decodeMeta } from './entries.js';
 import { claimKey, metaKey, streamKey } from './keys.js';
@@ -42,7 +44,7 @@ export class Relay {
   private readonly onStop: (relay: Relay, reason: RelayEnd) => void;
   private mount: Mount | null = null;
   /** What feeds the local mount, from the begin on. */
-  private pipeline: WebmPipeline | null = null;
+  private pipeline: WebmPipeline | MpegPipeline | null = null;
   private meta: Meta | null = null;
   private lastDataAt = Date.now();
   private lastClaimCheck = Date.now();
@@ -85,12 +87,19 @@ export class Relay {
       }
       this.meta = meta;
       const mount = this.hub.mount(this.mountName);
+      const format = frameFormatOf(meta.info.sourceType);
       // The packets output is not carried through Redis: the pipeline makes it from the relayed WebM.
-      const pipeline = new WebmPipeline(mount, { log: this.log, info: meta.info, relay: true });
+      const pipeline = format
+        ? new MpegPipeline(mount, { format, log: this.log, info: meta.info, relay: true })
+        : new WebmPipeline(mount, { log: this.log, info: meta.info, relay: true });
       this.applying = true;
       try {
-        pipeline.begin(meta.init, meta.title, new Date(meta.startedAt));
-        if (meta.oggInit) pipeline.setInit('ogg', meta.oggInit);
+        if (pipeline instanceof MpegPipeline) {
+          pipeline.begin(meta.title, new Date(meta.startedAt));
+        } else {
+          pipeline.begin(meta.init, meta.title, new Date(meta.startedAt));
+          if (meta.oggInit) pipeline.setInit('ogg', meta.oggInit);
+        }
       } finally {
         this.applying = false;
       }
@@ -107,7 +116,9 @@ export class Relay {
       this.log.info({ mount: this.mountName, from: meta.node }, 'relaying from redis');
 
       // From the oldest of the renditions' newest sync points (or the begin entry) to now.
-      const starts = [meta.sync.webm, meta.sync.ogg].filter((x): x is string => x !== undefined);
+      const starts = [meta.sync.webm, meta.sync.ogg, meta.sync.mpeg].filter(
+        (x): x is string => x !== undefined,
+      );
       const start = starts.length > 0 ? (starts.sort(compareIds)[0] ?? meta.beginId) : meta.beginId;
       const history = await this.reader.xrangeBuffer(
         streamKey(this.mountName),
@@ -181,17 +192,23 @@ export class Relay {
     }
   }
 
-  private applyEntry(mount: Mount, pipeline: WebmPipeline, entry: Entry): void {
+  private applyEntry(mount: Mount, pipeline: WebmPipeline | MpegPipeline, entry: Entry): void {
     switch (entry.kind) {
       case 'begin':
         // Written again by the owner after a failed write: chunks go on from a sync point.
         break;
       case 'init':
-        pipeline.setInit(entry.container, entry.bytes);
+        // An MP3/AAC broadcast has no init but the begin's (empty).
+        if (entry.container !== 'mpeg' && pipeline instanceof WebmPipeline)
+          pipeline.setInit(entry.container, entry.bytes);
         break;
       case 'chunk':
         this.lastDataAt = Date.now();
-        pipeline.media(entry.container, entry.chunk, entry.bytesIn);
+        if (pipeline instanceof MpegPipeline) {
+          if (entry.container === 'mpeg') pipeline.media(entry.chunk, entry.bytesIn);
+        } else if (entry.container !== 'mpeg') {
+          pipeline.media(entry.container, entry.chunk, entry.bytesIn);
+        }
         break;
       case 'title':
         mount.setTitle(entry.title);

@@ -3,7 +3,7 @@
  * releases its own claim, and an entry and the meta hash that points at it change together.
  */
 import type { Redis } from 'ioredis';
-import type { Field } from './entries.js';
+import type { Field, Relayed } from './entries.js';
 import { claimKey, EVENTS_CHANNEL, MOUNTS_KEY, metaKey, streamKey } from './keys.js';
 
 /** Takes the claim when nobody holds it (or this node already does). 1: taken, 0: held by another. */
@@ -75,7 +75,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
 end
 return 0`;
 
-export type PublishMode = 'begin' | 'end' | 'set' | 'unset' | 'sync:webm' | 'sync:ogg' | '';
+export type PublishMode = 'begin' | 'end' | 'set' | 'unset' | `sync:${Relayed}` | '';
 
 export interface Scripts {
   claim(mount: string, node: string, ttlMs: number): Promise<boolean>;

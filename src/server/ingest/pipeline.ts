@@ -6,7 +6,8 @@
  * - Ogg source: Opus packets → Ogg rendition (re-paged), WebM rendition (new Clusters), packets.
  * - Relay: WebM chunks as the owner split them → WebM rendition, Opus packets → packets rendition;
  *   the Ogg rendition comes relayed as the owner made it.
- * - MP3 or AAC (ADTS) source: whole frames → the `mpeg` rendition as they came (no Opus outputs).
+ * - MP3 or AAC (ADTS) source: whole frames → the `mpeg` rendition as they came (no Opus outputs);
+ *   relayed, the owner's chunks of frames go through the same splitter (so the frames info is kept).
  * Each output chunk is made once here and shared by every listener of that rendition. The pipeline
  * also gives the mount what it knows of its source: the info, the origin, the bytes taken.
  */
@@ -296,7 +297,8 @@ export const FRAME_CONTENT_TYPES: Readonly<Record<FrameFormat, string>> = {
  * (ID3 tags and garbage between frames skipped); the frames one push completes go out as one chunk,
  * a sync point, so a late joiner starts on a frame boundary at the live edge. The mount goes LIVE on
  * the first whole frame; its info gets what the frame headers say (channels, sample rate) and the
- * mean bit rate so far.
+ * mean bit rate so far. Relayed (another node's MP3/AAC broadcast through Redis), the mount goes LIVE
+ * at {@link begin} with the owner's info, and each chunk of frames comes through {@link media}.
  */
 export class MpegPipeline implements IngestPipeline {
   private readonly mount: Mount;
@@ -310,20 +312,46 @@ export class MpegPipeline implements IngestPipeline {
   private seconds = 0;
   /** A change of channels or rate was logged (once per broadcast: a source may flip every frame). */
   private changeLogged = false;
+  private readonly relay: boolean;
 
-  constructor(mount: Mount, options: { format: FrameFormat; info?: StreamInfo; log?: Logger }) {
+  constructor(mount: Mount, options: { format: FrameFormat; info?: StreamInfo; log?: Logger; relay?: true }) {
     this.mount = mount;
     this.splitter = new FrameSplitter(options.format);
-    this.info = {
-      ...options.info,
-      sourceType: options.info?.sourceType ?? FRAME_CONTENT_TYPES[options.format],
-    };
+    const { frames, ...info } = options.info ?? {};
+    this.info = { ...info, sourceType: info.sourceType ?? FRAME_CONTENT_TYPES[options.format] };
     this.log = options.log ?? null;
+    this.relay = options.relay === true;
+    // A relay starts from the owner's frames info (a copy: this pipeline updates it as frames come).
+    if (this.relay && frames) this.frames = { ...frames };
   }
 
   push(bytes: Uint8Array): void {
+    if (this.relay) throw new Error('a relay pipeline takes chunks, not bytes');
     this.bytesIn += bytes.byteLength;
     this.mount.bytesIn = this.bytesIn;
+    this.take(bytes);
+  }
+
+  /** A relay's start: LIVE at once with the owner's title, start time and info. */
+  begin(title: string | null, startedAt: Date): void {
+    this.mount.begin({
+      init: new Uint8Array(0),
+      output: 'mpeg',
+      title,
+      info: this.frames ? { ...this.info, frames: this.frames } : this.info,
+      startedAt,
+      origin: 'relay',
+    });
+  }
+
+  /** A relayed chunk of whole frames, with the owner's count of bytes taken. */
+  media(chunk: MediaChunk, bytesIn: number): void {
+    this.mount.bytesIn = bytesIn;
+    this.take(chunk.bytes);
+  }
+
+  /** Cuts `bytes` into frames, keeps the frames info, publishes what they complete as one chunk. */
+  private take(bytes: Uint8Array): void {
     const frames = this.splitter.push(bytes);
     if (frames.length === 0) return;
     let size = 0;
@@ -336,13 +364,18 @@ export class MpegPipeline implements IngestPipeline {
     const kbps = Math.round((this.frameBytes * 8) / this.seconds / 1000);
     if (!this.frames) {
       this.frames = { channels: last.channels, sampleRate: last.sampleRate, bitrateKbps: kbps };
-      this.mount.begin({
-        init: new Uint8Array(0),
-        output: 'mpeg',
-        title: null,
-        info: { ...this.info, frames: this.frames },
-        origin: 'local',
-      });
+      if (this.relay) {
+        // LIVE already (begin), but the owner sent no frames info: this node's own measure.
+        this.mount.info = { ...this.mount.info, frames: this.frames };
+      } else {
+        this.mount.begin({
+          init: new Uint8Array(0),
+          output: 'mpeg',
+          title: null,
+          info: { ...this.info, frames: this.frames },
+          origin: 'local',
+        });
+      }
     } else {
       const changed = this.frames.channels !== last.channels || this.frames.sampleRate !== last.sampleRate;
       if (changed && !this.changeLogged) {

@@ -41,6 +41,24 @@ describe('cluster entries', () => {
       chunk: { bytes: BINARY, syncPoint: false },
       bytesIn: 0,
     },
+    {
+      kind: 'begin',
+      bid: 'b2',
+      t: 8,
+      init: Buffer.alloc(0),
+      title: null,
+      info: { sourceType: 'audio/mpeg', frames: { channels: 2, sampleRate: 44100, bitrateKbps: 128 } },
+      graceMs: 5000,
+      startedAt: 3,
+    },
+    {
+      kind: 'chunk',
+      bid: 'b2',
+      t: 9,
+      container: 'mpeg',
+      chunk: { bytes: BINARY, syncPoint: true },
+      bytesIn: 512,
+    },
     { kind: 'title', bid: 'b1', t: 5, title: 'Ünïcode' },
     { kind: 'title', bid: 'b1', t: 6, title: null },
     { kind: 'end', bid: 'b1', t: 7 },
@@ -87,6 +105,15 @@ describe('cluster entries', () => {
     assert.deepEqual(meta.sync, { webm: '9-1' });
     assert.equal(meta.oggInit?.toString(), 'OGG');
     assert.deepEqual(meta.info, { name: 'R' }, 'unknown info fields are dropped');
+    hash['sync:mpeg'] = Buffer.from('9-2');
+    hash.info = Buffer.from('{"sourceType":"audio/aac","frames":{"channels":"2","sampleRate":48000}}');
+    const mpeg = decodeMeta(hash);
+    assert.deepEqual(mpeg?.sync, { webm: '9-1', mpeg: '9-2' });
+    assert.deepEqual(
+      mpeg?.info,
+      { sourceType: 'audio/aac' },
+      'frames info that is not all numbers is dropped',
+    );
     assert.equal(meta.title, null);
     delete hash.beginid;
     assert.equal(decodeMeta(hash), null, 'incomplete');

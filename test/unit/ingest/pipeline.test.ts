@@ -377,6 +377,44 @@ describe('MpegPipeline', () => {
     assert.equal(mount.bytesIn, mp3.length);
   });
 
+  it('relayed: LIVE at begin with the owner’s info, whole frames out of the owner’s chunks, its bytesIn', () => {
+    // What the owner publishes (and sends through Redis): whole frames per push.
+    const owner = newMount();
+    const ownerPipeline = new MpegPipeline(owner, { format: 'mp3' });
+    ownerPipeline.push(mp3.subarray(0, 4096));
+    const tapped: Uint8Array[] = [];
+    owner.addTap({ write: (b) => tapped.push(b) > 0, end: () => {} }, 'mpeg');
+    for (const piece of randomPieces(mp3.subarray(4096), mulberry32(7), 1, 3000)) ownerPipeline.push(piece);
+
+    const mount = newMount();
+    const frames = { channels: 1, sampleRate: 44100, bitrateKbps: 64 };
+    const relay = new MpegPipeline(mount, {
+      format: 'mp3',
+      info: { sourceType: 'audio/mpeg', frames },
+      relay: true,
+    });
+    assert.throws(() => relay.push(mp3), /chunks, not bytes/);
+    relay.begin('Owner title', new Date(42));
+    assert.equal(mount.state, 'live');
+    assert.equal(mount.origin, 'relay');
+    assert.equal(mount.title, 'Owner title');
+    assert.equal(mount.startedAt?.getTime(), 42);
+    assert.deepEqual(mount.info.frames, frames);
+    assert.notEqual(mount.info.frames, frames, 'a copy: the relay keeps its own measure');
+    const sink = new RecordingSink();
+    assert.ok(mount.attach(sink, 'mpeg'));
+    let n = 0;
+    for (const c of tapped) {
+      n += c.byteLength;
+      relay.media({ bytes: c, syncPoint: true }, n);
+    }
+    assert.equal(mount.bytesIn, n, 'the owner’s count');
+    for (const w of sink.writes) assert.ok(w[0] === 0xff && ((w[1] as number) & 0xe0) === 0xe0);
+    // The frames come out as the owner sent them.
+    assert.deepEqual(Buffer.from(concatBytes(sink.writes)), Buffer.from(concatBytes(tapped)));
+    assert.equal(mount.info.frames?.bitrateKbps, 64);
+  });
+
   it('throws MPEG_CORRUPT (which ends the broadcast) on bytes with no frame sync', () => {
     const pipeline = new MpegPipeline(newMount(), { format: 'aac' });
     assert.throws(

@@ -52,7 +52,9 @@ export function enforceChannelChanges(store: ChannelStore, open: OpenConnections
       );
       const streams = open.hub.find(name)?.endListeners('revoked') ?? 0;
       const sockets = open.status.closeMount(name, err);
-      open.log.info({ channel: name, streams, sockets }, 'channel access changed: listeners cut');
+      if (streams + sockets > 0) {
+        open.log.info({ channel: name, streams, sockets }, 'channel access changed: listeners cut');
+      }
     }
     if (revokesChannelKey(before, after) && open.sessions.endChannelKeySource(name)) {
       open.log.info({ channel: name }, 'channel key revoked: its source ended');

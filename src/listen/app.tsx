@@ -1,11 +1,12 @@
 /** App: wires the status socket, autoplay and the player to the page. */
-import { useMemo, useRef, useState } from 'preact/hooks';
+import { useContext, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { StatusMessage } from '../shared/protocol.js';
 import { paths } from '../shared/protocol.js';
 import { useStatus } from '../web/use-status.js';
 import { unlockAudio } from './autoplay.js';
 import { Controls } from './controls.js';
 import { Details } from './details.js';
+import { JoinRecheck } from './join-prompt.js';
 import { mountFromPath } from './mount.js';
 import { NowPlaying } from './now-playing.js';
 import { useAutoplay } from './use-autoplay.js';
@@ -37,6 +38,14 @@ export function App() {
     status?.format,
     status?.sourceIntervalMs ?? null,
   );
+  // The server cut this page for a change of who may listen, or refuses its stream: ask the gate.
+  const recheckJoin = useContext(JoinRecheck);
+  const refused =
+    statusError?.code === 'CHANNEL_ACCESS_CHANGED' ||
+    ((player.phase === 'retrying' || player.phase === 'failed') && player.error?.code === 'PRIVATE');
+  useEffect(() => {
+    if (refused) recheckJoin();
+  }, [refused, recheckJoin]);
   const view = describePage({
     mountValid: mount !== null,
     status,

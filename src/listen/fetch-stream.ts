@@ -36,6 +36,7 @@ export async function openStream(url: string, signal: AbortSignal): Promise<Stre
     );
     const error = parseErrorBody(body);
     if (error?.code === 'LISTEN_OFFLINE') throw new PlayerError('LISTEN_OFFLINE', error.message);
+    if (error?.code === 'CHANNEL_PRIVATE') throw new PlayerError('PRIVATE', error.message);
     throw new PlayerError('HTTP', `the server answered ${res.status}${error ? ` ${error.code}` : ''}`);
   }
   if (!res.body) throw new PlayerError('HTTP', 'the stream response has no body');

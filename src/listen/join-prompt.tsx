@@ -4,9 +4,14 @@
  * prompt replaces the player (whose stream and status socket the server refuses with 403 meanwhile);
  * a right code sets the channel's cookie (HttpOnly, so the page never sees it) and the player starts.
  * The page does not wait for the answer: a public channel's listener starts at once.
+ *
+ * When the organiser makes the channel private or rotates its join secret, the server cuts the
+ * page's stream and status socket (CHANNEL_ACCESS_CHANGED); the page then asks again
+ * (`JoinRecheck`): a browser whose cookie is still good plays on, any other gets the prompt.
  */
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { createContext } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { JoinState } from '../shared/protocol.js';
 import { MAX_JOIN_CODE_CHARS, parseErrorBody, paths } from '../shared/protocol.js';
 import { mountFromPath } from './mount.js';
@@ -15,6 +20,9 @@ import { mountFromPath } from './mount.js';
 const REQUEST_TIMEOUT_MS = 5_000;
 
 type Gate = 'open' | 'closed';
+
+/** Asks the gate around the player to check again whether this browser may listen. */
+export const JoinRecheck = createContext<() => void>(() => {});
 
 /** The code field: large enough to type on a phone (listen.css has no input styles of its own). */
 const CODE_STYLE = {
@@ -31,7 +39,10 @@ const CODE_STYLE = {
 export function JoinGate({ children }: { children: ComponentChildren }) {
   const [mount] = useState(() => mountFromPath(location.pathname));
   const [gate, setGate] = useState<Gate>('open');
+  const [round, setRound] = useState(0);
+  const recheck = useCallback(() => setRound((r) => r + 1), []);
   useEffect(() => {
+    void round;
     if (!mount) return;
     fetch(paths.join(mount), { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) })
       .then((res) => (res.ok ? (res.json() as Promise<JoinState>) : null))
@@ -42,9 +53,9 @@ export function JoinGate({ children }: { children: ComponentChildren }) {
         // No answer: the player goes on and finds out for itself (a 403 is then its error).
         () => {},
       );
-  }, [mount]);
+  }, [mount, round]);
   if (gate === 'closed' && mount) return <JoinPrompt mount={mount} onJoined={() => setGate('open')} />;
-  return <>{children}</>;
+  return <JoinRecheck.Provider value={recheck}>{children}</JoinRecheck.Provider>;
 }
 
 function JoinPrompt({ mount, onJoined }: { mount: string; onJoined: () => void }) {

@@ -3,6 +3,9 @@
 export type PlayerErrorCode =
   // The server answered 404 LISTEN_OFFLINE: the mount is not live (yet).
   | 'LISTEN_OFFLINE'
+  // The server answered 403 CHANNEL_PRIVATE: a private channel, and this browser's join cookie is
+  // missing or was revoked (the page asks the join gate to check again).
+  | 'PRIVATE'
   // The server answered another non-200 status.
   | 'HTTP'
   // fetch rejected: no connection, DNS, reset.

@@ -13,6 +13,7 @@ import { loadSecrets } from './auth/secrets.js';
 import type { AccessRequest } from './channels/access.js';
 import { ChannelAccess } from './channels/access.js';
 import { keyMatches } from './channels/channel.js';
+import { enforceChannelChanges } from './channels/enforce.js';
 import { ChannelStore } from './channels/store.js';
 import { Cluster } from './cluster/cluster.js';
 import type { Config } from './config.js';
@@ -120,6 +121,7 @@ export async function startServer(
 
   // Channels: per-channel keys, private channels, the dashboard (issue 16).
   store.onKick((mount) => sessions.endMount(mount, 'stopped'));
+  enforceChannelChanges(store, { hub, sessions, status, log: scope(log, 'channels') });
   const channels = {
     store,
     keys: streamKeys(secrets.streamKey, (mount) => store.get(mount)?.keyHash, keyMatches),

@@ -440,6 +440,7 @@ export type ErrorCode =
   | 'CHANNEL_EXISTS'
   | 'ADMIN_CSRF'
   | 'RANGE_NOT_SATISFIABLE'
+  | 'CHANNEL_ACCESS_CHANGED'
   | 'INTERNAL';
 
 export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
@@ -518,8 +519,19 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   ADMIN_CSRF: 403,
   // A Range request for bytes past the end of a recording (listen-again); `Content-Range` gives its size.
   RANGE_NOT_SATISFIABLE: 416,
+  // A channel was made private or its join secret rotated: its open streams and status sockets are
+  // ended (the socket's close code is statusCloseCode of this), and a reconnect is checked again.
+  CHANNEL_ACCESS_CHANGED: 403,
   INTERNAL: 500,
 };
+
+/**
+ * The close code of a status socket the server closes for an error of the table: 4000 + its HTTP
+ * status (the application's range, RFC 6455 §7.4.2), with the error code as the close reason.
+ */
+export function statusCloseCode(code: ErrorCode): number {
+  return 4000 + ERROR_STATUS[code];
+}
 
 /**
  * Errors in the broadcaster's bytes themselves: the server ends the broadcast on them (the mount goes

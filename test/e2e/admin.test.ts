@@ -1,8 +1,9 @@
 /**
  * An event in real Chromium: the organiser signs in on /admin and creates a private channel; a host
  * goes live on it with its key (another channel's key is refused); a listener who opened the join
- * link hears the tone; a listener without it sees the join-code prompt and no player; the organiser
- * kicks the source and the listener goes OFFLINE.
+ * link hears the tone; a listener without it sees the join-code prompt and no player; made public the
+ * stranger hears it too, made private again the stranger's page is cut to the prompt while the joined
+ * one plays on; the organiser kicks the source and the listener goes OFFLINE.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +12,7 @@ import { paths } from '../../src/shared/protocol.js';
 import { launchChromium } from '../../tools/chromium.js';
 import {
   assertHears440,
+  assertPlaying,
   goLiveIn,
   STARTED,
   waitForPlaying,
@@ -79,6 +81,25 @@ describe('organiser dashboard and a private channel in Chromium', () => {
       const status = await stranger.evaluate((p) => fetch(p).then((r) => r.status), path);
       assert.equal(status, 403, path);
     }
+
+    // Public for a while: the stranger listens. Private again: the stranger's page is cut and asks for
+    // the code, the joined one (its cookie still good) reconnects and plays on.
+    const visibility = (v: string) =>
+      fetch(`${base}${paths.adminChannel('class-9')}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ visibility: v }),
+      }).then((r) => r.status);
+    assert.equal(await visibility('public'), 200);
+    await stranger.reload();
+    await waitForPlaying(stranger);
+    assert.equal(await visibility('private'), 200);
+    await stranger.locator('#join-code').waitFor({ timeout: 10_000 });
+    // (Cut at the same moment as the stranger, whose prompt is up: the joined page is back playing.
+    // Its tone was measured above; a second measurement would tap the stream the cut replaced.)
+    await waitForPlaying(joined);
+    await assertPlaying(joined);
+    assert.equal(await joined.locator('#join-code').count(), 0, 'the joined listener is not asked');
 
     await card.locator('.kick').click();
     await waitForStatus(joined, 'OFFLINE');

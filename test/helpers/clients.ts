@@ -109,7 +109,8 @@ export interface Listener {
   stop(): void;
 }
 
-export function listen(url: string): Listener {
+/** `requestHeaders`: sent with the request (a join cookie). */
+export function listen(url: string, requestHeaders: http.OutgoingHttpHeaders = {}): Listener {
   const parts: Buffer[] = [];
   let size = 0;
   const waiters: Array<{ n: number; resolve: (b: Buffer) => void }> = [];
@@ -122,7 +123,7 @@ export function listen(url: string): Listener {
     resolveHeaders = r;
   });
   const received = (): Buffer => Buffer.concat(parts, size);
-  const req = http.get(url);
+  const req = http.get(url, { headers: requestHeaders });
   const done = new Promise<Buffer>((resolve, reject) => {
     req.on('error', reject);
     req.on('response', (res) => {
@@ -176,11 +177,20 @@ export interface StatusWatcher {
   messages: StatusMessage[];
   /** Resolves with the first message (past or future) matching `pred`. */
   waitFor(pred: (m: StatusMessage) => boolean, timeoutMs?: number): Promise<StatusMessage>;
+  /** Resolves with the close code and reason when the socket closes. */
+  closed: Promise<[number, string]>;
   close(): void;
 }
 
-export async function watchStatus(wsUrl: string): Promise<StatusWatcher> {
-  const ws = new WebSocket(wsUrl);
+/** `headers`: sent with the upgrade (a join cookie). */
+export async function watchStatus(
+  wsUrl: string,
+  headers: Record<string, string> = {},
+): Promise<StatusWatcher> {
+  const ws = new WebSocket(wsUrl, { headers });
+  const closed = new Promise<[number, string]>((resolve) =>
+    ws.once('close', (code, reason) => resolve([code, reason.toString()])),
+  );
   const messages: StatusMessage[] = [];
   const waiters: Array<{ pred: (m: StatusMessage) => boolean; resolve: (m: StatusMessage) => void }> = [];
   ws.on('message', (data) => {
@@ -199,6 +209,7 @@ export async function watchStatus(wsUrl: string): Promise<StatusWatcher> {
   });
   return {
     messages,
+    closed,
     waitFor(pred, timeoutMs = 5_000) {
       const found = messages.find(pred);
       if (found) return Promise.resolve(found);

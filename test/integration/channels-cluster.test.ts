@@ -1,7 +1,8 @@
 /**
  * Channels with `--redis`: two nodes on one real redis-server see a channel created on either at
  * once (its key opens it on the other node, its join link works there), a rotation on one revokes
- * on the other, and a kick on one ends the broadcast held by the other.
+ * on the other, and a kick on one ends the broadcast held by the other; a change made on one node
+ * reaches the connections open on the other (listeners and status sockets cut, a source ended).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -11,8 +12,8 @@ import type { TestRedis } from '../../tools/redis.js';
 import { startRedis } from '../../tools/redis.js';
 import type { TestServer } from '../../tools/server.js';
 import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
-import { waitUntil } from '../../tools/wait.js';
-import { loadFixture, postChunk, startSession } from '../helpers/clients.js';
+import { waitUntil, withTimeout } from '../../tools/wait.js';
+import { listen, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
 
 const BEARER = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const { chunks: CHUNKS } = loadFixture();
@@ -80,5 +81,47 @@ describe('channels on two redis nodes', () => {
     );
     const fresh = await startSession(b.baseUrl, 'hall', streamKey);
     assert.equal(fresh.status, 201);
+  });
+
+  it('cuts listeners and status sockets on the other node when a channel goes private; ends its channel-key source on rotation', async () => {
+    await waitUntil('node B connected', 5_000, () => b.server.cluster?.ready === true);
+    const res = await fetch(`${a.baseUrl}${paths.adminChannels}`, {
+      method: 'POST',
+      headers: { ...BEARER, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'yard' }),
+    });
+    const made = (await res.json()) as ChannelCreated;
+    await waitUntil('node B sees the channel', 2_000, async () =>
+      (await channelsOf(b)).some((c) => c.name === 'yard'),
+    );
+    const s = await startSession(b.baseUrl, 'yard', made.streamKey);
+    assert.equal(s.status, 201);
+    await postChunk(b.baseUrl, 'yard', s.session?.sessionId ?? '', 0, CHUNKS[0] as Buffer);
+    const heard = listen(`${b.baseUrl}/yard.webm`);
+    await heard.waitForBytes(1);
+    const watcher = await watchStatus(`${b.wsUrl}yard`);
+
+    // Made private on A: B's listener and status socket are cut, its broadcast goes on.
+    const patch = await fetch(`${a.baseUrl}${paths.adminChannel('yard')}`, {
+      method: 'PATCH',
+      headers: { ...BEARER, 'content-type': 'application/json' },
+      body: JSON.stringify({ visibility: 'private' }),
+    });
+    assert.equal(patch.status, 200);
+    await withTimeout(heard.done, 3_000, "B's listener cut");
+    assert.equal((await withTimeout(watcher.closed, 3_000, "B's status socket closed"))[0], 4403);
+    assert.equal(b.server.hub.snapshot('yard').state, 'live');
+
+    // The key rotated on A: B ends the source that came in with the old key.
+    const rot = await fetch(`${a.baseUrl}${paths.adminRotateKey('yard')}`, {
+      method: 'POST',
+      headers: BEARER,
+    });
+    assert.equal(rot.status, 200);
+    await waitUntil(
+      'B ends the old key source',
+      3_000,
+      () => b.server.hub.snapshot('yard').state === 'offline',
+    );
   });
 });

@@ -2,8 +2,9 @@
  * Channels (issue 16) on a real server: the organiser's session (cookie flags, CSRF, sign-out), key
  * isolation between channels for the page's ingest and Icecast sources, rotation, private channels
  * (every listener path refused without the join cookie; join links and codes; forged, expired,
- * replayed and revoked tokens; the limiter against code guessing), kicking, hostile names, and a
- * restart that keeps the channels.
+ * replayed and revoked tokens; the limiter against code guessing), kicking, hostile names, a
+ * restart that keeps the channels, and changes that reach the connections already open (made
+ * private, join secret or host key rotated).
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -21,11 +22,12 @@ import type {
   ChannelCreated,
   RecordingList,
 } from '../../src/shared/protocol.js';
-import { ADMIN_CSRF_HEADER, paths } from '../../src/shared/protocol.js';
+import { ADMIN_CSRF_HEADER, paths, statusCloseCode } from '../../src/shared/protocol.js';
 import type { TestServer } from '../../tools/server.js';
 import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
-import { waitUntil } from '../../tools/wait.js';
-import { endSession, loadFixture, postChunk, startSession } from '../helpers/clients.js';
+import { waitUntil, withTimeout } from '../../tools/wait.js';
+import type { Listener } from '../helpers/clients.js';
+import { endSession, listen, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
 import { assertErrorResponse } from '../helpers/errors.js';
 
 const { chunks: CHUNKS } = loadFixture();
@@ -115,6 +117,25 @@ async function storedChannel(t: TestServer, name: string): Promise<ChannelRecord
 function cookieOf(res: Response): string {
   const set = res.headers.get('set-cookie') ?? '';
   return set.split(';')[0] ?? '';
+}
+
+/** A listener of `path` (with `cookie`) once its first bytes came; the status otherwise. */
+async function listening(t: TestServer, path: string, cookie?: string): Promise<Listener | number> {
+  const l = listen(`${t.baseUrl}${path}`, cookie ? { cookie } : {});
+  const status = await withTimeout(l.status, 5_000, `answer to ${path}`);
+  if (status !== 200) {
+    l.stop();
+    return status;
+  }
+  await l.waitForBytes(1);
+  return l;
+}
+
+/** `listening`, asserting it listens. */
+async function listener(t: TestServer, path: string, cookie?: string): Promise<Listener> {
+  const l = await listening(t, path, cookie);
+  assert.ok(typeof l !== 'number', `${path}: ${String(l)}`);
+  return l;
 }
 
 async function goLive(t: TestServer, mount: string, key: string): Promise<string> {
@@ -391,6 +412,64 @@ describe('channels', () => {
     assert.ok(!(await mounts()).includes('rec-off'));
     await endSession(t.baseUrl, 'rec-on', s1);
     await endSession(t.baseUrl, 'rec-off', s2);
+  });
+
+  it('cuts open listeners and status sockets when a channel goes private or its join secret turns; a good cookie gets back in', async () => {
+    const made = await createChannel(t, { name: 'hall', visibility: 'private' });
+    const joined = await api(t, 'GET', made.channel.joinPath ?? '', undefined, {});
+    assert.equal(joined.status, 303);
+    const cookie = cookieOf(joined);
+    assert.equal((await api(t, 'PATCH', paths.adminChannel('hall'), { visibility: 'public' })).status, 200);
+    const sessionId = await goLive(t, 'hall', made.streamKey);
+
+    // Public: anyone listens. Then private again: every open stream and status socket is cut.
+    const stranger = await listener(t, '/hall.webm');
+    const member = await listener(t, '/hall.ogg', cookie);
+    const packets = await listener(t, '/hall.pkt?status=1');
+    const watcher = await watchStatus(`${t.wsUrl}hall`);
+    assert.equal(t.server.hub.snapshot('hall').localListeners, 3);
+    assert.equal((await api(t, 'PATCH', paths.adminChannel('hall'), { visibility: 'private' })).status, 200);
+    await withTimeout(Promise.all([stranger.done, member.done, packets.done]), 5_000, 'streams cut');
+    assert.deepEqual(await withTimeout(watcher.closed, 5_000, 'status socket closed'), [
+      statusCloseCode('CHANNEL_ACCESS_CHANGED'),
+      'CHANNEL_ACCESS_CHANGED',
+    ]);
+    assert.equal(t.server.hub.snapshot('hall').state, 'live', 'the broadcast goes on');
+    // On reconnect the one check decides: without the cookie 403, with a good one back in.
+    assert.equal(await listening(t, '/hall.webm'), 403);
+    assert.equal(await statusUpgrade(t, 'hall'), 403);
+    const back = await listener(t, '/hall.webm', cookie);
+    const backStatus = await watchStatus(`${t.wsUrl}hall`, { cookie });
+
+    // A new join secret: the cookie-holder is cut and refused.
+    const rotated = (await (await api(t, 'POST', paths.adminRotateJoin('hall'))).json()) as AdminChannel;
+    await withTimeout(back.done, 5_000, 'cookie-holder cut');
+    assert.equal((await withTimeout(backStatus.closed, 5_000, 'status closed'))[0], 4403);
+    assert.equal(await listening(t, '/hall.webm', cookie), 403);
+    assert.equal(await statusUpgrade(t, 'hall', cookie), 403);
+    // A change that gives no one less access cuts nobody.
+    const newCookie = cookieOf(await api(t, 'GET', rotated.joinPath ?? '', undefined, {}));
+    const newcomer = await listener(t, '/hall.webm', newCookie);
+    assert.equal((await api(t, 'PATCH', paths.adminChannel('hall'), { title: 'Hall' })).status, 200);
+    assert.equal(t.server.hub.snapshot('hall').localListeners, 1);
+    newcomer.stop();
+    await endSession(t.baseUrl, 'hall', sessionId);
+  });
+
+  it('ends a source that came in with a channel key when the key is rotated; the operator key stays', async () => {
+    const made = await createChannel(t, { name: 'studio' });
+    const byChannelKey = await goLive(t, 'studio', made.streamKey);
+    const heard = await listener(t, '/studio.webm');
+    assert.equal((await api(t, 'POST', paths.adminRotateKey('studio'))).status, 200);
+    assert.equal(t.server.hub.snapshot('studio').state, 'offline');
+    await withTimeout(heard.done, 5_000, 'listener ended with the broadcast');
+    assert.equal(await endSession(t.baseUrl, 'studio', byChannelKey), 401, 'the session is gone');
+    assert.equal(await icecastPut(t, 'studio', made.streamKey), 401, 'the old key is refused');
+
+    const byOperator = await goLive(t, 'studio', t.streamKey);
+    assert.equal((await api(t, 'POST', paths.adminRotateKey('studio'))).status, 200);
+    assert.equal(t.server.hub.snapshot('studio').state, 'live', "the operator key's source stays");
+    await endSession(t.baseUrl, 'studio', byOperator);
   });
 
   it('refuses hostile names and settings', async () => {

@@ -63,20 +63,29 @@ export function authorize(limiter: AuthLimiter, attempt: AuthAttempt, rule: Auth
 export interface StreamKeys {
   /** True when `key` may broadcast on (or set the title of) `mount`. Constant-time. */
   opens(mount: string, key: string): boolean;
+  /**
+   * Which key `key` is on `mount`: the operator's, the channel's own, or null (opens nothing).
+   * A source is told apart by it: rotating a channel's key ends the channel-key sources only.
+   */
+  which(mount: string, key: string): StreamKeyKind | null;
 }
+
+export type StreamKeyKind = 'operator' | 'channel';
 
 export function streamKeys(
   operatorKey: string,
   channelKeyHash: (mount: string) => string | undefined,
   matches: (key: string, hash: string) => boolean,
 ): StreamKeys {
+  const which = (mount: string, key: string): StreamKeyKind | null => {
+    // Both compared every time, so the answer's timing does not tell which one matched.
+    const operator = secretEquals(key, operatorKey);
+    const hash = channelKeyHash(mount);
+    const channel = hash !== undefined && matches(key, hash);
+    return operator ? 'operator' : channel ? 'channel' : null;
+  };
   return {
-    opens(mount, key) {
-      // Both compared every time, so the answer's timing does not tell which one matched.
-      const operator = secretEquals(key, operatorKey);
-      const hash = channelKeyHash(mount);
-      const channel = hash !== undefined && matches(key, hash);
-      return operator || channel;
-    },
+    opens: (mount, key) => which(mount, key) !== null,
+    which,
   };
 }

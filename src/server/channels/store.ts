@@ -8,6 +8,8 @@
  *   node re-read that channel at once; a node reloads the whole hash whenever its connection is (re)made.
  *   Each node also keeps its copy in its own `channels.json`, so a node that starts while Redis is
  *   away still knows its private channels and their keys (it fails closed, not open).
+ * Every change, made here or on another node, is handed to the `onChange` handlers of every node
+ * with the channel before and after it, so connections already open follow it (`enforce.ts`).
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,6 +29,13 @@ export const STARTUP_LOAD_MS = 3_000;
 /** Channels one server keeps at most (each is a few hundred bytes in memory and on every request's path). */
 export const MAX_CHANNELS = 1_000;
 
+/** What a change handler gets: the channel's name, and its record before and after (undefined: none). */
+export type ChannelChangeHandler = (
+  name: string,
+  before: ChannelRecord | undefined,
+  after: ChannelRecord | undefined,
+) => void;
+
 export interface ChannelStoreOptions {
   dataDir: string;
   redisUrl: string | null;
@@ -38,6 +47,7 @@ export class ChannelStore {
   private readonly options: ChannelStoreOptions;
   private readonly log: Logger;
   private readonly kickHandlers: Array<(name: string) => void> = [];
+  private readonly changeHandlers: ChannelChangeHandler[] = [];
   private readonly cmd: Redis | null;
   private readonly sub: Redis | null;
   /** File writes, one after another. */
@@ -115,10 +125,10 @@ export class ChannelStore {
         this.must(this.cmd).hsetnx(CHANNELS_KEY, input.name, JSON.stringify(made.record)),
       );
       if (set === 0) throw exists(input.name);
-      this.channels.set(input.name, made.record);
+      this.replace(input.name, made.record);
       await this.announce(`put ${input.name}`);
     } else {
-      this.channels.set(input.name, made.record);
+      this.replace(input.name, made.record);
       await this.persist();
     }
     this.log.info({ channel: input.name, visibility: made.record.visibility }, 'channel created');
@@ -156,10 +166,10 @@ export class ChannelStore {
     if (!this.channels.has(name)) throw notFound(name);
     if (this.cmd) {
       await this.redis(() => this.must(this.cmd).hdel(CHANNELS_KEY, name));
-      this.channels.delete(name);
+      this.replace(name, undefined);
       await this.announce(`del ${name}`);
     } else {
-      this.channels.delete(name);
+      this.replace(name, undefined);
       await this.persist();
     }
     this.log.info({ channel: name }, 'channel removed');
@@ -175,6 +185,29 @@ export class ChannelStore {
   /** `handler` is called with a mount whose broadcast an organiser kicked. */
   onKick(handler: (name: string) => void): void {
     this.kickHandlers.push(handler);
+  }
+
+  /**
+   * `handler` is called on every node after a channel changed, was created or removed (here, through
+   * Redis, or by a reload from Redis), with the channel before and after; not when nothing changed.
+   */
+  onChange(handler: ChannelChangeHandler): void {
+    this.changeHandlers.push(handler);
+  }
+
+  /** Sets (or with `next` undefined, forgets) this node's copy of `name`; tells the change handlers. */
+  private replace(name: string, next: ChannelRecord | undefined): void {
+    const before = this.channels.get(name);
+    if (next) this.channels.set(name, next);
+    else this.channels.delete(name);
+    if (JSON.stringify(before) === JSON.stringify(next)) return;
+    for (const h of this.changeHandlers) {
+      try {
+        h(name, before, next);
+      } catch (err) {
+        this.log.error({ err, channel: name }, 'channels: a change handler failed');
+      }
+    }
   }
 
   async close(): Promise<void> {
@@ -200,10 +233,10 @@ export class ChannelStore {
     const next = edit(current);
     if (this.cmd) {
       await this.redis(() => this.must(this.cmd).hset(CHANNELS_KEY, name, JSON.stringify(next)));
-      this.channels.set(name, next);
+      this.replace(name, next);
       await this.announce(`put ${name}`);
     } else {
-      this.channels.set(name, next);
+      this.replace(name, next);
       await this.persist();
     }
     this.log.info({ channel: name }, logMessage);
@@ -240,15 +273,13 @@ export class ChannelStore {
       return;
     }
     if (verb === 'del') {
-      this.channels.delete(name);
+      this.replace(name, undefined);
       this.keepCopy();
       return;
     }
     try {
       const raw = await this.must(this.cmd).hget(CHANNELS_KEY, name);
-      const r = raw ? parseRecord(raw) : undefined;
-      if (r) this.channels.set(name, r);
-      else this.channels.delete(name);
+      this.replace(name, raw ? parseRecord(raw) : undefined);
       this.keepCopy();
     } catch (err) {
       this.log.warn({ err, channel: name }, 'channels: could not re-read a changed channel');
@@ -264,11 +295,13 @@ export class ChannelStore {
   private async reloadFromRedis(): Promise<void> {
     try {
       const all = await this.must(this.cmd).hgetall(CHANNELS_KEY);
-      this.channels.clear();
+      const loaded = new Map<string, ChannelRecord>();
       for (const raw of Object.values(all)) {
         const r = parseRecord(raw);
-        if (r) this.channels.set(r.name, r);
+        if (r) loaded.set(r.name, r);
       }
+      for (const name of [...this.channels.keys()]) if (!loaded.has(name)) this.replace(name, undefined);
+      for (const [name, r] of loaded) this.replace(name, r);
       this.keepCopy();
     } catch (err) {
       this.log.warn({ err }, 'channels: could not load from redis');

@@ -169,6 +169,16 @@ export class Mount {
     this.onChange(this, 'state');
   }
 
+  /**
+   * Ends every listener's stream while the broadcast goes on (the channel's access changed: they
+   * reconnect and are checked again); the recorder's taps stay. Returns how many were ended.
+   */
+  endListeners(reason: SinkEndReason = 'revoked'): number {
+    const n = this.listeners;
+    for (const r of this.all) r.endListeners(reason);
+    return n;
+  }
+
   /** Sets the stream title (Icecast metadata update); status watchers hear of it at once. */
   setTitle(title: string | null): void {
     this.title = title;

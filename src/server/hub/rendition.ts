@@ -202,13 +202,27 @@ export class Rendition {
   /** Ends every sink with `reason` and forgets the init and burst. */
   endAll(reason: SinkEndReason): void {
     this.flush();
-    const all = [...this.sinks, ...this.waiting];
-    this.sinks.clear();
-    this.waiting.clear();
     this.init = null;
     this.burst = [];
     this.burstSize = 0;
+    this.endSinks(reason);
+  }
+
+  /**
+   * Ends every listener's sink with `reason` while the broadcast goes on: the init, the burst and
+   * the taps (the recorder) stay, so a listener that comes back starts as any late joiner.
+   */
+  endListeners(reason: SinkEndReason): void {
+    if (this.endSinks(reason) > 0) this.hooks.onListeners();
+  }
+
+  /** Ends and forgets every listener's sink; returns how many there were. */
+  private endSinks(reason: SinkEndReason): number {
+    const all = [...this.sinks, ...this.waiting];
+    this.sinks.clear();
+    this.waiting.clear();
     for (const sink of all) sink.end(reason);
+    return all.length;
   }
 }
 

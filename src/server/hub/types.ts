@@ -41,11 +41,15 @@ export interface MediaChunk {
 export interface Sink {
   /** Queues bytes; returns false when the sink is over its byte budget and must be dropped. */
   write(bytes: Uint8Array): boolean;
-  /** The broadcast ended (`'ended'`), or the sink was dropped (`'slow'`) or the server closes (`'shutdown'`). */
+  /**
+   * The broadcast ended (`'ended'`), or the sink was dropped (`'slow'`), the server closes
+   * (`'shutdown'`) or the channel's access changed while the broadcast goes on (`'revoked'`: the
+   * listener reconnects and is checked again).
+   */
   end(reason: SinkEndReason): void;
 }
 
-export type SinkEndReason = 'ended' | 'slow' | 'shutdown';
+export type SinkEndReason = 'ended' | 'slow' | 'shutdown' | 'revoked';
 
 /** What the broadcaster says about the stream (Icecast's ice-* headers). */
 export interface StreamInfo {

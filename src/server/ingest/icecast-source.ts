@@ -7,7 +7,7 @@
  */
 import type net from 'node:net';
 import { isValidMount } from '../../shared/protocol.js';
-import { passwordOf } from '../auth/credentials.js';
+import { parseAuthorization, passwordOf } from '../auth/credentials.js';
 import type { AuthRule, StreamKeys } from '../auth/gate.js';
 import { authorize } from '../auth/gate.js';
 import type { AuthLimiter } from '../auth/limiter.js';
@@ -154,6 +154,9 @@ export function serveSource(
         idleTimeoutMs: options.sourceTimeoutMs,
         info: streamInfo(head, sourceTypeOf(format, type)),
         format,
+        key:
+          keys.which(mount, passwordOf(parseAuthorization(head.headers.authorization), 'source') ?? '') ??
+          'operator',
       },
     )
     .then(

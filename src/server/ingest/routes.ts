@@ -13,7 +13,7 @@ import {
   SESSION_HEADER,
   WEBM_CONTENT_TYPE,
 } from '../../shared/protocol.js';
-import { streamKeyOf } from '../auth/credentials.js';
+import { parseAuthorization, streamKeyOf } from '../auth/credentials.js';
 import type { AuthRule, StreamKeys } from '../auth/gate.js';
 import { authorize } from '../auth/gate.js';
 import type { AuthLimiter } from '../auth/limiter.js';
@@ -168,7 +168,12 @@ export function ingestRouter(options: IngestRouteOptions): Router {
       const mount = mountParam(req);
       checkKey(req, mount);
       // A cluster claims the mount in Redis first.
-      const session = await sessions.open(mount, { ip: req.socket.remoteAddress });
+      const key = streamKeyOf(parseAuthorization(req.headers.authorization)) ?? '';
+      const session = await sessions.open(
+        mount,
+        { ip: req.socket.remoteAddress },
+        { key: keys.which(mount, key) ?? 'operator' },
+      );
       const body: IngestSessionBody = {
         sessionId: session.id,
         mount,

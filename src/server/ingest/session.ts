@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ChunkAck } from '../../shared/protocol.js';
+import type { StreamKeyKind } from '../auth/gate.js';
 import { ApiError, endsBroadcast } from '../errors.js';
 import type { Hub } from '../hub/hub.js';
 import type { Mount } from '../hub/mount.js';
@@ -40,6 +41,8 @@ export class IngestSession {
   onEnd: (() => void) | undefined;
   /** Where the source connects from and how (`browser`, `icecast-put`, …), for the dashboard. */
   source: { address: string | null; transport: string } = { address: null, transport: 'browser' };
+  /** The key the source came in with: a channel's own ends with its rotation, the operator's does not. */
+  key: StreamKeyKind = 'operator';
   /** Ends the open streaming upload, if any. */
   streamAbort: (() => void) | undefined;
   private readonly pipeline: IngestPipeline;
@@ -168,6 +171,8 @@ export interface SessionOptions {
   info?: StreamInfo;
   /** What the source sends (WebM by default). */
   format?: SourceFormat;
+  /** The key the source came in with (the operator's by default). */
+  key?: StreamKeyKind;
 }
 
 /** Running totals per mount since start, for /metrics. */
@@ -261,6 +266,7 @@ export class IngestSessions {
       fail: (err) => this.end(session, 'error', err),
       info: options.info,
     });
+    session.key = options.key ?? 'operator';
     session.source = {
       address: typeof fields.ip === 'string' ? fields.ip : null,
       transport: typeof fields.transport === 'string' ? fields.transport : 'browser',
@@ -281,6 +287,17 @@ export class IngestSessions {
   endMount(mountName: string, reason: EndReason, error?: ApiError): void {
     const s = this.byMount.get(mountName);
     if (s) this.end(s, reason, error);
+  }
+
+  /**
+   * Ends the broadcast on `mountName` if this server has one that came in with the channel's own key
+   * (that key was rotated or the channel removed); one that came in with the operator's key stays.
+   */
+  endChannelKeySource(mountName: string): boolean {
+    const s = this.find(mountName);
+    if (s?.key !== 'channel') return false;
+    this.end(s, 'stopped');
+    return true;
   }
 
   /** Each broadcast on this server: its mount and when its last bytes came (ms). */

@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { WebSocketServer } from 'ws';
 import type { StatusErrorMessage } from '../../shared/protocol.js';
-import { isValidMount, paths } from '../../shared/protocol.js';
+import { isValidMount, paths, statusCloseCode } from '../../shared/protocol.js';
 import { ApiError } from '../errors.js';
 import { checkOrigin } from '../http/origin.js';
 import { replyError } from '../http/raw-reply.js';
@@ -209,6 +209,21 @@ export class StatusServer implements StatusChannel {
       message: 'The status socket takes no messages; this one was ignored.',
     };
     this.sendTo(peer, encodeMessage(reply));
+  }
+
+  /**
+   * Closes every status socket of `mount` for `err`: an error message, then the close code
+   * `statusCloseCode(err.code)` with the code as reason. Returns how many were closed.
+   */
+  closeMount(mount: string, err: ApiError): number {
+    const set = this.peers.get(mount);
+    if (!set) return 0;
+    const message: StatusErrorMessage = { type: 'error', code: err.code, message: err.message };
+    for (const p of set) {
+      this.sendTo(p, encodeMessage(message));
+      p.ws.close(statusCloseCode(err.code), err.code);
+    }
+    return set.size;
   }
 
   watchers(mount: string): number {

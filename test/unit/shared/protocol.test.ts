@@ -60,6 +60,7 @@ const ALL_CODES: Record<ErrorCode, true> = {
   CHANNEL_EXISTS: true,
   ADMIN_CSRF: true,
   RANGE_NOT_SATISFIABLE: true,
+  CHANNEL_ACCESS_CHANGED: true,
   INTERNAL: true,
 };
 

@@ -6,8 +6,6 @@
  * after the last. The three sources run at once, on their own mounts, to keep the wall time short.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -24,6 +22,7 @@ import {
 } from '../../tools/ffmpeg.js';
 import type { TestServer } from '../../tools/server.js';
 import { startTestServer } from '../../tools/server.js';
+import { runClient } from '../helpers/child.js';
 import type { StatusWatcher } from '../helpers/clients.js';
 import { watchStatus } from '../helpers/clients.js';
 import { assertErrorResponse } from '../helpers/errors.js';
@@ -133,26 +132,6 @@ function parseIcy(body: Uint8Array): { audio: Uint8Array; texts: string[] } {
     at += 1 + len;
   }
   return { audio: concatBytes(audio), texts };
-}
-
-interface Client {
-  proc: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-  stop(): void;
-}
-
-function run(cmd: string, args: string[]): Client {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  proc.stderr?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { proc, output: () => out, exited, stop: () => proc.kill('SIGKILL') };
 }
 
 /** The one recording of `mount`: its name, decoded, has the tone. */
@@ -284,7 +263,7 @@ describe('MP3 and AAC sources, passed through', { concurrency: true }, () => {
   it('GStreamer shout2send with lamemp3enc (libshout defaults) streams MP3 in one session', async () => {
     const status = await watchStatus(`${t.wsUrl}gmp3`);
     // 7 s of 440 Hz in real time; lamemp3enc's and shout2send's defaults otherwise.
-    const client = run('gst-launch-1.0', [
+    const client = runClient('gst-launch-1.0', [
       '-q',
       'audiotestsrc',
       'is-live=true',

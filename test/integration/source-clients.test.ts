@@ -4,8 +4,7 @@
  * listener that decodes the 440 Hz tone. Installed by `scripts/install-deps.sh --test`.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,28 +12,10 @@ import { after, before, describe, it } from 'node:test';
 import { decodeWithFfmpeg, dominantHz } from '../../tools/ffmpeg.js';
 import type { TestServer } from '../../tools/server.js';
 import { startTestServer } from '../../tools/server.js';
+import type { Client } from '../helpers/child.js';
+import { runClient } from '../helpers/child.js';
 import type { StatusWatcher } from '../helpers/clients.js';
 import { watchStatus } from '../helpers/clients.js';
-
-interface Client {
-  proc: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-  stop(): void;
-}
-
-function run(cmd: string, args: string[]): Client {
-  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  proc.stderr?.on('data', (b: Buffer) => {
-    out += b.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  return { proc, output: () => out, exited, stop: () => proc.kill('SIGKILL') };
-}
 
 /** Every state the status socket reported for the mount, in order (consecutive repeats collapsed). */
 function states(status: StatusWatcher): string[] {
@@ -111,7 +92,7 @@ describe('Icecast source clients from Debian at their default settings', () => {
   it('GStreamer shout2send (libshout: TLS probe, then SOURCE) streams Ogg/Opus in one session', async () => {
     const status = await watchStatus(`${t.wsUrl}gst`);
     // 8 s of 440 Hz in real time (is-live); shout2send's defaults otherwise (TLS "auto", HTTP protocol).
-    const client = run('gst-launch-1.0', [
+    const client = runClient('gst-launch-1.0', [
       '-q',
       'audiotestsrc',
       'is-live=true',
@@ -179,7 +160,7 @@ describe('Icecast source clients from Debian at their default settings', () => {
     // ezstream refuses a configuration file others may read (it holds the password).
     chmodSync(config, 0o600);
     const status = await watchStatus(`${t.wsUrl}ez`);
-    const client = run('ezstream', ['-c', config]);
+    const client = runClient('ezstream', ['-c', config]);
     const timer = setTimeout(() => client.stop(), 30_000);
     try {
       await provesOneSessionWithTone(t, 'ez', status, client);
@@ -211,7 +192,7 @@ output.icecast(%opus, host="127.0.0.1", port=${t.server.httpPort}, password="${t
 `,
     );
     const status = await watchStatus(`${t.wsUrl}liq`);
-    const client = run('liquidsoap', [script]);
+    const client = runClient('liquidsoap', [script]);
     const timer = setTimeout(() => client.stop(), 60_000);
     try {
       await provesOneSessionWithTone(t, 'liq', status, client);

@@ -2,10 +2,12 @@
  * Nothing lost in real Chromium: the broadcaster's connections break mid-broadcast (a TCP proxy
  * destroys them and refuses new ones for 1.5 s, as a Wi-Fi blip would), for both upload
  * transports. The listener never shows OFFLINE and plays 440 Hz after the gap; the recording holds
- * every Opus packet once, in order, and lasts as long as the broadcast did. Then the listener's own
+ * every Opus packet the page's MediaRecorder made, once, in order, and lasts as long as the
+ * broadcast did. Then the listener's own
  * connections break, and it comes back by itself without a reload.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, measurePeakHz } from '../../tools/chromium.js';
@@ -14,7 +16,14 @@ import type { CutProxy } from '../../tools/proxy.js';
 import { startCutProxy } from '../../tools/proxy.js';
 import type { TestServer } from '../../tools/server.js';
 import { startTestServer } from '../../tools/server.js';
-import { assertEveryPacketOnce, onlyRecording, packetTimes } from '../helpers/recording.js';
+import {
+  assertSamePackets,
+  keepRecorderOutput,
+  onlyRecording,
+  packetTimes,
+  pageRecorderPackets,
+  secondsOf,
+} from '../helpers/recording.js';
 
 const STARTED = 'The stream is started';
 const BLIP_MS = 1_500;
@@ -75,6 +84,7 @@ for (const transport of TRANSPORTS) {
       proxy.setTarget(transport.secure ? Number(new URL(server.httpsUrl).port) : server.server.httpPort);
       browser = await launchChromium({ autoplay: true });
       context = await browser.newContext({ ignoreHTTPSErrors: true });
+      await context.addInitScript(keepRecorderOutput);
     });
     after(async () => {
       await context?.close();
@@ -143,8 +153,10 @@ for (const transport of TRANSPORTS) {
         `the listener showed OFFLINE only at the end: ${texts.join(' → ')}`,
       );
 
-      // The recording: every packet once, in order, no gap; as long as the broadcast was.
-      const recorded = assertEveryPacketOnce(packetTimes(await onlyRecording(server)));
+      // The recording: every packet the page recorded, once, in order; as long as the broadcast was.
+      const packets = packetTimes(await onlyRecording(server));
+      assertSamePackets(await pageRecorderPackets(host, join(server.dataDir, 'sent.webm')), packets);
+      const recorded = secondsOf(packets);
       const wall = (stoppedAt - wentLive) / 1000;
       assert.ok(
         recorded > wall - 1.2 && recorded < wall + 0.3,

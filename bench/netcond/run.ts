@@ -139,7 +139,9 @@ async function runCondition(cond: Condition): Promise<Row[]> {
       const target = await page.locator('#player').getAttribute('data-target-ms');
       const xs = ahead.get(rung) ?? [];
       const from = Date.now() - a.spanMs;
-      const g2g = glassToGlass(rig, report.dips, MARKER_EVERY_S).filter(
+      // A native HLS player sits seconds behind, past the markers' period: the audio it holds ahead
+      // (never less than its least sample) tells which marker a dip belongs to.
+      const g2g = glassToGlass(rig, report.dips, MARKER_EVERY_S, xs.length > 0 ? Math.min(...xs) : 0).filter(
         (_, i) => (report.dips[i] ?? 0) >= from,
       );
       rows.push({
@@ -168,7 +170,12 @@ async function runCondition(cond: Condition): Promise<Row[]> {
   }
 }
 
-const rungName: Record<Rung, string> = { lowlat: 'low latency', mse: 'MSE', progressive: 'plain <audio>' };
+const rungName: Record<Rung, string> = {
+  lowlat: 'low latency',
+  mse: 'MSE',
+  progressive: 'plain <audio>',
+  hls: 'native HLS',
+};
 const all: Row[] = [];
 for (const id of values.conditions.split(',')) {
   const cond = CONDITIONS.find((c) => c.id === id);

@@ -125,17 +125,14 @@ export function silencesAfter(
 
 /**
  * Glass-to-glass of each marker dip a listener played (ms): its wall time minus the time the source
- * encoded the marker before it. Markers come every `everyS`, so a latency above that would alias,
- * unless the latency is known to be at least `floorMs` (e.g. the least audio the player ever held
- * ahead of its playhead: that audio had been encoded already): then the latest marker at least
- * `floorMs` before the dip is taken.
+ * encoded the marker before it. Markers come every `everyS`, so a latency above that would alias.
  */
-export function glassToGlass(rig: ListenRig, dips: number[], everyS: number, floorMs = 0): number[] {
+export function glassToGlass(rig: ListenRig, dips: number[], everyS: number): number[] {
   const out: number[] = [];
   const t0 = rig.source.wallAt(0);
   if (t0 === null) return out;
   for (const d of dips) {
-    const k = Math.floor((d - floorMs - t0) / (everyS * 1000));
+    const k = Math.floor((d - t0) / (everyS * 1000));
     const at = rig.source.wallAt(k * everyS);
     if (k >= 0 && at !== null) out.push(d - at);
   }

@@ -44,8 +44,11 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 const SKIP_MS = Number(values.skip) * 1000;
 const RUNGS = values.rungs.split(',') as Rung[];
-/** Marker dips in the tone this often: glass-to-glass above this would alias. */
-const MARKER_EVERY_S = 4;
+/**
+ * Marker dips in the tone this often: glass-to-glass above this would alias. Long enough for the
+ * rungs seconds behind (native HLS, plain `<audio>`).
+ */
+const MARKER_EVERY_S = 8;
 
 interface Condition {
   id: string;
@@ -139,9 +142,7 @@ async function runCondition(cond: Condition): Promise<Row[]> {
       const target = await page.locator('#player').getAttribute('data-target-ms');
       const xs = ahead.get(rung) ?? [];
       const from = Date.now() - a.spanMs;
-      // A native HLS player sits seconds behind, past the markers' period: the audio it holds ahead
-      // (never less than its least sample) tells which marker a dip belongs to.
-      const g2g = glassToGlass(rig, report.dips, MARKER_EVERY_S, xs.length > 0 ? Math.min(...xs) : 0).filter(
+      const g2g = glassToGlass(rig, report.dips, MARKER_EVERY_S).filter(
         (_, i) => (report.dips[i] ?? 0) >= from,
       );
       rows.push({

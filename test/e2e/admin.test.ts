@@ -6,10 +6,9 @@
  * one plays on; the organiser kicks the source and the listener goes OFFLINE.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { paths } from '../../src/shared/protocol.js';
-import { launchChromium } from '../../tools/chromium.js';
+import { chromiumSuite } from '../../tools/chromium-suite.js';
 import {
   assertHears440,
   assertPlaying,
@@ -18,24 +17,14 @@ import {
   waitForPlaying,
   waitForStatus,
 } from '../../tools/listener-page.js';
-import type { TestServer } from '../../tools/server.js';
-import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
+import { TEST_ADMIN_TOKEN } from '../../tools/server.js';
 
 describe('organiser dashboard and a private channel in Chromium', () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startTestServer();
-    browser = await launchChromium({ autoplay: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = chromiumSuite();
 
   it('signs in, creates a private channel, the host goes live with its key, only joined listeners hear it, kick ends it', async () => {
-    const base = server.baseUrl;
-    const organiser = await (await browser.newContext()).newPage();
+    const base = suite.server.baseUrl;
+    const organiser = await (await suite.browser.newContext()).newPage();
     await organiser.goto(`${base}${paths.adminPage}`);
     await organiser.fill('#admin-token', TEST_ADMIN_TOKEN);
     await organiser.click('#sign-in button[type=submit]');
@@ -60,20 +49,20 @@ describe('organiser dashboard and a private channel in Chromium', () => {
       headers: { authorization: `Bearer ${otherKey}` },
     });
     assert.equal(wrong.status, 401);
-    const hostContext = await browser.newContext();
+    const hostContext = await suite.browser.newContext();
     const host = await goLiveIn(hostContext, base, hostKey, '/broadcast?mount=class-9');
     await card.locator('.badge', { hasText: 'LIVE' }).waitFor({ timeout: 10_000 });
     // The host's share link and QR code carry the join link.
     await host.locator('#listen-url', { hasText: '/api/join/class-9?t=' }).waitFor({ timeout: 10_000 });
 
-    const joined = await (await browser.newContext()).newPage();
+    const joined = await (await suite.browser.newContext()).newPage();
     await joined.goto(joinLink);
     assert.equal(new URL(joined.url()).pathname, '/listen/class-9');
     await waitForStatus(joined, STARTED);
     await waitForPlaying(joined);
     await assertHears440(joined, 2);
 
-    const stranger = await (await browser.newContext()).newPage();
+    const stranger = await (await suite.browser.newContext()).newPage();
     await stranger.goto(`${base}/listen/class-9`);
     await stranger.locator('#join-code').waitFor({ timeout: 5_000 });
     assert.equal(await stranger.locator('#player').count(), 0, 'no player without joining');

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../../tools/chromium.js';
+import { chromiumSuite } from '../../tools/chromium-suite.js';
 import { startFfmpegSource } from '../../tools/ffmpeg.js';
 import {
   assertHears440,
@@ -106,25 +107,16 @@ for (const transport of TRANSPORTS) {
 }
 
 describe('live path in Chromium: autoplay blocked', () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startTestServer();
-    browser = await launchChromium({ autoplay: false });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = chromiumSuite({ autoplay: false });
 
   it('shows "Tap to listen" instead of an error when the stream starts, and plays after the tap', async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const listener = await context.newPage();
-    await listener.goto(`${server.baseUrl}/`);
+    await listener.goto(`${suite.server.baseUrl}/`);
     await waitForStatus(listener, 'OFFLINE');
     const host = await context.newPage();
-    await host.goto(`${server.baseUrl}/broadcast`);
-    await goLive(host, server.streamKey);
+    await host.goto(`${suite.server.baseUrl}/broadcast`);
+    await goLive(host, suite.server.streamKey);
     // No gesture on the listener page: the browser refuses to play and the page asks for a tap.
     // (Only locators read the page here: page.evaluate would count as a gesture.)
     await waitForStatus(listener, STARTED);
@@ -142,15 +134,15 @@ describe('live path in Chromium: autoplay blocked', () => {
   });
 
   it('plays by itself when the stream starts after a tap while OFFLINE', async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const listener = await context.newPage();
-    await listener.goto(`${server.baseUrl}/`);
+    await listener.goto(`${suite.server.baseUrl}/`);
     await waitForStatus(listener, 'OFFLINE');
     await listener.locator('#tap', { hasText: 'Tap to listen' }).click();
     await listener.locator('#note', { hasText: 'starts playing by itself' }).waitFor({ timeout: 5_000 });
     const host = await context.newPage();
-    await host.goto(`${server.baseUrl}/broadcast`);
-    await goLive(host, server.streamKey);
+    await host.goto(`${suite.server.baseUrl}/broadcast`);
+    await goLive(host, suite.server.streamKey);
     await waitForStatus(listener, STARTED);
     await waitForPlaying(listener);
     await assertPlaying(listener);
@@ -162,25 +154,16 @@ describe('live path in Chromium: autoplay blocked', () => {
 });
 
 describe('live path in Chromium: an Icecast source tool feeds the mount', () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startTestServer();
-    browser = await launchChromium({ autoplay: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = chromiumSuite();
 
   for (const format of ['ogg', 'webm'] as const) {
     it(`plays an ffmpeg ${format === 'ogg' ? 'Ogg' : 'WebM'}/Opus source in the listener page`, async () => {
       const mount = `radio-${format}`;
-      const page = await browser.newPage();
-      await page.goto(`${server.baseUrl}/listen/${mount}`);
+      const page = await suite.browser.newPage();
+      await page.goto(`${suite.server.baseUrl}/listen/${mount}`);
       await waitForStatus(page, 'OFFLINE');
       const src = startFfmpegSource({
-        url: `icecast://source:${server.streamKey}@127.0.0.1:${server.server.httpPort}/${mount}`,
+        url: `icecast://source:${suite.server.streamKey}@127.0.0.1:${suite.server.server.httpPort}/${mount}`,
         format,
         seconds: 30,
       });
@@ -194,9 +177,9 @@ describe('live path in Chromium: an Icecast source tool feeds the mount', () => 
         await assertHears440(page);
         // An Icecast metadata update shows on the page at once.
         const song = `Now playing ${format}`;
-        const auth = `Basic ${Buffer.from(`source:${server.streamKey}`).toString('base64')}`;
+        const auth = `Basic ${Buffer.from(`source:${suite.server.streamKey}`).toString('base64')}`;
         const res = await fetch(
-          `${server.baseUrl}/admin/metadata?mount=/${mount}&mode=updinfo&song=${encodeURIComponent(song)}`,
+          `${suite.server.baseUrl}/admin/metadata?mount=/${mount}&mode=updinfo&song=${encodeURIComponent(song)}`,
           { headers: { authorization: auth } },
         );
         assert.equal(res.status, 200);

@@ -4,37 +4,26 @@
  * broadcast and hears 440 Hz. Its live latency is printed as a diagnostic (figures: bench/, README).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchChromium, measurePeakHz } from '../../tools/chromium.js';
+import { describe, it } from 'node:test';
+import { measurePeakHz } from '../../tools/chromium.js';
+import { chromiumSuite } from '../../tools/chromium-suite.js';
 import { startFfmpegSource } from '../../tools/ffmpeg.js';
 import type { HlsPageGlobals } from '../../tools/hlsjs.js';
 import { hlsJsLatency, openHlsJs, waitForHlsJsPlaying } from '../../tools/hlsjs.js';
-import type { TestServer } from '../../tools/server.js';
-import { startTestServer } from '../../tools/server.js';
 
 describe('hls.js plays the HLS output in Chromium', () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startTestServer();
-    browser = await launchChromium({ autoplay: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = chromiumSuite();
 
   it('plays /<mount>.m3u8 in low-latency mode and hears 440 Hz', async (t) => {
     const mount = 'hlsjs';
     const src = startFfmpegSource({
-      url: `icecast://source:${server.streamKey}@127.0.0.1:${server.server.httpPort}/${mount}`,
+      url: `icecast://source:${suite.server.streamKey}@127.0.0.1:${suite.server.server.httpPort}/${mount}`,
       format: 'ogg',
       seconds: 60,
     });
-    const page = await browser.newPage();
+    const page = await suite.browser.newPage();
     try {
-      await openHlsJs(page, server.baseUrl, `${server.baseUrl}/${mount}.m3u8`);
+      await openHlsJs(page, suite.server.baseUrl, `${suite.server.baseUrl}/${mount}.m3u8`);
       await waitForHlsJsPlaying(page);
       const state = await page.evaluate(() => {
         const w = globalThis as unknown as HlsPageGlobals;

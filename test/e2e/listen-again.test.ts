@@ -4,14 +4,12 @@
  * recording, and a seek to the middle lands there and plays the tone from there.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { paths } from '../../src/shared/protocol.js';
-import { launchChromium, measurePeakHz } from '../../tools/chromium.js';
+import { measurePeakHz } from '../../tools/chromium.js';
+import { chromiumSuite } from '../../tools/chromium-suite.js';
 import { startFfmpegSource } from '../../tools/ffmpeg.js';
 import { STARTED, waitForStatus } from '../../tools/listener-page.js';
-import type { TestServer } from '../../tools/server.js';
-import { startTestServer } from '../../tools/server.js';
 
 /** The little of the page's DOM these checks read (this module is compiled without the DOM library). */
 interface PlayerGlobals {
@@ -21,33 +19,24 @@ interface PlayerGlobals {
 const BROADCAST_S = 6;
 
 describe('listen-again in Chromium', () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startTestServer({ listenAgain: true });
-    browser = await launchChromium({ autoplay: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = chromiumSuite({ config: { listenAgain: true } });
 
   it('lists a finished broadcast with its length, plays it, and a seek to the middle lands there with the tone', async () => {
     const mount = 'again';
-    const page = await browser.newPage();
+    const page = await suite.browser.newPage();
     try {
-      await page.goto(`${server.baseUrl}${paths.listenPage(mount)}`);
+      await page.goto(`${suite.server.baseUrl}${paths.listenPage(mount)}`);
       await waitForStatus(page, 'OFFLINE');
       const src = startFfmpegSource({
-        url: `icecast://source:${server.streamKey}@127.0.0.1:${server.server.httpPort}/${mount}`,
+        url: `icecast://source:${suite.server.streamKey}@127.0.0.1:${suite.server.server.httpPort}/${mount}`,
         format: 'ogg',
         seconds: BROADCAST_S,
       });
       try {
         await waitForStatus(page, STARTED);
-        const auth = `Basic ${Buffer.from(`source:${server.streamKey}`).toString('base64')}`;
+        const auth = `Basic ${Buffer.from(`source:${suite.server.streamKey}`).toString('base64')}`;
         const meta = await fetch(
-          `${server.baseUrl}/admin/metadata?mount=/${mount}&mode=updinfo&song=${encodeURIComponent('Field trip briefing')}`,
+          `${suite.server.baseUrl}/admin/metadata?mount=/${mount}&mode=updinfo&song=${encodeURIComponent('Field trip briefing')}`,
           { headers: { authorization: auth }, signal: AbortSignal.timeout(5_000) },
         );
         assert.equal(meta.status, 200);

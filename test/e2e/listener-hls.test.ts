@@ -8,10 +8,10 @@
  *   with the HLS playlist as the element's AirPlay alternative `<source>`.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { HLS } from '../../src/shared/protocol.js';
-import { launchChromium } from '../../tools/chromium.js';
+import { chromiumSuite } from '../../tools/chromium-suite.js';
 import { startFfmpegSource } from '../../tools/ffmpeg.js';
 import {
   assertHears440,
@@ -20,8 +20,6 @@ import {
   waitForPlaying,
   waitForStatus,
 } from '../../tools/listener-page.js';
-import type { TestServer } from '../../tools/server.js';
-import { startTestServer } from '../../tools/server.js';
 
 /** Runs in the page before its scripts: what an iPhone's Safari (iOS 17–18) lacks. */
 function removeMediaSourceAndWebCodecs(): void {
@@ -60,23 +58,14 @@ function elementEvents(page: Page): Promise<string> {
 }
 
 describe('listener page, iPhone rungs (iPhone-like Chromium)', () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startTestServer();
-    browser = await launchChromium({ autoplay: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = chromiumSuite();
 
   it('picks native HLS, plays 440 Hz, goes OFFLINE at the end and plays the next broadcast', async (t) => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     await context.addInitScript(removeMediaSourceAndWebCodecs);
     const page = await context.newPage();
     const mount = 'phone';
-    await page.goto(`${server.baseUrl}/listen/${mount}`);
+    await page.goto(`${suite.server.baseUrl}/listen/${mount}`);
     assert.equal(
       await page.evaluate(() => typeof (globalThis as { MediaSource?: unknown }).MediaSource),
       'undefined',
@@ -84,7 +73,7 @@ describe('listener page, iPhone rungs (iPhone-like Chromium)', () => {
     await waitForStatus(page, 'OFFLINE');
     for (let round = 1; round <= 2; round++) {
       const src = startFfmpegSource({
-        url: `icecast://source:${server.streamKey}@127.0.0.1:${server.server.httpPort}/${mount}`,
+        url: `icecast://source:${suite.server.streamKey}@127.0.0.1:${suite.server.server.httpPort}/${mount}`,
         format: 'ogg',
         seconds: 30,
       });
@@ -115,14 +104,14 @@ describe('listener page, iPhone rungs (iPhone-like Chromium)', () => {
   });
 
   it('plays through ManagedMediaSource with the HLS playlist as the AirPlay alternative source', async () => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     await context.addInitScript(managedMediaSourceOnly);
     const page = await context.newPage();
     const mount = 'airplay';
-    await page.goto(`${server.baseUrl}/listen/${mount}`);
+    await page.goto(`${suite.server.baseUrl}/listen/${mount}`);
     await waitForStatus(page, 'OFFLINE');
     const src = startFfmpegSource({
-      url: `icecast://source:${server.streamKey}@127.0.0.1:${server.server.httpPort}/${mount}`,
+      url: `icecast://source:${suite.server.streamKey}@127.0.0.1:${suite.server.server.httpPort}/${mount}`,
       format: 'ogg',
       seconds: 20,
     });

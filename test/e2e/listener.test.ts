@@ -3,9 +3,8 @@
  * blocked for 3 s, as when a phone backgrounds the tab): it returns to the live edge by itself.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../../tools/chromium.js';
+import { describe, it } from 'node:test';
+import { chromiumSuite } from '../../tools/chromium-suite.js';
 import {
   assertHears440,
   assertPlaying,
@@ -15,34 +14,27 @@ import {
   waitForPlaying,
   waitForStatus,
 } from '../../tools/listener-page.js';
-import type { TestServer } from '../../tools/server.js';
-import { startTestServer } from '../../tools/server.js';
 
 /** After a stall the backlog beyond the learnt target is played off or dropped (src/listen/buffer-target.ts); some slack on top. */
 const WITHIN_TARGET_S = 0.8;
 
 describe('listener on a phone', () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startTestServer();
-    browser = await launchChromium({ autoplay: false });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = chromiumSuite({ autoplay: false });
 
   it('fits a phone screen, plays after a tap and hears 440 Hz', async () => {
-    const phone = await browser.newContext({
+    const phone = await suite.browser.newContext({
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 3,
       isMobile: true,
       hasTouch: true,
     });
-    const host = await goLiveIn(await browser.newContext(), server.baseUrl, server.streamKey);
+    const host = await goLiveIn(
+      await suite.browser.newContext(),
+      suite.server.baseUrl,
+      suite.server.streamKey,
+    );
     const page = await phone.newPage();
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await waitForStatus(page, STARTED);
     // Nothing wider than the screen: no sideways scrolling on a phone.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -61,22 +53,13 @@ describe('listener on a phone', () => {
 });
 
 describe('listener that stalls', () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startTestServer();
-    browser = await launchChromium({ autoplay: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = chromiumSuite();
 
   it('catches up to the live edge after 3 s without its main thread', async () => {
-    const context = await browser.newContext();
-    const host = await goLiveIn(context, server.baseUrl, server.streamKey);
+    const context = await suite.browser.newContext();
+    const host = await goLiveIn(context, suite.server.baseUrl, suite.server.streamKey);
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await waitForStatus(page, STARTED);
     await waitForPlaying(page);
     await page.waitForTimeout(2_000);
@@ -105,20 +88,11 @@ describe('listener that stalls', () => {
 });
 
 describe('listener without MediaSource', () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startTestServer();
-    browser = await launchChromium({ autoplay: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = chromiumSuite();
 
   it('falls back to a plain <audio> of the Ogg/Opus stream, says so, and hears 440 Hz', async () => {
-    const context = await browser.newContext();
-    const host = await goLiveIn(context, server.baseUrl, server.streamKey);
+    const context = await suite.browser.newContext();
+    const host = await goLiveIn(context, suite.server.baseUrl, suite.server.streamKey);
     const page = await context.newPage();
     // No MediaSource of any kind, the plain element asked for: without `?player=progressive` this
     // Chromium's element would take the HLS playlist itself (listener-hls.test.ts).
@@ -129,7 +103,7 @@ describe('listener without MediaSource', () => {
       delete w.WebKitMediaSource;
       delete w.AudioDecoder;
     });
-    await page.goto(`${server.baseUrl}/?player=progressive`);
+    await page.goto(`${suite.server.baseUrl}/?player=progressive`);
     await waitForStatus(page, STARTED);
     await waitForPlaying(page, 15_000);
     await page.locator('#details', { hasText: 'Plain <audio> · Ogg/Opus' }).waitFor({ timeout: 2_000 });

@@ -4,10 +4,9 @@
  * bounds; without AudioDecoder the page falls back to MSE.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, it } from 'node:test';
 import { paths } from '../../src/shared/protocol.js';
-import { launchChromium } from '../../tools/chromium.js';
+import { chromiumSuite } from '../../tools/chromium-suite.js';
 import {
   assertHears440,
   assertPlaying,
@@ -18,7 +17,7 @@ import {
   waitForStatus,
 } from '../../tools/listener-page.js';
 import type { TestServer } from '../../tools/server.js';
-import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
+import { TEST_ADMIN_TOKEN } from '../../tools/server.js';
 import { waitUntil } from '../../tools/wait.js';
 
 /** Status WebSockets the server holds now (its `/metrics` gauge, as an operator reads it). */
@@ -49,22 +48,18 @@ function untilStatusSockets(server: TestServer, n: number, timeoutMs: number): P
 const MAX_BUFFER_S = 0.7;
 
 describe('low-latency listener in Chromium', () => {
-  let server: TestServer;
-  let browser: Browser;
-  before(async () => {
-    server = await startTestServer();
-    browser = await launchChromium({ autoplay: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const suite = chromiumSuite();
 
   it('is chosen by itself, hears 440 Hz and plays 60 s with its buffer within bounds', async () => {
-    const context = await browser.newContext();
-    const host = await goLiveIn(context, server.baseUrl, server.streamKey, '/broadcast?timeslice=20');
+    const context = await suite.browser.newContext();
+    const host = await goLiveIn(
+      context,
+      suite.server.baseUrl,
+      suite.server.streamKey,
+      '/broadcast?timeslice=20',
+    );
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await waitForStatus(page, STARTED);
     await waitForPlaying(page);
     await page.locator('#details', { hasText: 'Low latency · WebCodecs Opus' }).waitFor({ timeout: 2_000 });
@@ -92,17 +87,22 @@ describe('low-latency listener in Chromium', () => {
   });
 
   it('plays on one connection: its stream carries the status, the status socket closes and comes back at the end', async () => {
-    const context = await browser.newContext();
-    const host = await goLiveIn(context, server.baseUrl, server.streamKey, '/broadcast?mount=one');
+    const context = await suite.browser.newContext();
+    const host = await goLiveIn(
+      context,
+      suite.server.baseUrl,
+      suite.server.streamKey,
+      '/broadcast?mount=one',
+    );
     // The host page keeps its own status socket all along.
-    const hostSockets = await statusSockets(server);
+    const hostSockets = await statusSockets(suite.server);
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}${paths.listenPage('one')}`);
+    await page.goto(`${suite.server.baseUrl}${paths.listenPage('one')}`);
     await waitForStatus(page, STARTED);
     await waitForPlaying(page);
     await assertHears440(page, 2);
     // Playing: the listener page holds its stream only.
-    await untilStatusSockets(server, hostSockets, 5_000);
+    await untilStatusSockets(suite.server, hostSockets, 5_000);
     await page.locator('#details', { hasText: 'Low latency · WebCodecs Opus' }).waitFor({ timeout: 2_000 });
     // A title set by the host reaches the page through the stream.
     await host.fill('#title', 'Lesson four');
@@ -111,18 +111,18 @@ describe('low-latency listener in Chromium', () => {
     await host.click('#stop');
     await waitForStatus(page, 'OFFLINE');
     // The stream said OFFLINE as it ended; the socket comes back to wait for the next broadcast.
-    await untilStatusSockets(server, hostSockets + 1, 10_000);
+    await untilStatusSockets(suite.server, hostSockets + 1, 10_000);
     await context.close();
   });
 
   it('falls back to MSE when AudioDecoder is absent', async () => {
-    const context = await browser.newContext();
-    const host = await goLiveIn(context, server.baseUrl, server.streamKey);
+    const context = await suite.browser.newContext();
+    const host = await goLiveIn(context, suite.server.baseUrl, suite.server.streamKey);
     const page = await context.newPage();
     await page.addInitScript(() => {
       delete (window as unknown as Record<string, unknown>).AudioDecoder;
     });
-    await page.goto(`${server.baseUrl}/`);
+    await page.goto(`${suite.server.baseUrl}/`);
     await waitForStatus(page, STARTED);
     await waitForPlaying(page);
     await page.locator('#details', { hasText: 'MSE · WebM/Opus' }).waitFor({ timeout: 2_000 });

@@ -1,0 +1,29 @@
+/** The server and the Chromium an e2e suite shares: started before its first test, closed after its last. */
+import { after, before } from 'node:test';
+import type { Browser } from 'playwright-core';
+import type { Config } from '../src/server/config.js';
+import { launchChromium } from './chromium.js';
+import { startTestServer, type TestServer } from './server.js';
+
+export interface ChromiumSuite {
+  /** Set once the suite's `before` has run. */
+  readonly server: TestServer;
+  readonly browser: Browser;
+}
+
+/**
+ * Registers the suite's `before` (a test server with `config`, then Chromium) and `after` (both
+ * closed, the browser first); call it inside `describe`.
+ */
+export function chromiumSuite(opts: { autoplay?: boolean; config?: Partial<Config> } = {}): ChromiumSuite {
+  const suite = {} as { server: TestServer; browser: Browser };
+  before(async () => {
+    suite.server = await startTestServer(opts.config);
+    suite.browser = await launchChromium({ autoplay: opts.autoplay ?? true });
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.server?.close();
+  });
+  return suite;
+}

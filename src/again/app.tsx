@@ -1,5 +1,6 @@
 /** Listen-again page: a mount's past broadcasts (title, date, length) and one player for them. */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { Brand } from '../listen/brand.js';
 import { formatElapsed } from '../listen/format.js';
 import type { ListenAgainList } from '../shared/protocol.js';
 import { paths } from '../shared/protocol.js';
@@ -62,10 +63,7 @@ export function App() {
 
   return (
     <main class="card">
-      <header class="brand">
-        <span class="brand__name">onair</span>
-        {mount && <span class="brand__mount">{mount}</span>}
-      </header>
+      <Brand mount={mount} />
       <h1 class="again__heading">Listen again</h1>
       {mount && (
         <p class="note">

@@ -4,6 +4,7 @@ import type { StatusMessage } from '../shared/protocol.js';
 import { paths } from '../shared/protocol.js';
 import { useStatus } from '../web/use-status.js';
 import { unlockAudio } from './autoplay.js';
+import { Brand } from './brand.js';
 import { Controls } from './controls.js';
 import { Details } from './details.js';
 import { JoinRecheck } from './join-prompt.js';
@@ -78,10 +79,7 @@ export function App() {
 
   return (
     <main class="card">
-      <header class="brand">
-        <span class="brand__name">onair</span>
-        {mount && <span class="brand__mount">{mount}</span>}
-      </header>
+      <Brand mount={mount} />
       <p id="status" role="status" aria-live="polite" class={`badge badge--${view.badge}`}>
         {view.statusText}
       </p>

@@ -14,6 +14,7 @@ import { createContext } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { JoinState } from '../shared/protocol.js';
 import { MAX_JOIN_CODE_CHARS, parseErrorBody, paths } from '../shared/protocol.js';
+import { Brand } from './brand.js';
 import { mountFromPath } from './mount.js';
 
 /** The join check and the code POST give up after this long (the page then shows the player). */
@@ -91,10 +92,7 @@ function JoinPrompt({ mount, onJoined }: { mount: string; onJoined: () => void }
   };
   return (
     <main class="card">
-      <header class="brand">
-        <span class="brand__name">onair</span>
-        <span class="brand__mount">{mount}</span>
-      </header>
+      <Brand mount={mount} />
       <p id="status" role="status" class="badge badge--offline">
         PRIVATE
       </p>

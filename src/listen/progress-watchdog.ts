@@ -40,7 +40,9 @@ export interface WatchdogOptions {
   /**
    * Silent this long while holding audio → nudge. Chromium's MSE waits longer after each underflow
    * before it plays again (a 400 ms network stall every 10 s gave silences of 164, 496, then 854 ms
-   * with 0.3–1 s buffered); a nudge restarts it at once.
+   * with 0.3–1 s buffered): its audio renderer doubles the decoded audio it wants before resuming at
+   * each underrun (AudioRendererImpl → AudioRendererAlgorithm::IncreasePlaybackThreshold, up to its
+   * capacity; only a `latencyHint`, not exposed to pages, stops it). A nudge (a seek) restarts it at once.
    */
   nudgeMs: number;
   /** Silent this long → tell the listener. */

@@ -30,20 +30,22 @@ export function packetTimes(file: string): PacketEntry[] {
       'MD5',
       '-show_entries',
       'packet=pts_time,duration_time,data_hash',
+      // JSON: a packet with side data (Opus trimming on the last one) breaks a CSV line in two.
       '-of',
-      'csv=p=0',
+      'json',
       file,
     ],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   assert.equal(run.status, 0, run.stderr);
-  return run.stdout
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [pts, dur, hash] = line.split(',');
-      return { pts: Number(pts), dur: Number(dur), hash: hash ?? '' };
-    });
+  const { packets = [] } = JSON.parse(run.stdout) as {
+    packets?: { pts_time?: string; duration_time?: string; data_hash?: string }[];
+  };
+  return packets.map((p) => ({
+    pts: Number(p.pts_time),
+    dur: Number(p.duration_time),
+    hash: p.data_hash ?? '',
+  }));
 }
 
 /** The path of the server's only recording, which must be finished. */

@@ -138,3 +138,16 @@ export function glassToGlass(rig: ListenRig, dips: number[], everyS: number): nu
   }
   return out;
 }
+
+/** One line for a test's diagnostics: the silences a meter counted. */
+export function describeSilence(r: SilenceReport): string {
+  return (
+    `${r.dropouts} silences, ${r.silentMs} ms in all, longest ${r.longestMs} ms over ${r.measuredMs} ms` +
+    ` (first sound at ${r.firstSoundMs} ms; unmeasured ${r.unmeasuredMs} ms); gaps ${JSON.stringify(r.gaps.slice(-12))}`
+  );
+}
+
+/** The player's watchdog record of its last restart (`#player[data-last-stall]`), or null if none. */
+export async function lastStall(page: Page): Promise<string | null> {
+  return page.locator('#player').getAttribute('data-last-stall');
+}

@@ -146,8 +146,8 @@ export interface ChannelInput {
   listenAgain?: boolean;
 }
 
-/** A channel as the admin API shows it: settings, join code and link, and its state now. */
-export interface AdminChannel {
+/** A channel's settings, as stored and as the admin API shows them. */
+export interface ChannelSettings {
   name: string;
   title: string;
   description: string;
@@ -156,6 +156,10 @@ export interface AdminChannel {
   retentionDays: number;
   listenAgain: boolean;
   createdAt: string;
+}
+
+/** A channel as the admin API shows it: settings, join code and link, and its state now. */
+export interface AdminChannel extends ChannelSettings {
   /** Private channels: the short code listeners type, and a join link path that does not expire. */
   joinCode: string | null;
   joinPath: string | null;

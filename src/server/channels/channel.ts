@@ -4,7 +4,7 @@
  * its join secret (the HMAC key of its join links and cookies) and its short join code.
  */
 import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import type { ChannelInput, ChannelVisibility } from '../../shared/protocol.js';
+import type { ChannelInput, ChannelSettings } from '../../shared/protocol.js';
 import { isValidMount, MAX_DESCRIPTION_CHARS, MAX_TITLE_CHARS } from '../../shared/protocol.js';
 import { ApiError } from '../errors.js';
 
@@ -16,15 +16,7 @@ const CODE_ALPHABET = '23456789abcdefghjkmnpqrstuvwxyz';
 export const JOIN_CODE_LENGTH = 8;
 
 /** One channel as stored (file or Redis). `keyHash` and `joinSecret` never leave the server. */
-export interface ChannelRecord {
-  name: string;
-  title: string;
-  description: string;
-  visibility: ChannelVisibility;
-  record: boolean;
-  retentionDays: number;
-  listenAgain: boolean;
-  createdAt: string;
+export interface ChannelRecord extends ChannelSettings {
   /** SHA-256 (hex) of the stream key. */
   keyHash: string;
   /** HMAC key of join links and cookies (base64url, 32 bytes); replaced on rotation. */

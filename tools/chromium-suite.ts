@@ -1,8 +1,9 @@
-/** The server and the Chromium an e2e suite shares: started before its first test, closed after its last. */
+/** What an e2e suite shares (a server or a listen rig, and Chromium): started before its first test, closed after its last. */
 import { after, before } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { Config } from '../src/server/config.js';
 import { launchChromium } from './chromium.js';
+import { type ListenRig, type ListenRigOptions, startListenRig } from './listen-rig.js';
 import { startTestServer, type TestServer } from './server.js';
 
 export interface ChromiumSuite {
@@ -24,6 +25,29 @@ export function chromiumSuite(opts: { autoplay?: boolean; config?: Partial<Confi
   after(async () => {
     await suite.browser?.close();
     await suite.server?.close();
+  });
+  return suite;
+}
+
+export interface ListenRigSuite {
+  /** Set once the suite's `before` has run. */
+  readonly rig: ListenRig;
+  readonly browser: Browser;
+}
+
+/**
+ * Registers the suite's `before` (a listen rig with `rigOptions`, then Chromium with autoplay) and
+ * `after` (both closed, the browser first); call it inside `describe`.
+ */
+export function listenRigSuite(rigOptions: ListenRigOptions): ListenRigSuite {
+  const suite = {} as { rig: ListenRig; browser: Browser };
+  before(async () => {
+    suite.rig = await startListenRig(rigOptions);
+    suite.browser = await launchChromium({ autoplay: true });
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.rig?.close();
   });
   return suite;
 }

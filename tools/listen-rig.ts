@@ -6,7 +6,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { playwrightDriver } from './chromium.js';
 import { type FfmpegSource, startFfmpegSource } from './ffmpeg.js';
-import { STARTED, waitForStatus } from './listener-page.js';
+import { PLAYING, STARTED, waitForStatus } from './listener-page.js';
 import {
   type PageDriver,
   recordedTextsInPage,
@@ -17,6 +17,9 @@ import {
 } from './page-audio.js';
 import { type NetProxy, type ProxyOptions, startProxy } from './proxy.js';
 import { startTestServer, type TestServer } from './server.js';
+
+/** What the server sends listeners goes through 20–100 ms of jitter (order kept). */
+export const JITTER_20_100 = { down: { jitterMs: [20, 100] as const } };
 
 /** The listener's rungs, as `?player=` names them. */
 export type Rung = 'lowlat' | 'mse' | 'progressive' | 'hls';
@@ -88,7 +91,7 @@ export async function openMeteredListener(
   const page = await context.newPage();
   await page.goto(rig.url(rung));
   await waitForStatus(page, STARTED, timeoutMs);
-  await page.locator('#note', { hasText: 'Playing live.' }).waitFor({ timeout: timeoutMs });
+  await page.locator('#note', { hasText: PLAYING }).waitFor({ timeout: timeoutMs });
   const tab = playwrightDriver(page);
   await startSilenceMeter(tab, { selector: '#player' });
   await tab.run(recordTextsInPage, '#note');

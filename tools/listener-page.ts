@@ -16,6 +16,8 @@ interface PlayerGlobals {
 }
 
 export const STARTED = 'The stream is started';
+/** The note while audio plays. */
+export const PLAYING = 'Playing live.';
 
 /** Waits until #status reads exactly `text`. */
 export async function waitForStatus(
@@ -28,7 +30,7 @@ export async function waitForStatus(
 
 /** Waits until the page says it is playing (its own 'playing' state, not just "started"). */
 export async function waitForPlaying(page: Page | FrameLocator, timeoutMs = 10_000): Promise<void> {
-  await page.locator('#note', { hasText: 'Playing live.' }).waitFor({ timeout: timeoutMs });
+  await page.locator('#note', { hasText: PLAYING }).waitFor({ timeout: timeoutMs });
 }
 
 /** currentTime of #player advances about in real time over 1 s, and the element is not paused. */

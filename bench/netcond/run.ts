@@ -19,6 +19,7 @@ import type { Page } from 'playwright-core';
 import { launchChromium, playwrightDriver } from '../../tools/chromium.js';
 import {
   glassToGlass,
+  JITTER_20_100,
   listenerRecord,
   openMeteredListener,
   type Rung,
@@ -74,9 +75,9 @@ const CONDITIONS: Condition[] = [
     id: 'jitter',
     name: 'jitter 20–100 ms (20 ms pages)',
     pageMs: 20,
-    proxy: { down: { jitterMs: [20, 100] } },
+    proxy: JITTER_20_100,
   },
-  { id: 'jitter100', name: 'jitter 20–100 ms (100 ms pages)', proxy: { down: { jitterMs: [20, 100] } } },
+  { id: 'jitter100', name: 'jitter 20–100 ms (100 ms pages)', proxy: JITTER_20_100 },
   {
     id: 'stall',
     name: '400 ms stall every 10 s',

@@ -7,44 +7,32 @@
  *   3 s, the page saying so instead of "Playing live.".
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, playwrightDriver } from '../../tools/chromium.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { playwrightDriver } from '../../tools/chromium.js';
+import { listenRigSuite } from '../../tools/chromium-suite.js';
 import {
   describeSilence,
-  type ListenRig,
+  JITTER_20_100,
   lastStall,
   listenerRecord,
   openMeteredListener,
   type Rung,
   silencesAfter,
-  startListenRig,
 } from '../../tools/listen-rig.js';
-import { assertHears440 } from '../../tools/listener-page.js';
+import { assertHears440, PLAYING } from '../../tools/listener-page.js';
 import { assertPlayheadAdvances } from '../../tools/page-audio.js';
 
-const PLAYING = 'Playing live.';
-const JITTER = { down: { jitterMs: [20, 100] as const } };
-
 describe('four listener pages in one browser behind 20–100 ms of jitter', () => {
-  let rig: ListenRig;
-  let browser: Browser;
-  before(async () => {
-    rig = await startListenRig({ proxy: JITTER, seconds: 240 });
-    browser = await launchChromium({ autoplay: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await rig?.close();
-  });
+  const suite = listenRigSuite({ proxy: JITTER_20_100, seconds: 240 });
 
   const RUNS: Rung[] = ['mse', 'lowlat', 'mse', 'lowlat', 'mse'];
   for (const [i, rung] of RUNS.entries()) {
     it(`all keep playing (${rung}, run ${i + 1} of ${RUNS.length})`, async (t) => {
-      const context: BrowserContext = await browser.newContext();
+      const context: BrowserContext = await suite.browser.newContext();
       const pages: Page[] = [];
-      for (let n = 0; n < 4; n++) pages.push(await openMeteredListener(context, rig, rung));
+      for (let n = 0; n < 4; n++) pages.push(await openMeteredListener(context, suite.rig, rung));
       await sleep(12_000);
       for (const [n, page] of pages.entries()) {
         const tab = playwrightDriver(page);
@@ -87,24 +75,15 @@ function freezeDecodes(): void {
 }
 
 describe('a listener session forced stuck', () => {
-  let rig: ListenRig;
-  let browser: Browser;
-  before(async () => {
-    rig = await startListenRig({ seconds: 120 });
-    browser = await launchChromium({ autoplay: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await rig?.close();
-  });
+  const suite = listenRigSuite({ seconds: 120 });
 
   for (const { rung, freeze } of [
     { rung: 'mse' as const, freeze: freezeAppends },
     { rung: 'lowlat' as const, freeze: freezeDecodes },
   ]) {
     it(`is detected and recovered within 3 s, the page saying so (${rung})`, async (t) => {
-      const context = await browser.newContext();
-      const page = await openMeteredListener(context, rig, rung);
+      const context = await suite.browser.newContext();
+      const page = await openMeteredListener(context, suite.rig, rung);
       const tab = playwrightDriver(page);
       await sleep(2_000);
       await page.evaluate(freeze);

@@ -12,14 +12,15 @@
  *   gap longer than the stall's.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { launchChromium, playwrightDriver } from '../../tools/chromium.js';
+import { listenRigSuite } from '../../tools/chromium-suite.js';
 import { launchFirefox, puppeteerDriver } from '../../tools/firefox.js';
 import {
   describeSilence,
+  JITTER_20_100,
   type ListenRig,
   lastStall,
   listenerRecord,
@@ -28,7 +29,7 @@ import {
   silencesAfter,
   startListenRig,
 } from '../../tools/listen-rig.js';
-import { assertHears440, goLiveIn, waitForStatus } from '../../tools/listener-page.js';
+import { assertHears440, goLiveIn, PLAYING, STARTED, waitForStatus } from '../../tools/listener-page.js';
 import {
   assertHearsTone,
   assertPlayheadAdvances,
@@ -39,37 +40,17 @@ import {
 } from '../../tools/page-audio.js';
 import { startProxy } from '../../tools/proxy.js';
 import { startTestServer } from '../../tools/server.js';
-import {
-  assertSamePackets,
-  keepRecorderOutput,
-  onlyRecording,
-  packetTimes,
-  pageRecorderPackets,
-  secondsOf,
-} from '../helpers/recording.js';
-
-const STARTED = 'The stream is started';
-const PLAYING = 'Playing live.';
-const JITTER = { down: { jitterMs: [20, 100] as const } };
+import { assertRecordedAsSent, keepRecorderOutput } from '../helpers/recording.js';
 
 describe('listener on a bursty source (one Ogg page a second)', () => {
-  let rig: ListenRig;
-  let browser: Browser;
-  before(async () => {
-    rig = await startListenRig({ burst: true, seconds: 120 });
-    browser = await launchChromium({ autoplay: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await rig?.close();
-  });
+  const suite = listenRigSuite({ burst: true, seconds: 120 });
 
   // Two pages at a time: four in one browser on this 2-core machine is the slow-phone test below.
   for (const rungs of [['lowlat', 'mse'] as const, ['progressive', 'hls'] as const]) {
     it(`has no dropout after the first 5 s (${rungs.join(', ')})`, async (t) => {
-      const context = await browser.newContext();
+      const context = await suite.browser.newContext();
       const pages = new Map<Rung, Page>();
-      for (const rung of rungs) pages.set(rung, await openMeteredListener(context, rig, rung));
+      for (const rung of rungs) pages.set(rung, await openMeteredListener(context, suite.rig, rung));
       await sleep(25_000);
       const dropouts: string[] = [];
       for (const [rung, page] of pages) {
@@ -92,22 +73,13 @@ describe('listener on a bursty source (one Ogg page a second)', () => {
 });
 
 describe('listener behind a 400 ms stall every 10 s', () => {
-  let rig: ListenRig;
-  let browser: Browser;
-  before(async () => {
-    rig = await startListenRig({ proxy: { down: { stall: { everyMs: 10_000, forMs: 400 } } }, seconds: 120 });
-    browser = await launchChromium({ autoplay: true });
-  });
-  after(async () => {
-    await browser?.close();
-    await rig?.close();
-  });
+  const suite = listenRigSuite({ proxy: { down: { stall: { everyMs: 10_000, forMs: 400 } } }, seconds: 120 });
 
   it('is never silent more than 1 s over 60 s, on both rungs at once', async (t) => {
-    const context = await browser.newContext();
+    const context = await suite.browser.newContext();
     const pages = new Map<Rung, Page>();
     for (const rung of ['lowlat', 'mse'] as const)
-      pages.set(rung, await openMeteredListener(context, rig, rung));
+      pages.set(rung, await openMeteredListener(context, suite.rig, rung));
     await sleep(60_000);
     for (const [rung, page] of pages) {
       const { silence, statuses } = await listenerRecord(playwrightDriver(page));
@@ -124,7 +96,7 @@ describe('listener behind a 400 ms stall every 10 s', () => {
 describe('Firefox ESR behind 20–100 ms of jitter', () => {
   let rig: ListenRig;
   before(async () => {
-    rig = await startListenRig({ proxy: JITTER, seconds: 90 });
+    rig = await startListenRig({ proxy: JITTER_20_100, seconds: 90 });
   });
   after(async () => {
     await rig?.close();
@@ -186,16 +158,10 @@ describe('broadcaster behind 20–100 ms of jitter and a 400 ms stall every 10 s
       t.diagnostic(`listener: ${describeSilence(silence)}; proxy held at most ${proxy.maxQueuedBytes} bytes`);
       assert.ok(after3.longestMs <= 700, `the listener was silent ${after3.longestMs} ms at a stretch`);
       // OFFLINE: the broadcast ended, and with it the recording, which holds what the page recorded.
-      const recording = await onlyRecording(server);
-      const packets = packetTimes(recording);
-      const widest = assertSamePackets(
-        await pageRecorderPackets(host, join(server.dataDir, 'sent.webm')),
-        packets,
-      );
+      const { packets, seconds: recorded, widestStepS } = await assertRecordedAsSent(server, host);
       t.diagnostic(
-        `every one of ${packets.length} packets once; the recorder's own widest step ${widest.toFixed(3)} s`,
+        `every one of ${packets} packets once; the recorder's own widest step ${widestStepS.toFixed(3)} s`,
       );
-      const recorded = secondsOf(packets);
       const wall = (stoppedAt - wentLive) / 1000;
       t.diagnostic(`recorded ${recorded.toFixed(2)} s of a ${wall.toFixed(2)} s broadcast`);
       assert.ok(recorded > wall - 3, `recorded ${recorded.toFixed(2)} s of a ${wall.toFixed(2)} s broadcast`);

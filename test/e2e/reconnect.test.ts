@@ -7,7 +7,6 @@
  * connections break, and it comes back by itself without a reload.
  */
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, measurePeakHz } from '../../tools/chromium.js';
@@ -16,14 +15,7 @@ import type { CutProxy } from '../../tools/proxy.js';
 import { startCutProxy } from '../../tools/proxy.js';
 import type { TestServer } from '../../tools/server.js';
 import { startTestServer } from '../../tools/server.js';
-import {
-  assertSamePackets,
-  keepRecorderOutput,
-  onlyRecording,
-  packetTimes,
-  pageRecorderPackets,
-  secondsOf,
-} from '../helpers/recording.js';
+import { assertRecordedAsSent, keepRecorderOutput } from '../helpers/recording.js';
 
 const STARTED = 'The stream is started';
 const BLIP_MS = 1_500;
@@ -154,9 +146,7 @@ for (const transport of TRANSPORTS) {
       );
 
       // The recording: every packet the page recorded, once, in order; as long as the broadcast was.
-      const packets = packetTimes(await onlyRecording(server));
-      assertSamePackets(await pageRecorderPackets(host, join(server.dataDir, 'sent.webm')), packets);
-      const recorded = secondsOf(packets);
+      const { seconds: recorded } = await assertRecordedAsSent(server, host);
       const wall = (stoppedAt - wentLive) / 1000;
       assert.ok(
         recorded > wall - 1.2 && recorded < wall + 0.3,

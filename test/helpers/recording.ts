@@ -49,7 +49,7 @@ export function packetTimes(file: string): PacketEntry[] {
 }
 
 /** The path of the server's only recording, which must be finished. */
-export async function onlyRecording(server: TestServer): Promise<string> {
+async function onlyRecording(server: TestServer): Promise<string> {
   const res = await fetch(`${server.baseUrl}${paths.adminRecordings}`, {
     headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
   });
@@ -73,7 +73,7 @@ export function secondsOf(packets: PacketEntry[]): number {
  * capture timestamps, which a gap check on the recording alone would blame on the upload.
  * Returns the largest step between the sent packets' times (the recorder's own gaps), s.
  */
-export function assertSamePackets(sent: PacketEntry[], recorded: PacketEntry[]): number {
+function assertSamePackets(sent: PacketEntry[], recorded: PacketEntry[]): number {
   assert.ok(sent.length > 100, `the page recorded ${sent.length} packets`);
   const n = Math.min(sent.length, recorded.length);
   for (let i = 0; i < n; i++) {
@@ -141,9 +141,26 @@ async function recorderOutputInPage(): Promise<string[]> {
 }
 
 /** The packets the page's one MediaRecorder produced (it must have run {@link keepRecorderOutput}); its WebM goes to `file`. */
-export async function pageRecorderPackets(page: Page, file: string): Promise<PacketEntry[]> {
+async function pageRecorderPackets(page: Page, file: string): Promise<PacketEntry[]> {
   const outputs = (await page.evaluate(recorderOutputInPage)).filter((b) => b.length > 0);
   assert.equal(outputs.length, 1, `${outputs.length} MediaRecorders produced audio`);
   writeFileSync(file, Buffer.from(outputs[0] ?? '', 'base64'));
   return packetTimes(file);
+}
+
+/**
+ * Asserts the server's only recording (finished) holds exactly the packets `host`'s MediaRecorder
+ * made (see {@link assertSamePackets}). Returns how many, the seconds they span and the recorder's
+ * own widest step between packets (s).
+ */
+export async function assertRecordedAsSent(
+  server: TestServer,
+  host: Page,
+): Promise<{ packets: number; seconds: number; widestStepS: number }> {
+  const recorded = packetTimes(await onlyRecording(server));
+  const widestStepS = assertSamePackets(
+    await pageRecorderPackets(host, join(server.dataDir, 'sent.webm')),
+    recorded,
+  );
+  return { packets: recorded.length, seconds: secondsOf(recorded), widestStepS };
 }

@@ -40,7 +40,7 @@ import {
   opusPacket,
   simpleBlockOf,
 } from '../../helpers/opus-webm.js';
-import { packetTimes } from '../../helpers/recording.js';
+import { packetTimes, secondsOf } from '../../helpers/recording.js';
 
 const CHROMIUM = loadFixture().bytes;
 
@@ -143,13 +143,6 @@ function ffprobeDuration(file: string): number {
   return Number(run.stdout.trim());
 }
 
-/** The real length of a file's audio: end of its last packet, from ffprobe. */
-function realSeconds(file: string): number {
-  const packets = packetTimes(file);
-  const last = packets[packets.length - 1] as { pts: number; dur: number };
-  return last.pts + last.dur - (packets[0]?.pts ?? 0);
-}
-
 describe('finaliseRecording', () => {
   let dir: string;
   before(async () => {
@@ -182,7 +175,7 @@ describe('finaliseRecording', () => {
         const gap = (parsed.cues[i]?.time ?? 0) - (parsed.cues[i - 1]?.time ?? 0);
         assert.ok(gap >= CUE_INTERVAL_MS && gap < CUE_INTERVAL_MS + 1100, `cue gap ${gap} ms`);
       }
-      const real = realSeconds(src);
+      const real = secondsOf(packetTimes(src));
       assert.ok(
         Math.abs(parsed.durationMs / 1000 - real) < 0.1,
         `Duration ${parsed.durationMs} ms, real ${real} s`,

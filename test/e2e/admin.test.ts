@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { paths } from '../../src/shared/protocol.js';
-import { chromiumSuite } from '../../tools/chromium-suite.js';
 import {
   assertHears440,
   assertPlaying,
@@ -18,6 +17,7 @@ import {
   waitForStatus,
 } from '../../tools/listener-page.js';
 import { TEST_ADMIN_TOKEN } from '../../tools/server.js';
+import { chromiumSuite } from '../../tools/suite.js';
 
 describe('organiser dashboard and a private channel in Chromium', () => {
   const suite = chromiumSuite();

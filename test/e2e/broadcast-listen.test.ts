@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../../tools/chromium.js';
-import { chromiumSuite } from '../../tools/chromium-suite.js';
 import { startFfmpegSource } from '../../tools/ffmpeg.js';
 import {
   assertHears440,
@@ -17,6 +16,7 @@ import {
 } from '../../tools/listener-page.js';
 import type { TestServer } from '../../tools/server.js';
 import { startTestServer } from '../../tools/server.js';
+import { chromiumSuite } from '../../tools/suite.js';
 
 async function statusText(page: Page): Promise<string> {
   return ((await page.locator('#status').textContent()) ?? '').trim();

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { measurePeakHz } from '../../tools/chromium.js';
-import { chromiumSuite } from '../../tools/chromium-suite.js';
 import { startFfmpegSource } from '../../tools/ffmpeg.js';
 import type { HlsPageGlobals } from '../../tools/hlsjs.js';
 import { hlsJsLatency, openHlsJs, waitForHlsJsPlaying } from '../../tools/hlsjs.js';
+import { chromiumSuite } from '../../tools/suite.js';
 
 describe('hls.js plays the HLS output in Chromium', () => {
   const suite = chromiumSuite();

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { paths } from '../../src/shared/protocol.js';
 import { measurePeakHz } from '../../tools/chromium.js';
-import { chromiumSuite } from '../../tools/chromium-suite.js';
 import { startFfmpegSource } from '../../tools/ffmpeg.js';
 import { STARTED, waitForStatus } from '../../tools/listener-page.js';
+import { chromiumSuite } from '../../tools/suite.js';
 
 /** The little of the page's DOM these checks read (this module is compiled without the DOM library). */
 interface PlayerGlobals {

@@ -11,7 +11,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { HLS } from '../../src/shared/protocol.js';
-import { chromiumSuite } from '../../tools/chromium-suite.js';
 import { startFfmpegSource } from '../../tools/ffmpeg.js';
 import {
   assertHears440,
@@ -20,6 +19,7 @@ import {
   waitForPlaying,
   waitForStatus,
 } from '../../tools/listener-page.js';
+import { chromiumSuite } from '../../tools/suite.js';
 
 /** Runs in the page before its scripts: what an iPhone's Safari (iOS 17–18) lacks. */
 function removeMediaSourceAndWebCodecs(): void {

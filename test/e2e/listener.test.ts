@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chromiumSuite } from '../../tools/chromium-suite.js';
 import {
   assertHears440,
   assertPlaying,
@@ -14,6 +13,7 @@ import {
   waitForPlaying,
   waitForStatus,
 } from '../../tools/listener-page.js';
+import { chromiumSuite } from '../../tools/suite.js';
 
 /** After a stall the backlog beyond the learnt target is played off or dropped (src/listen/buffer-target.ts); some slack on top. */
 const WITHIN_TARGET_S = 0.8;

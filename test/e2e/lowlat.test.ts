@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { paths } from '../../src/shared/protocol.js';
-import { chromiumSuite } from '../../tools/chromium-suite.js';
 import {
   assertHears440,
   assertPlaying,
@@ -18,6 +17,7 @@ import {
 } from '../../tools/listener-page.js';
 import type { TestServer } from '../../tools/server.js';
 import { TEST_ADMIN_TOKEN } from '../../tools/server.js';
+import { chromiumSuite } from '../../tools/suite.js';
 import { waitUntil } from '../../tools/wait.js';
 
 /** Status WebSockets the server holds now (its `/metrics` gauge, as an operator reads it). */

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { chromiumSuite } from '../../tools/chromium-suite.js';
 import type { FfmpegSource } from '../../tools/ffmpeg.js';
 import { startFfmpegSource } from '../../tools/ffmpeg.js';
 import {
@@ -16,6 +15,7 @@ import {
   waitForPlaying,
   waitForStatus,
 } from '../../tools/listener-page.js';
+import { chromiumSuite } from '../../tools/suite.js';
 
 for (const { format, name, mount } of [
   { format: 'mp3', name: 'MP3', mount: 'radio' },

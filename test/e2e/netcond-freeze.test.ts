@@ -11,7 +11,6 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrowserContext, Page } from 'playwright-core';
 import { playwrightDriver } from '../../tools/chromium.js';
-import { listenRigSuite } from '../../tools/chromium-suite.js';
 import {
   describeSilence,
   JITTER_20_100,
@@ -23,6 +22,7 @@ import {
 } from '../../tools/listen-rig.js';
 import { assertHears440, PLAYING } from '../../tools/listener-page.js';
 import { assertPlayheadAdvances } from '../../tools/page-audio.js';
+import { listenRigSuite } from '../../tools/suite.js';
 
 describe('four listener pages in one browser behind 20–100 ms of jitter', () => {
   const suite = listenRigSuite({ proxy: JITTER_20_100, seconds: 240 });

@@ -16,7 +16,6 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { launchChromium, playwrightDriver } from '../../tools/chromium.js';
-import { listenRigSuite } from '../../tools/chromium-suite.js';
 import { launchFirefox, puppeteerDriver } from '../../tools/firefox.js';
 import {
   describeSilence,
@@ -40,6 +39,7 @@ import {
 } from '../../tools/page-audio.js';
 import { startProxy } from '../../tools/proxy.js';
 import { startTestServer } from '../../tools/server.js';
+import { listenRigSuite } from '../../tools/suite.js';
 import { assertRecordedAsSent, keepRecorderOutput } from '../helpers/recording.js';
 
 describe('listener on a bursty source (one Ogg page a second)', () => {

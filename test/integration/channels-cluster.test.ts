@@ -5,13 +5,12 @@
  * reaches the connections open on the other (listeners and status sockets cut, a source ended).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { AdminChannelList, ChannelCreated } from '../../src/shared/protocol.js';
 import { paths } from '../../src/shared/protocol.js';
-import type { TestRedis } from '../../tools/redis.js';
-import { startRedis } from '../../tools/redis.js';
 import type { TestServer } from '../../tools/server.js';
-import { startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
+import { TEST_ADMIN_TOKEN } from '../../tools/server.js';
+import { redisPairSuite } from '../../tools/suite.js';
 import { waitUntil, withTimeout } from '../../tools/wait.js';
 import { listen, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
 
@@ -24,21 +23,10 @@ async function channelsOf(t: TestServer): Promise<AdminChannelList['channels']> 
 }
 
 describe('channels on two redis nodes', () => {
-  let redis: TestRedis;
-  let a: TestServer;
-  let b: TestServer;
-  before(async () => {
-    redis = await startRedis();
-    a = await startTestServer({ redisUrl: redis.url });
-    b = await startTestServer({ redisUrl: redis.url });
-  });
-  after(async () => {
-    await a?.close();
-    await b?.close();
-    await redis?.stop();
-  });
+  const suite = redisPairSuite();
 
   it('shows a channel created on one node on the other at once; keys, rotation and kick work across', async () => {
+    const { a, b } = suite;
     // Node B's copy is loaded when its Redis connection is ready: wait for that before creating.
     await waitUntil('node B connected', 5_000, () => b.server.cluster?.ready === true);
     const res = await fetch(`${a.baseUrl}${paths.adminChannels}`, {
@@ -84,6 +72,7 @@ describe('channels on two redis nodes', () => {
   });
 
   it('cuts listeners and status sockets on the other node when a channel goes private; ends its channel-key source on rotation', async () => {
+    const { a, b } = suite;
     await waitUntil('node B connected', 5_000, () => b.server.cluster?.ready === true);
     const res = await fetch(`${a.baseUrl}${paths.adminChannels}`, {
       method: 'POST',

@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { TestRedis } from '../../tools/redis.js';
 import { startRedis } from '../../tools/redis.js';
 import type { TestServer } from '../../tools/server.js';
 import { metricSample, startTestServer, TEST_ADMIN_TOKEN } from '../../tools/server.js';
+import { redisPairSuite } from '../../tools/suite.js';
 import { waitUntil } from '../../tools/wait.js';
 import { listen, loadFixture, postChunk, startSession, watchStatus } from '../helpers/clients.js';
 import { assertErrorResponse } from '../helpers/errors.js';
@@ -94,21 +94,10 @@ describe('operator endpoints, one server', () => {
 });
 
 describe('operator endpoints, two nodes on redis', () => {
-  let redis: TestRedis;
-  let a: TestServer;
-  let b: TestServer;
-  before(async () => {
-    redis = await startRedis();
-    a = await startTestServer({ redisUrl: redis.url });
-    b = await startTestServer({ redisUrl: redis.url });
-  });
-  after(async () => {
-    await a?.close();
-    await b?.close();
-    await redis?.stop();
-  });
+  const suite = redisPairSuite();
 
   it('reports Redis, publishing on the broadcasting node and relay lag on the other', async () => {
+    const { a, b } = suite;
     await waitUntil(
       'ready',
       5_000,
@@ -137,7 +126,8 @@ describe('operator endpoints, two nodes on redis', () => {
   });
 
   it('says not ready while Redis is away (healthz stays 200, claims get 503) and ready when it is back', async () => {
-    await redis.stop();
+    const { a } = suite;
+    await suite.redis.stop();
     await waitUntil('unready', 5_000, async () => (await readyz(a)).status === 503);
     assert.deepEqual((await readyz(a)).body, { status: 'not ready', reason: 'redis unreachable' });
     assert.equal((await fetch(`${a.baseUrl}/healthz`)).status, 200);
@@ -148,7 +138,7 @@ describe('operator endpoints, two nodes on redis', () => {
     await assertErrorResponse(res, 'CLUSTER_UNAVAILABLE');
     assert.equal(metricSample(await metrics(a), 'onair_redis_up'), 0);
 
-    redis = await startRedis({ port: redis.port });
+    suite.redis = await startRedis({ port: suite.redis.port });
     await waitUntil('ready again', 8_000, async () => (await readyz(a)).status === 200);
     assert.equal((await startSession(a.baseUrl, 'back', a.streamKey)).status, 201);
   });

@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core';
 import type { Config } from '../src/server/config.js';
 import { launchChromium } from './chromium.js';
 import { type ListenRig, type ListenRigOptions, startListenRig } from './listen-rig.js';
+import { startRedis, type TestRedis } from './redis.js';
 import { startTestServer, type TestServer } from './server.js';
 
 export interface ChromiumSuite {
@@ -48,6 +49,32 @@ export function listenRigSuite(rigOptions: ListenRigOptions): ListenRigSuite {
   after(async () => {
     await suite.browser?.close();
     await suite.rig?.close();
+  });
+  return suite;
+}
+
+export interface RedisPairSuite {
+  /** Set once the suite's `before` has run. A test that restarts Redis puts the new one here, for `after` to stop. */
+  redis: TestRedis;
+  readonly a: TestServer;
+  readonly b: TestServer;
+}
+
+/**
+ * Registers the suite's `before` (a real redis-server, then two test servers on it) and `after`
+ * (both servers closed, then Redis); call it inside `describe`.
+ */
+export function redisPairSuite(): RedisPairSuite {
+  const suite = {} as { redis: TestRedis; a: TestServer; b: TestServer };
+  before(async () => {
+    suite.redis = await startRedis();
+    suite.a = await startTestServer({ redisUrl: suite.redis.url });
+    suite.b = await startTestServer({ redisUrl: suite.redis.url });
+  });
+  after(async () => {
+    await suite.a?.close();
+    await suite.b?.close();
+    await suite.redis?.stop();
   });
   return suite;
 }
